@@ -1,0 +1,41 @@
+namespace HtmxChat.Web.Domain;
+
+public sealed class Chat
+{
+    public string Id { get; set; } = Ids.New();
+    public string CreatorId { get; set; } = "";
+    public string? Title { get; set; }
+
+    /// <summary>Set only for an untitled two-person chat, so the store can refuse a second one.</summary>
+    public string? DirectKey { get; set; }
+
+    public List<ChatParticipant> Participants { get; set; } = [];
+    public MessageSummary? LastMessage { get; set; }
+
+    /// <summary>The seq of the newest message: the chat's message counter.</summary>
+    public long LastSeq { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; } = DateTimeOffset.UtcNow;
+    public DateTimeOffset LastActivityAt { get; set; } = DateTimeOffset.UtcNow;
+
+    public bool HasParticipant(string userId) => Participants.Exists(p => p.UserId == userId);
+
+    public ChatParticipant? Participant(string userId) => Participants.Find(p => p.UserId == userId);
+
+    /// <summary>Sending marks the chat read up to the sent message, so every message after the marker is from others.</summary>
+    public long UnreadCountFor(string userId) => Participant(userId) is { } p ? Math.Max(0, LastSeq - p.ReadSeq) : 0;
+
+    public static string DirectKeyFor(string userA, string userB) =>
+        string.CompareOrdinal(userA, userB) < 0 ? $"{userA}:{userB}" : $"{userB}:{userA}";
+}
+
+public sealed class ChatParticipant
+{
+    public string UserId { get; set; } = "";
+    public string UserName { get; set; } = "";
+
+    /// <summary>The highest seq this participant has seen.</summary>
+    public long ReadSeq { get; set; }
+}
+
+public sealed record MessageSummary(string SenderId, string SenderName, string Content, DateTimeOffset Timestamp);

@@ -1,0 +1,26 @@
+using HtmxChat.Web.Accounts;
+using HtmxChat.Web.Infrastructure;
+using HtmxChat.Web.Storage;
+using Htmx.TagHelpers;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddStorage();
+builder.AddAccounts();
+builder.AddWebUi();
+
+var app = builder.Build();
+
+app.UseWebUi();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseAntiforgery();
+
+app.MapStaticAssets();
+app.MapHtmxAntiforgeryScript();
+app.MapHealthChecks("/health");
+app.MapControllers();
+
+app.Run();
+
+public partial class Program;

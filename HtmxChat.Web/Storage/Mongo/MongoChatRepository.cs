@@ -1,0 +1,93 @@
+using HtmxChat.Web.Domain;
+using MongoDB.Driver;
+
+namespace HtmxChat.Web.Storage.Mongo;
+
+public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
+{
+    public async Task<(Chat Chat, bool Created)> CreateAsync(Chat chat, CancellationToken ct = default)
+    {
+        try
+        {
+            await mongo.Chats.InsertOneAsync(ChatDocument.From(chat), cancellationToken: ct);
+            return (chat, true);
+        }
+        catch (MongoWriteException e) when (e.WriteError.Category == ServerErrorCategory.DuplicateKey && chat.DirectKey is not null)
+        {
+            var existing = await FindByDirectKeyAsync(chat.DirectKey, ct);
+            return existing is null ? throw new InvalidOperationException("Direct chat vanished after a key conflict.", e) : (existing, false);
+        }
+    }
+
+    public async Task<Chat?> FindAsync(string chatId, CancellationToken ct = default) =>
+        MongoFilters.IsObjectId(chatId) ? (await mongo.Chats.Find(c => c.Id == chatId).FirstOrDefaultAsync(ct))?.ToDomain() : null;
+
+    public async Task<Chat?> FindByDirectKeyAsync(string directKey, CancellationToken ct = default) =>
+        (await mongo.Chats.Find(c => c.DirectKey == directKey).FirstOrDefaultAsync(ct))?.ToDomain();
+
+    public async Task<IReadOnlyList<Chat>> ListForUserAsync(string userId, int limit, CancellationToken ct = default)
+    {
+        if (!MongoFilters.IsObjectId(userId))
+        {
+            return [];
+        }
+        var documents = await mongo.Chats.Find(MongoFilters.ChatsOf(userId)).Sort(MongoFilters.MostRecentFirst).Limit(limit).ToListAsync(ct);
+        return [.. documents.Select(d => d.ToDomain())];
+    }
+
+    public async Task<(Message Message, Chat Chat)?> AppendMessageAsync(
+        string chatId, string senderId, string senderName, string content, DateTimeOffset timestamp, CancellationToken ct = default)
+    {
+        if (!MongoFilters.IsObjectId(chatId))
+        {
+            return null;
+        }
+        var summary = MessageSummaryDocument.From(new MessageSummary(senderId, senderName, content, timestamp));
+        // One findOneAndUpdate both takes the next seq and moves last_message, so the two always agree.
+        var chat = await mongo.Chats.FindOneAndUpdateAsync(
+            Builders<ChatDocument>.Filter.Eq(c => c.Id, chatId),
+            Builders<ChatDocument>.Update.Inc(c => c.LastSeq, 1).Set(c => c.LastMessage, summary).Set(c => c.LastActivityAt, timestamp.UtcDateTime),
+            new FindOneAndUpdateOptions<ChatDocument> { ReturnDocument = ReturnDocument.After },
+            ct);
+        if (chat is null)
+        {
+            return null;
+        }
+        var message = new Message(Ids.New(), chatId, chat.LastSeq, senderId, senderName, content, timestamp);
+        await mongo.Messages.InsertOneAsync(MessageDocument.From(message), cancellationToken: ct);
+        await MarkReadAsync(chatId, senderId, message.Seq, ct);
+        if (chat.Members.Find(m => m.UserId == senderId) is { } sender)
+        {
+            sender.ReadSeq = Math.Max(sender.ReadSeq, message.Seq);
+        }
+        return (message, chat.ToDomain());
+    }
+
+    public async Task<MessagePage> GetMessagesAsync(string chatId, long? before, long? after, int limit, CancellationToken ct = default)
+    {
+        if (!MongoFilters.IsObjectId(chatId))
+        {
+            return new MessagePage([], false);
+        }
+        var oldestFirst = after is not null;
+        var sort = oldestFirst ? Builders<MessageDocument>.Sort.Ascending(m => m.Seq) : Builders<MessageDocument>.Sort.Descending(m => m.Seq);
+        var documents = await mongo.Messages.Find(MongoFilters.MessagesBetween(chatId, before, after)).Sort(sort).Limit(limit + 1).ToListAsync(ct);
+        var hasMore = documents.Count > limit;
+        var messages = documents.Take(limit).Select(d => d.ToDomain()).ToList();
+        if (!oldestFirst)
+        {
+            messages.Reverse();
+        }
+        return new MessagePage(messages, hasMore);
+    }
+
+    public async Task<bool> MarkReadAsync(string chatId, string userId, long seq, CancellationToken ct = default)
+    {
+        if (!MongoFilters.IsObjectId(chatId) || !MongoFilters.IsObjectId(userId))
+        {
+            return false;
+        }
+        var result = await mongo.Chats.UpdateOneAsync(MongoFilters.Member(chatId, userId), MongoFilters.ReadUpTo(seq), cancellationToken: ct);
+        return result.MatchedCount == 1;
+    }
+}

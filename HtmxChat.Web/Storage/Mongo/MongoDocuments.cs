@@ -1,0 +1,165 @@
+using HtmxChat.Web.Domain;
+using MongoDB.Bson;
+using MongoDB.Bson.Serialization.Attributes;
+
+namespace HtmxChat.Web.Storage.Mongo;
+
+// Field names are the seed's (FastAPI + MongoDB) where it had them, snake_case for what HtmxChat adds.
+
+[BsonIgnoreExtraElements]
+public sealed class UserDocument
+{
+    [BsonId, BsonRepresentation(BsonType.ObjectId)] public string Id { get; set; } = "";
+    [BsonElement("username")] public string UserName { get; set; } = "";
+    [BsonElement("normalized_username")] public string NormalizedUserName { get; set; } = "";
+    [BsonElement("email")] public string Email { get; set; } = "";
+    [BsonElement("normalized_email")] public string NormalizedEmail { get; set; } = "";
+    [BsonElement("password_hash")] public string? PasswordHash { get; set; }
+    [BsonElement("security_stamp")] public string SecurityStamp { get; set; } = "";
+    [BsonElement("concurrency_stamp")] public string ConcurrencyStamp { get; set; } = "";
+    [BsonElement("lockout_enabled")] public bool LockoutEnabled { get; set; }
+    [BsonElement("lockout_end")] public DateTime? LockoutEnd { get; set; }
+    [BsonElement("access_failed_count")] public int AccessFailedCount { get; set; }
+    [BsonElement("gender"), BsonIgnoreIfNull] public string? Gender { get; set; }
+    [BsonElement("time_zone")] public string TimeZone { get; set; } = TimeZones.Default;
+    [BsonElement("roles")] public List<string> Roles { get; set; } = [];
+    [BsonElement("created_at")] public DateTime CreatedAt { get; set; }
+
+    public static UserDocument From(ChatUser user) => new()
+    {
+        Id = user.Id,
+        UserName = user.UserName,
+        NormalizedUserName = user.NormalizedUserName,
+        Email = user.Email,
+        NormalizedEmail = user.NormalizedEmail,
+        PasswordHash = user.PasswordHash,
+        SecurityStamp = user.SecurityStamp,
+        ConcurrencyStamp = user.ConcurrencyStamp,
+        LockoutEnabled = user.LockoutEnabled,
+        LockoutEnd = user.LockoutEnd?.UtcDateTime,
+        AccessFailedCount = user.AccessFailedCount,
+        Gender = user.Gender,
+        TimeZone = user.TimeZone,
+        Roles = [.. user.Roles],
+        CreatedAt = user.CreatedAt.UtcDateTime,
+    };
+
+    public ChatUser ToDomain() => new()
+    {
+        Id = Id,
+        UserName = UserName,
+        NormalizedUserName = NormalizedUserName,
+        Email = Email,
+        NormalizedEmail = NormalizedEmail,
+        PasswordHash = PasswordHash,
+        SecurityStamp = SecurityStamp,
+        ConcurrencyStamp = ConcurrencyStamp,
+        LockoutEnabled = LockoutEnabled,
+        LockoutEnd = LockoutEnd is { } end ? new DateTimeOffset(DateTime.SpecifyKind(end, DateTimeKind.Utc)) : null,
+        AccessFailedCount = AccessFailedCount,
+        Gender = Gender,
+        TimeZone = TimeZone,
+        Roles = [.. Roles],
+        CreatedAt = Utc(CreatedAt),
+    };
+
+    internal static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+}
+
+[BsonIgnoreExtraElements]
+public sealed class ChatDocument
+{
+    [BsonId, BsonRepresentation(BsonType.ObjectId)] public string Id { get; set; } = "";
+    [BsonElement("user_id"), BsonRepresentation(BsonType.ObjectId)] public string CreatorId { get; set; } = "";
+    [BsonElement("title"), BsonIgnoreIfNull] public string? Title { get; set; }
+    [BsonElement("direct_key"), BsonIgnoreIfNull] public string? DirectKey { get; set; }
+    [BsonElement("participants"), BsonRepresentation(BsonType.ObjectId)] public List<string> Participants { get; set; } = [];
+    [BsonElement("members")] public List<MemberDocument> Members { get; set; } = [];
+    [BsonElement("last_message")] public MessageSummaryDocument? LastMessage { get; set; }
+    [BsonElement("last_seq")] public long LastSeq { get; set; }
+    [BsonElement("created_at")] public DateTime CreatedAt { get; set; }
+    [BsonElement("last_activity_at")] public DateTime LastActivityAt { get; set; }
+
+    public static ChatDocument From(Chat chat) => new()
+    {
+        Id = chat.Id,
+        CreatorId = chat.CreatorId,
+        Title = chat.Title,
+        DirectKey = chat.DirectKey,
+        Participants = [.. chat.Participants.Select(p => p.UserId)],
+        Members = [.. chat.Participants.Select(p => new MemberDocument { UserId = p.UserId, UserName = p.UserName, ReadSeq = p.ReadSeq })],
+        LastMessage = chat.LastMessage is { } last ? MessageSummaryDocument.From(last) : null,
+        LastSeq = chat.LastSeq,
+        CreatedAt = chat.CreatedAt.UtcDateTime,
+        LastActivityAt = chat.LastActivityAt.UtcDateTime,
+    };
+
+    public Chat ToDomain() => new()
+    {
+        Id = Id,
+        CreatorId = CreatorId,
+        Title = Title,
+        DirectKey = DirectKey,
+        Participants = [.. Members.Select(m => new ChatParticipant { UserId = m.UserId, UserName = m.UserName, ReadSeq = m.ReadSeq })],
+        LastMessage = LastMessage?.ToDomain(),
+        LastSeq = LastSeq,
+        CreatedAt = UserDocument.Utc(CreatedAt),
+        LastActivityAt = UserDocument.Utc(LastActivityAt),
+    };
+}
+
+public sealed class MemberDocument
+{
+    [BsonElement("user_id"), BsonRepresentation(BsonType.ObjectId)] public string UserId { get; set; } = "";
+    [BsonElement("username")] public string UserName { get; set; } = "";
+    [BsonElement("read_seq")] public long ReadSeq { get; set; }
+}
+
+public sealed class MessageSummaryDocument
+{
+    [BsonElement("sender_id"), BsonRepresentation(BsonType.ObjectId)] public string SenderId { get; set; } = "";
+    [BsonElement("sender_name")] public string SenderName { get; set; } = "";
+    [BsonElement("content")] public string Content { get; set; } = "";
+    [BsonElement("timestamp")] public DateTime Timestamp { get; set; }
+
+    public static MessageSummaryDocument From(MessageSummary summary) => new()
+    {
+        SenderId = summary.SenderId,
+        SenderName = summary.SenderName,
+        Content = summary.Content,
+        Timestamp = summary.Timestamp.UtcDateTime,
+    };
+
+    public MessageSummary ToDomain() => new(SenderId, SenderName, Content, UserDocument.Utc(Timestamp));
+}
+
+[BsonIgnoreExtraElements]
+public sealed class MessageDocument
+{
+    [BsonId, BsonRepresentation(BsonType.ObjectId)] public string Id { get; set; } = "";
+    [BsonElement("chat_id"), BsonRepresentation(BsonType.ObjectId)] public string ChatId { get; set; } = "";
+    [BsonElement("seq")] public long Seq { get; set; }
+    [BsonElement("sender_id"), BsonRepresentation(BsonType.ObjectId)] public string SenderId { get; set; } = "";
+    [BsonElement("sender_name")] public string SenderName { get; set; } = "";
+    [BsonElement("content")] public string Content { get; set; } = "";
+    [BsonElement("timestamp")] public DateTime Timestamp { get; set; }
+
+    public static MessageDocument From(Message message) => new()
+    {
+        Id = message.Id,
+        ChatId = message.ChatId,
+        Seq = message.Seq,
+        SenderId = message.SenderId,
+        SenderName = message.SenderName,
+        Content = message.Content,
+        Timestamp = message.Timestamp.UtcDateTime,
+    };
+
+    public Message ToDomain() => new(Id, ChatId, Seq, SenderId, SenderName, Content, UserDocument.Utc(Timestamp));
+}
+
+public sealed class KeyDocument
+{
+    [BsonId] public string Name { get; set; } = "";
+    [BsonElement("value")] public string Value { get; set; } = "";
+}

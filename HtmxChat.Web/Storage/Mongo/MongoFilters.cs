@@ -1,0 +1,46 @@
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace HtmxChat.Web.Storage.Mongo;
+
+/// <summary>The queries the Mongo store sends, in one place so they can be checked without a server.</summary>
+public static class MongoFilters
+{
+    private static readonly FilterDefinitionBuilder<UserDocument> User = Builders<UserDocument>.Filter;
+    private static readonly FilterDefinitionBuilder<ChatDocument> Chat = Builders<ChatDocument>.Filter;
+    private static readonly FilterDefinitionBuilder<MessageDocument> Message = Builders<MessageDocument>.Filter;
+
+    public static FilterDefinition<UserDocument> UserNamePrefix(string normalizedPrefix) =>
+        User.Gte(u => u.NormalizedUserName, normalizedPrefix) & User.Lt(u => u.NormalizedUserName, normalizedPrefix + char.MaxValue);
+
+    public static FilterDefinition<UserDocument> UserVersion(string id, string concurrencyStamp) =>
+        User.Eq(u => u.Id, id) & User.Eq(u => u.ConcurrencyStamp, concurrencyStamp);
+
+    public static FilterDefinition<ChatDocument> ChatsOf(string userId) => Chat.AnyEq(c => c.Participants, userId);
+
+    public static SortDefinition<ChatDocument> MostRecentFirst { get; } =
+        Builders<ChatDocument>.Sort.Descending(c => c.LastActivityAt).Descending(c => c.Id);
+
+    public static FilterDefinition<ChatDocument> Member(string chatId, string userId) =>
+        Chat.Eq(c => c.Id, chatId) & Chat.ElemMatch(c => c.Members, Builders<MemberDocument>.Filter.Eq(m => m.UserId, userId));
+
+    /// <summary>With <see cref="Member"/> as the filter, the positional <c>$</c> names the matched member.</summary>
+    public static UpdateDefinition<ChatDocument> ReadUpTo(long seq) => Builders<ChatDocument>.Update.Max("members.$.read_seq", seq);
+
+    public static FilterDefinition<MessageDocument> MessagesBetween(string chatId, long? before, long? after)
+    {
+        var filter = Message.Eq(m => m.ChatId, chatId);
+        if (after is { } a)
+        {
+            filter &= Message.Gt(m => m.Seq, a);
+        }
+        if (before is { } b)
+        {
+            filter &= Message.Lt(m => m.Seq, b);
+        }
+        return filter;
+    }
+
+    /// <summary>Ids that are not ObjectIds cannot match anything; asking the server with them would throw.</summary>
+    public static bool IsObjectId(string id) => ObjectId.TryParse(id, out _);
+}

@@ -1,0 +1,203 @@
+using System.Text.Json;
+using HtmxChat.Web.Domain;
+using Microsoft.Data.Sqlite;
+
+namespace HtmxChat.Web.Storage.Sqlite;
+
+public sealed class SqliteChatRepository(SqliteDatabase database) : IChatRepository
+{
+    private const string ChatColumns =
+        "c.id, c.user_id, c.title, c.direct_key, c.last_seq, c.last_sender_id, c.last_sender_name, c.last_content, " +
+        "c.last_timestamp, c.created_at, c.last_activity_at";
+
+    private const string MessageColumns = "id, chat_id, seq, sender_id, sender_name, content, timestamp";
+
+    public async Task<(Chat Chat, bool Created)> CreateAsync(Chat chat, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var transaction = connection.BeginTransaction();
+        try
+        {
+            await using (var insert = connection.Command(
+                "INSERT INTO chats (id, user_id, title, direct_key, last_seq, created_at, last_activity_at) " +
+                "VALUES ($id, $creator, $title, $direct_key, 0, $created_at, $last_activity_at)", transaction)
+                .With("$id", chat.Id).With("$creator", chat.CreatorId).With("$title", chat.Title)
+                .With("$direct_key", chat.DirectKey).With("$created_at", chat.CreatedAt.ToUnixMs())
+                .With("$last_activity_at", chat.LastActivityAt.ToUnixMs()))
+            {
+                await insert.ExecuteNonQueryAsync(ct);
+            }
+            for (var position = 0; position < chat.Participants.Count; position++)
+            {
+                var participant = chat.Participants[position];
+                await using var command = connection.Command(
+                    "INSERT INTO chat_participants (chat_id, user_id, username, position, read_seq) VALUES ($chat, $user, $name, $position, $read)", transaction)
+                    .With("$chat", chat.Id).With("$user", participant.UserId).With("$name", participant.UserName)
+                    .With("$position", position).With("$read", participant.ReadSeq);
+                await command.ExecuteNonQueryAsync(ct);
+            }
+            await transaction.CommitAsync(ct);
+            return (chat, true);
+        }
+        catch (SqliteException e) when (e.IsUniqueViolation() && chat.DirectKey is not null)
+        {
+            await transaction.RollbackAsync(ct);
+            var existing = await FindByDirectKeyAsync(chat.DirectKey, ct);
+            return existing is null ? throw new InvalidOperationException("Direct chat vanished after a key conflict.", e) : (existing, false);
+        }
+    }
+
+    public async Task<Chat?> FindAsync(string chatId, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await FindAsync(connection, null, "c.id = $value", chatId, ct);
+    }
+
+    public async Task<Chat?> FindByDirectKeyAsync(string directKey, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await FindAsync(connection, null, "c.direct_key = $value", directKey, ct);
+    }
+
+    public async Task<IReadOnlyList<Chat>> ListForUserAsync(string userId, int limit, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var command = connection.Command(
+            $"SELECT {ChatColumns} FROM chats c JOIN chat_participants me ON me.chat_id = c.id AND me.user_id = $user " +
+            "ORDER BY c.last_activity_at DESC, c.id DESC LIMIT $limit")
+            .With("$user", userId).With("$limit", limit);
+        var chats = await ReadChatsAsync(command, ct);
+        await LoadParticipantsAsync(connection, null, chats, ct);
+        return chats;
+    }
+
+    public async Task<(Message Message, Chat Chat)?> AppendMessageAsync(
+        string chatId, string senderId, string senderName, string content, DateTimeOffset timestamp, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        // BEGIN IMMEDIATE: the write lock is taken up front, so concurrent senders queue instead of failing to upgrade.
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        long seq;
+        await using (var bump = connection.Command(
+            "UPDATE chats SET last_seq = last_seq + 1, last_sender_id = $sender, last_sender_name = $name, last_content = $content, " +
+            "last_timestamp = $ts, last_activity_at = $ts WHERE id = $chat RETURNING last_seq", transaction)
+            .With("$chat", chatId).With("$sender", senderId).With("$name", senderName).With("$content", content).With("$ts", timestamp.ToUnixMs()))
+        {
+            if (await bump.ExecuteScalarAsync(ct) is not long next)
+            {
+                return null;
+            }
+            seq = next;
+        }
+
+        var message = new Message(Ids.New(), chatId, seq, senderId, senderName, content, timestamp);
+        await using (var insert = connection.Command(
+            $"INSERT INTO messages ({MessageColumns}) VALUES ($id, $chat, $seq, $sender, $name, $content, $ts)", transaction)
+            .With("$id", message.Id).With("$chat", chatId).With("$seq", seq).With("$sender", senderId)
+            .With("$name", senderName).With("$content", content).With("$ts", timestamp.ToUnixMs()))
+        {
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+        await using (var read = connection.Command(
+            "UPDATE chat_participants SET read_seq = max(read_seq, $seq) WHERE chat_id = $chat AND user_id = $user", transaction)
+            .With("$seq", seq).With("$chat", chatId).With("$user", senderId))
+        {
+            await read.ExecuteNonQueryAsync(ct);
+        }
+        var chat = await FindAsync(connection, transaction, "c.id = $value", chatId, ct);
+        await transaction.CommitAsync(ct);
+        return (message, chat!);
+    }
+
+    public async Task<MessagePage> GetMessagesAsync(string chatId, long? before, long? after, int limit, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var oldestFirst = after is not null;
+        await using var command = connection.Command(
+            $"SELECT {MessageColumns} FROM messages WHERE chat_id = $chat AND seq > $after AND seq < $before " +
+            $"ORDER BY seq {(oldestFirst ? "ASC" : "DESC")} LIMIT $take")
+            .With("$chat", chatId).With("$after", after ?? 0).With("$before", before ?? long.MaxValue).With("$take", limit + 1);
+        var messages = new List<Message>();
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                messages.Add(new Message(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3),
+                    reader.GetString(4), reader.GetString(5), reader.GetTime("timestamp")));
+            }
+        }
+        var hasMore = messages.Count > limit;
+        if (hasMore)
+        {
+            messages.RemoveAt(messages.Count - 1);
+        }
+        if (!oldestFirst)
+        {
+            messages.Reverse();
+        }
+        return new MessagePage(messages, hasMore);
+    }
+
+    public async Task<bool> MarkReadAsync(string chatId, string userId, long seq, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var command = connection.Command(
+            "UPDATE chat_participants SET read_seq = max(read_seq, $seq) WHERE chat_id = $chat AND user_id = $user")
+            .With("$seq", seq).With("$chat", chatId).With("$user", userId);
+        return await command.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    private static async Task<Chat?> FindAsync(SqliteConnection connection, SqliteTransaction? transaction, string where, string value, CancellationToken ct)
+    {
+        await using var command = connection.Command($"SELECT {ChatColumns} FROM chats c WHERE {where}", transaction).With("$value", value);
+        var chats = await ReadChatsAsync(command, ct);
+        await LoadParticipantsAsync(connection, transaction, chats, ct);
+        return chats.Count > 0 ? chats[0] : null;
+    }
+
+    private static async Task<List<Chat>> ReadChatsAsync(SqliteCommand command, CancellationToken ct)
+    {
+        var chats = new List<Chat>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var lastSenderId = reader.GetStringOrNull("last_sender_id");
+            chats.Add(new Chat
+            {
+                Id = reader.GetString(0),
+                CreatorId = reader.GetString(1),
+                Title = reader.GetStringOrNull("title"),
+                DirectKey = reader.GetStringOrNull("direct_key"),
+                LastSeq = reader.GetInt64(4),
+                LastMessage = lastSenderId is null ? null : new MessageSummary(
+                    lastSenderId, reader.GetString(6), reader.GetString(7), reader.GetTime("last_timestamp")),
+                CreatedAt = reader.GetTime("created_at"),
+                LastActivityAt = reader.GetTime("last_activity_at"),
+            });
+        }
+        return chats;
+    }
+
+    private static async Task LoadParticipantsAsync(SqliteConnection connection, SqliteTransaction? transaction, List<Chat> chats, CancellationToken ct)
+    {
+        if (chats.Count == 0)
+        {
+            return;
+        }
+        var byId = chats.ToDictionary(c => c.Id);
+        await using var command = connection.Command(
+            "SELECT chat_id, user_id, username, read_seq FROM chat_participants " +
+            "WHERE chat_id IN (SELECT value FROM json_each($ids)) ORDER BY chat_id, position", transaction)
+            .With("$ids", JsonSerializer.Serialize(byId.Keys));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            byId[reader.GetString(0)].Participants.Add(new ChatParticipant
+            {
+                UserId = reader.GetString(1),
+                UserName = reader.GetString(2),
+                ReadSeq = reader.GetInt64(3),
+            });
+        }
+    }
+}

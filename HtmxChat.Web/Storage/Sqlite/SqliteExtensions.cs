@@ -1,0 +1,39 @@
+using Microsoft.Data.Sqlite;
+
+namespace HtmxChat.Web.Storage.Sqlite;
+
+internal static class SqliteExtensions
+{
+    public static SqliteCommand Command(this SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        return command;
+    }
+
+    public static SqliteCommand With(this SqliteCommand command, string name, object? value)
+    {
+        command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return command;
+    }
+
+    public static long ToUnixMs(this DateTimeOffset value) => value.ToUnixTimeMilliseconds();
+
+    public static DateTimeOffset GetTime(this SqliteDataReader reader, string column) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(reader.GetOrdinal(column)));
+
+    public static DateTimeOffset? GetTimeOrNull(this SqliteDataReader reader, string column)
+    {
+        var ordinal = reader.GetOrdinal(column);
+        return reader.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
+    }
+
+    public static string? GetStringOrNull(this SqliteDataReader reader, string column)
+    {
+        var ordinal = reader.GetOrdinal(column);
+        return reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+    }
+
+    public static bool IsUniqueViolation(this SqliteException e) => e.SqliteErrorCode == 19 && e.SqliteExtendedErrorCode == 2067;
+}

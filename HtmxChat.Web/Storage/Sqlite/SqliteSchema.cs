@@ -1,0 +1,74 @@
+namespace HtmxChat.Web.Storage.Sqlite;
+
+/// <summary>Schema migrations, applied in order; the database's <c>user_version</c> counts those applied. Append only.</summary>
+internal static class SqliteSchema
+{
+    public static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE users (
+            id                   TEXT PRIMARY KEY,
+            username             TEXT NOT NULL,
+            normalized_username  TEXT NOT NULL UNIQUE,
+            email                TEXT NOT NULL,
+            normalized_email     TEXT NOT NULL UNIQUE,
+            password_hash        TEXT,
+            security_stamp       TEXT NOT NULL,
+            concurrency_stamp    TEXT NOT NULL,
+            lockout_enabled      INTEGER NOT NULL,
+            lockout_end          INTEGER,
+            access_failed_count  INTEGER NOT NULL,
+            gender               TEXT,
+            time_zone            TEXT NOT NULL,
+            roles                TEXT NOT NULL DEFAULT '[]',
+            created_at           INTEGER NOT NULL
+        );
+
+        CREATE TABLE chats (
+            id                   TEXT PRIMARY KEY,
+            user_id              TEXT NOT NULL,
+            title                TEXT,
+            direct_key           TEXT UNIQUE,
+            last_seq             INTEGER NOT NULL DEFAULT 0,
+            last_sender_id       TEXT,
+            last_sender_name     TEXT,
+            last_content         TEXT,
+            last_timestamp       INTEGER,
+            created_at           INTEGER NOT NULL,
+            last_activity_at     INTEGER NOT NULL
+        );
+        CREATE INDEX chats_by_activity ON chats (last_activity_at DESC);
+
+        CREATE TABLE chat_participants (
+            chat_id   TEXT NOT NULL REFERENCES chats (id) ON DELETE CASCADE,
+            user_id   TEXT NOT NULL REFERENCES users (id),
+            username  TEXT NOT NULL,
+            position  INTEGER NOT NULL,
+            read_seq  INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (chat_id, user_id)
+        );
+        CREATE INDEX chat_participants_by_user ON chat_participants (user_id);
+
+        CREATE TABLE messages (
+            id          TEXT PRIMARY KEY,
+            chat_id     TEXT NOT NULL REFERENCES chats (id) ON DELETE CASCADE,
+            seq         INTEGER NOT NULL,
+            sender_id   TEXT NOT NULL,
+            sender_name TEXT NOT NULL,
+            content     TEXT NOT NULL,
+            timestamp   INTEGER NOT NULL,
+            UNIQUE (chat_id, seq)
+        );
+
+        CREATE TABLE data_protection_keys (
+            name  TEXT PRIMARY KEY,
+            xml   TEXT NOT NULL
+        );
+
+        CREATE TABLE secrets (
+            name   TEXT PRIMARY KEY,
+            value  TEXT NOT NULL
+        );
+        """,
+    ];
+}

@@ -1,0 +1,19 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace HtmxChat.Web.Storage;
+
+public sealed class StorageOptions
+{
+    /// <summary>MongoDB connection string; set from <c>MONGO_URI</c> or <c>ConnectionStrings:Mongo</c>. Empty selects SQLite.</summary>
+    public string? MongoUri { get; set; }
+
+    /// <summary>Database used when the Mongo URI names none.</summary>
+    [Required, RegularExpression("^[A-Za-z0-9_-]{1,63}$")]
+    public string MongoDatabase { get; set; } = "htmxchat";
+
+    /// <summary>From <c>ConnectionStrings:Sqlite</c>; a relative data source is resolved against the content root.</summary>
+    [Required]
+    public string SqliteConnectionString { get; set; } = "Data Source=data/htmxchat.db";
+
+    public bool UsesMongo => !string.IsNullOrWhiteSpace(MongoUri);
+}
