@@ -1,0 +1,84 @@
+[assembly: AssemblyFixture(typeof(HtmxChat.E2E.Infrastructure.BrowserFixture))]
+
+namespace HtmxChat.E2E.Infrastructure;
+
+/// <summary>
+/// Each test gets a fresh app on a fresh data folder and its own browser contexts. A failing test leaves a screenshot
+/// and a Playwright trace of every page in TestResults/e2e.
+/// </summary>
+public abstract class E2ETest(BrowserFixture browser) : IAsyncLifetime
+{
+    private static int _users;
+    private readonly string _dataFolder = Directory.CreateTempSubdirectory("htmxchat-e2e-").FullName;
+    private readonly List<IBrowserContext> _contexts = [];
+
+    protected AppHost App { get; private set; } = null!;
+
+    public static string ArtifactsFolder { get; } = Path.Combine(AppContext.BaseDirectory, "TestResults", "e2e");
+
+    protected static string UniqueName(string prefix) => $"{prefix}{Interlocked.Increment(ref _users)}";
+
+    public ValueTask InitializeAsync()
+    {
+        App = AppHost.Start(_dataFolder);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>A separate browser profile: a different person, or the same person in a fresh window.</summary>
+    protected async Task<IPage> NewPersonAsync(int width = 1280, int height = 800)
+    {
+        var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = App.BaseAddress.ToString(),
+            ViewportSize = new ViewportSize { Width = width, Height = height },
+            TimezoneId = "UTC",
+        });
+        context.SetDefaultTimeout(10_000);
+        await context.Tracing.StartAsync(new TracingStartOptions { Screenshots = true, Snapshots = true, Sources = false });
+        _contexts.Add(context);
+        return await context.NewPageAsync();
+    }
+
+    /// <summary>Stops the app and starts it again on the same data folder (on a new port); returns the new base address.</summary>
+    protected Uri RestartApp()
+    {
+        App.Dispose();
+        App = AppHost.Start(_dataFolder);
+        return App.BaseAddress;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        var failed = TestContext.Current.TestState?.Result == TestResult.Failed;
+        var name = string.Concat((TestContext.Current.Test?.TestDisplayName ?? "test").Split(Path.GetInvalidFileNameChars()));
+        for (var i = 0; i < _contexts.Count; i++)
+        {
+            var context = _contexts[i];
+            if (failed)
+            {
+                Directory.CreateDirectory(ArtifactsFolder);
+                foreach (var page in context.Pages)
+                {
+                    await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsFolder, $"{name}-{i}.png"), FullPage = true });
+                }
+                await context.Tracing.StopAsync(new TracingStopOptions { Path = Path.Combine(ArtifactsFolder, $"{name}-{i}.trace.zip") });
+            }
+            else
+            {
+                await context.Tracing.StopAsync();
+            }
+            await context.DisposeAsync();
+        }
+        App.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_dataFolder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // The OS temp cleaner takes what a finishing background task still holds.
+        }
+        GC.SuppressFinalize(this);
+    }
+}

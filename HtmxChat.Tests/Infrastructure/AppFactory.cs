@@ -1,0 +1,50 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace HtmxChat.Tests.Infrastructure;
+
+/// <summary>The whole app in memory on its own SQLite file, in a non-Development environment (secure cookies and all).</summary>
+public class AppFactory : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> _settings;
+
+    public AppFactory(string dataFolder, IDictionary<string, string?>? settings = null)
+    {
+        DataFolder = dataFolder;
+        _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
+        {
+            ["ConnectionStrings:Sqlite"] = $"Data Source={System.IO.Path.Combine(dataFolder, "htmxchat.db")}",
+        };
+        ClientOptions.BaseAddress = new Uri("https://localhost");
+        ClientOptions.AllowAutoRedirect = false;
+    }
+
+    public string DataFolder { get; }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+}
+
+/// <summary>One app per test class, on a temp folder of its own.</summary>
+public sealed class AppFixture : IDisposable
+{
+    private readonly TempFolder _folder = new();
+
+    public AppFixture() => Factory = new AppFactory(_folder.Path);
+
+    public AppFactory Factory { get; }
+
+    public BrowserClient Browser() => new(Factory.CreateClient());
+
+    public void Dispose()
+    {
+        Factory.Dispose();
+        _folder.Dispose();
+    }
+}

@@ -1,0 +1,50 @@
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace HtmxChat.Tests.Infrastructure;
+
+/// <summary>An HttpClient that behaves like a browser posting forms: it reads the antiforgery token from the page first.</summary>
+public sealed partial class BrowserClient(HttpClient http) : IDisposable
+{
+    private static int _counter;
+
+    public HttpClient Http { get; } = http;
+
+    public static string UniqueName(string prefix = "user") => $"{prefix}{Environment.ProcessId % 1000}_{Interlocked.Increment(ref _counter)}";
+
+    public async Task<string> GetPageAsync(string url)
+    {
+        using var response = await Http.GetAsync(url);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    /// <summary>Loads <paramref name="pageUrl"/>, then posts its form's antiforgery token with <paramref name="fields"/> to <paramref name="action"/>.</summary>
+    public async Task<HttpResponseMessage> PostFormAsync(string pageUrl, string action, IEnumerable<KeyValuePair<string, string>> fields)
+    {
+        var page = await GetPageAsync(pageUrl);
+        var token = TokenPattern().Match(page).Groups[1].Value;
+        Assert.False(string.IsNullOrEmpty(token), $"{pageUrl} has no antiforgery token");
+        var form = fields.Append(new("__RequestVerificationToken", token));
+        return await Http.PostAsync(action, new FormUrlEncodedContent(form));
+    }
+
+    public async Task<HttpResponseMessage> RegisterAsync(string username, string password = "correct horse", string? email = null, string? timeZone = null) =>
+        await PostFormAsync("/account/register", "/account/register",
+        [
+            new("Username", username),
+            new("Email", email ?? $"{username}@example.com"),
+            new("Password", password),
+            new("TimeZone", timeZone ?? ""),
+        ]);
+
+    public async Task<HttpResponseMessage> LogInAsync(string username, string password) =>
+        await PostFormAsync("/account/login", "/account/login", [new("Username", username), new("Password", password)]);
+
+    public async Task<HttpResponseMessage> LogOutAsync() => await PostFormAsync("/chats", "/account/logout", []);
+
+    public void Dispose() => Http.Dispose();
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial Regex TokenPattern();
+}

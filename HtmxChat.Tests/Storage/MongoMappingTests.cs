@@ -1,0 +1,126 @@
+using HtmxChat.Web.Domain;
+using HtmxChat.Web.Storage.Mongo;
+using MongoDB.Bson;
+using MongoDB.Bson.Serialization;
+using MongoDB.Driver;
+
+namespace HtmxChat.Tests.Storage;
+
+/// <summary>What the Mongo store writes and asks, checked without a server: the seed's field names, indexes and filters.</summary>
+public sealed class MongoMappingTests
+{
+    private static readonly string UserId = Ids.New();
+    private static readonly string OtherId = Ids.New();
+    private static readonly string ChatId = Ids.New();
+
+    private static BsonDocument Render<T>(FilterDefinition<T> filter) =>
+        filter.Render(new RenderArgs<T>(BsonSerializer.LookupSerializer<T>(), BsonSerializer.SerializerRegistry));
+
+    private static BsonDocument Render<T>(IndexKeysDefinition<T> keys) =>
+        keys.Render(new RenderArgs<T>(BsonSerializer.LookupSerializer<T>(), BsonSerializer.SerializerRegistry));
+
+    [Fact]
+    public void UserDocumentUsesTheSeedsFieldNames()
+    {
+        var user = new ChatUser { Id = UserId, UserName = "asha", Email = "asha@example.com", PasswordHash = "h", Gender = "female" };
+
+        var document = UserDocument.From(user).ToBsonDocument();
+
+        Assert.Equal(new ObjectId(UserId), document["_id"]);
+        Assert.Equal("asha", document["username"]);
+        Assert.Equal("h", document["password_hash"]);
+        Assert.Equal("asha@example.com", document["email"]);
+        Assert.Equal(BsonType.DateTime, document["created_at"].BsonType);
+        Assert.Subset(
+            new HashSet<string> { "_id", "username", "normalized_username", "email", "normalized_email", "password_hash", "security_stamp",
+                "concurrency_stamp", "lockout_enabled", "lockout_end", "access_failed_count", "gender", "time_zone", "roles", "created_at" },
+            document.Names.ToHashSet());
+    }
+
+    [Fact]
+    public void ChatDocumentUsesTheSeedsFieldNames()
+    {
+        var chat = new Chat
+        {
+            Id = ChatId,
+            CreatorId = UserId,
+            Participants = [new() { UserId = UserId, UserName = "a", ReadSeq = 2 }, new() { UserId = OtherId, UserName = "b" }],
+            LastMessage = new MessageSummary(UserId, "a", "hello", DateTimeOffset.UnixEpoch),
+            LastSeq = 2,
+        };
+
+        var document = ChatDocument.From(chat).ToBsonDocument();
+
+        Assert.Equal(new ObjectId(UserId), document["user_id"]);
+        Assert.Equal(new BsonArray { new ObjectId(UserId), new ObjectId(OtherId) }, document["participants"]);
+        Assert.Equal("hello", document["last_message"]["content"]);
+        Assert.Equal(new ObjectId(UserId), document["last_message"]["sender_id"]);
+        Assert.Equal(BsonType.DateTime, document["created_at"].BsonType);
+        Assert.Equal(BsonType.DateTime, document["last_activity_at"].BsonType);
+        Assert.Equal(2L, document["last_seq"]);
+        Assert.Equal(2L, document["members"][0]["read_seq"]);
+        Assert.False(document.Contains("title"));
+    }
+
+    [Fact]
+    public void MessageDocumentUsesTheSeedsFieldNames()
+    {
+        var message = new Message(Ids.New(), ChatId, 7, UserId, "a", "hi", DateTimeOffset.UnixEpoch);
+
+        var document = MessageDocument.From(message).ToBsonDocument();
+
+        Assert.Equal(["_id", "chat_id", "seq", "sender_id", "sender_name", "content", "timestamp"], document.Names);
+        Assert.Equal(new ObjectId(ChatId), document["chat_id"]);
+        Assert.Equal(new ObjectId(UserId), document["sender_id"]);
+        Assert.Equal(7L, document["seq"]);
+    }
+
+    [Fact]
+    public void DocumentsRoundTripToTheSameDomainValues()
+    {
+        var chat = new Chat { Id = ChatId, CreatorId = UserId, Title = "t", Participants = [new() { UserId = UserId, UserName = "a", ReadSeq = 1 }] };
+        var bytes = ChatDocument.From(chat).ToBson();
+
+        var back = BsonSerializer.Deserialize<ChatDocument>(bytes).ToDomain();
+
+        Assert.Equal((chat.Id, chat.CreatorId, chat.Title, 1L), (back.Id, back.CreatorId, back.Title, back.Participants[0].ReadSeq));
+        Assert.Equal(chat.CreatedAt.ToUnixTimeMilliseconds(), back.CreatedAt.ToUnixTimeMilliseconds());
+    }
+
+    [Fact]
+    public void IndexesEnforceUniqueNamesEmailsAndSeqsAndServeTheChatList()
+    {
+        var users = MongoIndexes.Users.ToDictionary(i => i.Options.Name, i => (Keys: Render(i.Keys), i.Options.Unique));
+        var chats = MongoIndexes.Chats.ToDictionary(i => i.Options.Name, i => (Keys: Render(i.Keys), i.Options.Unique));
+        var messages = MongoIndexes.Messages.ToDictionary(i => i.Options.Name, i => (Keys: Render(i.Keys), i.Options.Unique));
+
+        Assert.Equal((new BsonDocument("normalized_username", 1), true), users["normalized_username_unique"]);
+        Assert.Equal((new BsonDocument("normalized_email", 1), true), users["normalized_email_unique"]);
+        Assert.Equal((new BsonDocument { { "chat_id", 1 }, { "seq", 1 } }, true), messages["chat_id_seq_unique"]);
+        Assert.Equal(new BsonDocument { { "participants", 1 }, { "last_activity_at", -1 } }, chats["participants_recent_activity"].Keys);
+        Assert.Equal((new BsonDocument("direct_key", 1), true), chats["direct_key_unique"]);
+    }
+
+    [Fact]
+    public void FiltersAskForWhatTheStoreMeans()
+    {
+        Assert.Equal(new BsonDocument("participants", new ObjectId(UserId)), Render(MongoFilters.ChatsOf(UserId)));
+        Assert.Equal(
+            BsonDocument.Parse($"{{ chat_id: ObjectId('{ChatId}'), seq: {{ $gt: NumberLong(3), $lt: NumberLong(9) }} }}"),
+            Render(MongoFilters.MessagesBetween(ChatId, before: 9, after: 3)));
+        Assert.Equal(
+            BsonDocument.Parse("{ normalized_username: { $gte: 'ZED', $lt: 'ZED\uffff' } }"),
+            Render(MongoFilters.UserNamePrefix("ZED")));
+        Assert.Equal(
+            BsonDocument.Parse($"{{ _id: ObjectId('{ChatId}'), members: {{ $elemMatch: {{ user_id: ObjectId('{UserId}') }} }} }}"),
+            Render(MongoFilters.Member(ChatId, UserId)));
+    }
+
+    [Fact]
+    public void NonObjectIdsAreRecognisedBeforeTheyReachTheServer()
+    {
+        Assert.True(MongoFilters.IsObjectId(UserId));
+        Assert.False(MongoFilters.IsObjectId("not-an-id"));
+        Assert.False(MongoFilters.IsObjectId(""));
+    }
+}

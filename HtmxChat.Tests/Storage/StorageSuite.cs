@@ -1,0 +1,289 @@
+using HtmxChat.Web.Domain;
+using HtmxChat.Web.Storage;
+
+namespace HtmxChat.Tests.Storage;
+
+public sealed record Stores(IUserRepository Users, IChatRepository Chats, IKeyStore Keys, IStorageHealth Health);
+
+/// <summary>The storage contract, run against every provider (see the subclasses).</summary>
+public abstract class StorageSuite : IAsyncLifetime
+{
+    private Stores? _stores;
+
+    /// <summary>Null when the provider is not available here; its tests then show as skipped with <see cref="SkipReason"/>.</summary>
+    protected abstract Task<Stores?> OpenAsync();
+
+    protected abstract Task CloseAsync();
+
+    protected virtual string SkipReason => "";
+
+    private Stores S
+    {
+        get
+        {
+            Assert.SkipWhen(_stores is null, SkipReason);
+            return _stores!;
+        }
+    }
+
+    public async ValueTask InitializeAsync() => _stores = await OpenAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        await CloseAsync();
+        GC.SuppressFinalize(this);
+    }
+
+    private static ChatUser NewUser(string name) => new()
+    {
+        UserName = name,
+        NormalizedUserName = name.ToUpperInvariant(),
+        Email = $"{name}@example.com",
+        NormalizedEmail = $"{name}@example.com".ToUpperInvariant(),
+        PasswordHash = "hash",
+        TimeZone = "Asia/Kolkata",
+        Gender = "female",
+    };
+
+    private async Task<ChatUser> CreateUserAsync(string name)
+    {
+        var user = NewUser(name);
+        Assert.Equal(UserWriteResult.Ok, await S.Users.CreateAsync(user, TestContext.Current.CancellationToken));
+        return user;
+    }
+
+    private static Chat NewChat(string? title, params ChatUser[] users) => new()
+    {
+        CreatorId = users[0].Id,
+        Title = title,
+        DirectKey = title is null && users.Length == 2 ? Chat.DirectKeyFor(users[0].Id, users[1].Id) : null,
+        Participants = [.. users.Select(u => new ChatParticipant { UserId = u.Id, UserName = u.UserName })],
+    };
+
+    private async Task<Message> SendAsync(Chat chat, ChatUser sender, string content, DateTimeOffset? at = null)
+    {
+        var appended = await S.Chats.AppendMessageAsync(chat.Id, sender.Id, sender.UserName, content, at ?? Now(), TestContext.Current.CancellationToken);
+        Assert.NotNull(appended);
+        return appended.Value.Message;
+    }
+
+    private static DateTimeOffset Now() => DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+
+    [Fact]
+    public async Task StoredUserIsFoundByIdNormalizedNameAndEmail()
+    {
+        var user = await CreateUserAsync("Asha");
+
+        var byId = await S.Users.FindByIdAsync(user.Id);
+        var byName = await S.Users.FindByNormalizedUserNameAsync("ASHA");
+        var byEmail = await S.Users.FindByNormalizedEmailAsync("ASHA@EXAMPLE.COM");
+
+        Assert.NotNull(byId);
+        Assert.Equal(user.Id, byName?.Id);
+        Assert.Equal(user.Id, byEmail?.Id);
+        Assert.Equal(("Asha", "Asia/Kolkata", "female", "hash"), (byId.UserName, byId.TimeZone, byId.Gender, byId.PasswordHash));
+        Assert.Equal(user.CreatedAt.ToUnixTimeMilliseconds(), byId.CreatedAt.ToUnixTimeMilliseconds());
+    }
+
+    [Fact]
+    public async Task DuplicateUserNameOrEmailIsRefusedAndKeepsTheFirstUser()
+    {
+        var first = await CreateUserAsync("ravi");
+
+        var sameName = NewUser("RAVI");
+        sameName.NormalizedEmail = "OTHER@EXAMPLE.COM";
+        var sameEmail = NewUser("ravi2");
+        sameEmail.NormalizedEmail = first.NormalizedEmail;
+
+        Assert.Equal(UserWriteResult.DuplicateUserName, await S.Users.CreateAsync(sameName));
+        Assert.Equal(UserWriteResult.DuplicateEmail, await S.Users.CreateAsync(sameEmail));
+        Assert.Equal(first.Id, (await S.Users.FindByNormalizedUserNameAsync("RAVI"))?.Id);
+    }
+
+    [Fact]
+    public async Task UpdateWithAStaleConcurrencyStampIsRefused()
+    {
+        var user = await CreateUserAsync("meera");
+        var stamp = user.ConcurrencyStamp;
+        user.Gender = "other";
+        user.ConcurrencyStamp = "new-stamp";
+
+        Assert.Equal(UserWriteResult.Ok, await S.Users.UpdateAsync(user, stamp));
+        Assert.Equal(UserWriteResult.ConcurrencyFailure, await S.Users.UpdateAsync(user, stamp));
+        Assert.Equal("other", (await S.Users.FindByIdAsync(user.Id))?.Gender);
+    }
+
+    [Fact]
+    public async Task PrefixSearchIsCaseInsensitiveOrderedAndLimited()
+    {
+        foreach (var name in new[] { "zed_b", "Zed_a", "zed.c", "zebra", "yzed" })
+        {
+            await CreateUserAsync(name);
+        }
+
+        var found = await S.Users.SearchByUserNamePrefixAsync("ZED", 2);
+        var underscoreIsLiteral = await S.Users.SearchByUserNamePrefixAsync("ZED_", 10);
+
+        Assert.Equal(["zed.c", "Zed_a"], found.Select(u => u.UserName));
+        Assert.Equal(["Zed_a", "zed_b"], underscoreIsLiteral.Select(u => u.UserName));
+    }
+
+    [Fact]
+    public async Task UsersInARoleAreFound()
+    {
+        var admin = NewUser("root1");
+        admin.Roles.Add("Admin");
+        await S.Users.CreateAsync(admin);
+        await CreateUserAsync("plain1");
+
+        var admins = await S.Users.FindInRoleAsync("Admin");
+
+        Assert.Contains(admins, u => u.Id == admin.Id);
+        Assert.DoesNotContain(admins, u => u.UserName == "plain1");
+    }
+
+    [Fact]
+    public async Task MalformedIdsFindNothingInsteadOfThrowing()
+    {
+        foreach (var id in new[] { "", "abc", "../../etc", "ffffffffffffffffffffffff", "'; DROP TABLE users; --" })
+        {
+            Assert.Null(await S.Users.FindByIdAsync(id));
+            Assert.Null(await S.Chats.FindAsync(id));
+            Assert.Null(await S.Chats.AppendMessageAsync(id, id, "x", "hi", Now()));
+            Assert.Empty((await S.Chats.GetMessagesAsync(id, null, null, 10)).Messages);
+            Assert.False(await S.Chats.MarkReadAsync(id, id, 1));
+        }
+    }
+
+    [Fact]
+    public async Task ChatIsListedForEachParticipantWithTheMostRecentFirst()
+    {
+        var a = await CreateUserAsync("list_a");
+        var b = await CreateUserAsync("list_b");
+        var c = await CreateUserAsync("list_c");
+        var older = (await S.Chats.CreateAsync(NewChat("older", a, b))).Chat;
+        var newer = (await S.Chats.CreateAsync(NewChat("newer", a, c))).Chat;
+        await SendAsync(older, b, "bump", at: newer.CreatedAt.AddSeconds(1));
+
+        var forA = await S.Chats.ListForUserAsync(a.Id, 10);
+        var forC = await S.Chats.ListForUserAsync(c.Id, 10);
+
+        Assert.Equal([older.Id, newer.Id], forA.Select(x => x.Id));
+        Assert.Equal([newer.Id], forC.Select(x => x.Id));
+        Assert.Equal(["list_a", "list_b"], forA[0].Participants.Select(p => p.UserName));
+        Assert.Equal(new MessageSummary(b.Id, "list_b", "bump", forA[0].LastMessage!.Timestamp), forA[0].LastMessage);
+    }
+
+    [Fact]
+    public async Task SecondDirectChatBetweenTheSameTwoPeopleReturnsTheFirst()
+    {
+        var a = await CreateUserAsync("direct_a");
+        var b = await CreateUserAsync("direct_b");
+
+        var (first, created) = await S.Chats.CreateAsync(NewChat(null, a, b));
+        var (again, createdAgain) = await S.Chats.CreateAsync(NewChat(null, b, a));
+
+        Assert.True(created);
+        Assert.False(createdAgain);
+        Assert.Equal(first.Id, again.Id);
+        Assert.Equal(first.Id, (await S.Chats.FindByDirectKeyAsync(Chat.DirectKeyFor(a.Id, b.Id)))?.Id);
+    }
+
+    [Fact]
+    public async Task AppendGivesIncreasingSeqsAndUpdatesTheChatAtomically()
+    {
+        var a = await CreateUserAsync("seq_a");
+        var b = await CreateUserAsync("seq_b");
+        var chat = (await S.Chats.CreateAsync(NewChat("seqs", a, b))).Chat;
+
+        var first = await SendAsync(chat, a, "one");
+        var appended = await S.Chats.AppendMessageAsync(chat.Id, b.Id, b.UserName, "  two, spaced  ", Now());
+
+        Assert.Equal(1, first.Seq);
+        var (second, after) = appended!.Value;
+        Assert.Equal(2, second.Seq);
+        Assert.Equal("  two, spaced  ", second.Content);
+        Assert.Equal(2, after.LastSeq);
+        Assert.Equal("  two, spaced  ", after.LastMessage?.Content);
+        Assert.Equal(second.Timestamp, after.LastActivityAt);
+        Assert.Equal(0, after.UnreadCountFor(b.Id));
+        Assert.Equal(1, after.UnreadCountFor(a.Id));
+    }
+
+    [Fact]
+    public async Task ConcurrentSendersGetEverySeqExactlyOnce()
+    {
+        var a = await CreateUserAsync("burst_a");
+        var chat = (await S.Chats.CreateAsync(NewChat("burst", a))).Chat;
+
+        var sends = Enumerable.Range(0, 100).Select(i => Task.Run(() => SendAsync(chat, a, $"m{i}")));
+        var messages = await Task.WhenAll(sends);
+
+        Assert.Equal(Enumerable.Range(1, 100).Select(i => (long)i), messages.Select(m => m.Seq).Order());
+        var stored = await S.Chats.GetMessagesAsync(chat.Id, null, null, 100);
+        Assert.Equal(Enumerable.Range(1, 100).Select(i => (long)i), stored.Messages.Select(m => m.Seq));
+        Assert.Equal(100, (await S.Chats.FindAsync(chat.Id))?.LastSeq);
+    }
+
+    [Fact]
+    public async Task MessagesPageNewestFirstBeforeASeqAndOldestFirstAfterASeq()
+    {
+        var a = await CreateUserAsync("page_a");
+        var chat = (await S.Chats.CreateAsync(NewChat("paging", a))).Chat;
+        for (var i = 1; i <= 7; i++)
+        {
+            await SendAsync(chat, a, $"m{i}");
+        }
+
+        var newest = await S.Chats.GetMessagesAsync(chat.Id, null, null, 3);
+        var before = await S.Chats.GetMessagesAsync(chat.Id, before: 3, after: null, limit: 3);
+        var after = await S.Chats.GetMessagesAsync(chat.Id, before: null, after: 2, limit: 3);
+        var between = await S.Chats.GetMessagesAsync(chat.Id, before: 6, after: 3, limit: 10);
+        var tail = await S.Chats.GetMessagesAsync(chat.Id, before: null, after: 7, limit: 3);
+
+        Assert.Equal("5 6 7 +more", Describe(newest));
+        Assert.Equal("1 2", Describe(before));
+        Assert.Equal("3 4 5 +more", Describe(after));
+        Assert.Equal("4 5", Describe(between));
+        Assert.Equal("", Describe(tail));
+    }
+
+    private static string Describe(MessagePage page) =>
+        string.Join(' ', page.Messages.Select(m => m.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(page.HasMore ? "+more" : null).OfType<string>());
+
+    [Fact]
+    public async Task ReadMarkerOnlyMovesForwardAndOnlyForParticipants()
+    {
+        var a = await CreateUserAsync("read_a");
+        var b = await CreateUserAsync("read_b");
+        var outsider = await CreateUserAsync("read_c");
+        var chat = (await S.Chats.CreateAsync(NewChat("reads", a, b))).Chat;
+        for (var i = 0; i < 4; i++)
+        {
+            await SendAsync(chat, a, $"m{i}");
+        }
+
+        Assert.True(await S.Chats.MarkReadAsync(chat.Id, b.Id, 3));
+        Assert.True(await S.Chats.MarkReadAsync(chat.Id, b.Id, 1));
+        Assert.False(await S.Chats.MarkReadAsync(chat.Id, outsider.Id, 4));
+
+        var stored = await S.Chats.FindAsync(chat.Id);
+        Assert.Equal(3, stored?.Participant(b.Id)?.ReadSeq);
+        Assert.Equal(1, stored?.UnreadCountFor(b.Id));
+        Assert.Equal(0, stored?.UnreadCountFor(outsider.Id));
+    }
+
+    [Fact]
+    public async Task KeysAreKeptAndTheFirstSecretWins()
+    {
+        S.Keys.AddDataProtectionKey("key-1", "<key id=\"1\" />");
+        S.Keys.AddDataProtectionKey("key-2", "<key id=\"2\" />");
+
+        var first = S.Keys.GetOrAddSecret("jwt", "first");
+        var second = S.Keys.GetOrAddSecret("jwt", "second");
+
+        Assert.Equal(["<key id=\"1\" />", "<key id=\"2\" />"], S.Keys.GetDataProtectionKeys().Order());
+        Assert.Equal(("first", "first"), (first, second));
+        Assert.True(await S.Health.PingAsync());
+    }
+}
