@@ -1,4 +1,6 @@
 using HtmxChat.Web.Accounts;
+using HtmxChat.Web.Chats;
+using HtmxChat.Web.Chats.Live;
 using HtmxChat.Web.Infrastructure;
 using HtmxChat.Web.Storage;
 using Htmx.TagHelpers;
@@ -7,6 +9,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddStorage();
 builder.AddAccounts();
+builder.AddChats();
 builder.AddWebUi();
 
 var app = builder.Build();
@@ -20,6 +23,7 @@ app.MapStaticAssets();
 app.MapHtmxAntiforgeryScript();
 app.MapHealthChecks("/health");
 app.MapControllers();
+app.MapBrowserStream();
 
 app.Run();
 

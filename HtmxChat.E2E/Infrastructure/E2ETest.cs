@@ -25,13 +25,14 @@ public abstract class E2ETest(BrowserFixture browser) : IAsyncLifetime
     }
 
     /// <summary>A separate browser profile: a different person, or the same person in a fresh window.</summary>
-    protected async Task<IPage> NewPersonAsync(int width = 1280, int height = 800)
+    protected async Task<IPage> NewPersonAsync(int width = 1280, int height = 800, Uri? through = null, bool javaScript = true)
     {
         var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions
         {
-            BaseURL = App.BaseAddress.ToString(),
+            BaseURL = (through ?? App.BaseAddress).ToString(),
             ViewportSize = new ViewportSize { Width = width, Height = height },
             TimezoneId = "UTC",
+            JavaScriptEnabled = javaScript,
         });
         context.SetDefaultTimeout(10_000);
         await context.Tracing.StartAsync(new TracingStartOptions { Screenshots = true, Snapshots = true, Sources = false });

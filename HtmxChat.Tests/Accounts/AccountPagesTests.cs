@@ -226,13 +226,17 @@ public sealed class AccountPagesTests(AppFixture app) : IClassFixture<AppFixture
     [InlineData("/lib/htmx/htmx.min.js")]
     [InlineData("/lib/htmx-ext-sse/sse.min.js")]
     [InlineData("/_htmx/antiforgery.js")]
-    public async Task FrontEndPackagesAreServed(string path)
+    public async Task FrontEndPackagesAreServedAsBrowsersAskForThem(string path)
     {
         using var browser = app.Browser();
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Add("Accept-Encoding", "gzip, deflate, br");
 
-        using var response = await browser.Http.GetAsync(path);
+        using var response = await browser.Http.SendAsync(request);
+        var body = await response.Content.ReadAsByteArrayAsync();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(body.Length > 500, $"{path} answered {body.Length} bytes");
     }
 
     [Fact]

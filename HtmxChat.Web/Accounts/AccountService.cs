@@ -1,4 +1,5 @@
 using System.Net.Mail;
+using System.Security.Claims;
 using System.Text.RegularExpressions;
 using HtmxChat.Web.Domain;
 using Microsoft.AspNetCore.Identity;
@@ -85,7 +86,8 @@ public sealed partial class AccountService(UserManager<ChatUser> userManager, Si
         {
             return false;
         }
-        await signInManager.SignInAsync(user, isPersistent: false);
+        await signInManager.SignInWithClaimsAsync(user, isPersistent: false,
+            [new Claim(ClaimsPrincipalExtensions.SessionIdClaim, Guid.NewGuid().ToString("N"))]);
         return true;
     }
 

@@ -15,6 +15,8 @@ public static class AccountsExtensions
     {
         var services = builder.Services;
         services.AddAuthentication(IdentityConstants.ApplicationScheme).AddIdentityCookies();
+        // Identity's normalizer is stateless; as a singleton the chat services can share it (Identity only TryAdds its own).
+        services.AddSingleton<ILookupNormalizer, UpperInvariantLookupNormalizer>();
         services.AddIdentityCore<ChatUser>(o =>
             {
                 o.User.RequireUniqueEmail = true;
@@ -49,6 +51,15 @@ public static class AccountsExtensions
             o.Events.OnRedirectToLogin = RedirectPagesOnly;
         });
 
+        // The periodic security-stamp check rebuilds the principal; keep the sign-in's session id across it.
+        services.Configure<SecurityStampValidatorOptions>(o => o.OnRefreshingPrincipal = context =>
+        {
+            if (context.CurrentPrincipal?.FindFirst(ClaimsPrincipalExtensions.SessionIdClaim) is { } sid && context.NewPrincipal?.Identity is System.Security.Claims.ClaimsIdentity identity)
+            {
+                identity.AddClaim(new System.Security.Claims.Claim(sid.Type, sid.Value));
+            }
+            return Task.CompletedTask;
+        });
         services.AddScoped<AccountService>();
         services.AddOptions<AdminOptions>()
             .Bind(builder.Configuration)

@@ -10,5 +10,10 @@ public static class ClaimsPrincipalExtensions
 
     public static string UserName(this ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.Name) ?? "";
 
+    /// <summary>One id per sign-in, shared by the tabs of that browser; logging out closes the streams that carry it.</summary>
+    public static string? SessionId(this ClaimsPrincipal user) => user.FindFirstValue(SessionIdClaim);
+
+    public const string SessionIdClaim = "sid";
+
     public static TimeZoneInfo TimeZone(this ClaimsPrincipal user) => TimeZones.Find(user.FindFirstValue(ChatUserClaimsFactory.TimeZoneClaim));
 }

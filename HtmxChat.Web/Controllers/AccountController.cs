@@ -1,4 +1,5 @@
 using HtmxChat.Web.Accounts;
+using HtmxChat.Web.Chats;
 using HtmxChat.Web.Models;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -6,7 +7,7 @@ using Microsoft.AspNetCore.Mvc;
 namespace HtmxChat.Web.Controllers;
 
 [Route("account")]
-public sealed class AccountController(AccountService accounts) : Controller
+public sealed class AccountController(AccountService accounts, ChatHub hub) : Controller
 {
     public const string LoginFailed = "Invalid username or password. After 5 failed attempts an account is locked for 5 minutes.";
 
@@ -58,6 +59,10 @@ public sealed class AccountController(AccountService accounts) : Controller
     [Authorize, HttpPost("logout")]
     public async Task<IActionResult> Logout()
     {
+        if (User.SessionId() is { } session)
+        {
+            hub.EndSession(User.UserId(), session);
+        }
         await accounts.SignOutAsync();
         return RedirectToAction(nameof(Login));
     }

@@ -25,6 +25,22 @@ public sealed class Chat
     /// <summary>Sending marks the chat read up to the sent message, so every message after the marker is from others.</summary>
     public long UnreadCountFor(string userId) => Participant(userId) is { } p ? Math.Max(0, LastSeq - p.ReadSeq) : 0;
 
+    /// <summary>The title, else the other participants' names (the first few, then a count).</summary>
+    public string TitleFor(string viewerId)
+    {
+        if (Title is not null)
+        {
+            return Title;
+        }
+        var others = Participants.Where(p => p.UserId != viewerId).Select(p => p.UserName).ToList();
+        return others.Count switch
+        {
+            0 => "Just you",
+            <= 3 => string.Join(", ", others),
+            _ => $"{string.Join(", ", others.Take(3))} and {others.Count - 3} more",
+        };
+    }
+
     public static string DirectKeyFor(string userA, string userB) =>
         string.CompareOrdinal(userA, userB) < 0 ? $"{userA}:{userB}" : $"{userB}:{userA}";
 }

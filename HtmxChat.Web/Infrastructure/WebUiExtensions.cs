@@ -6,8 +6,11 @@ namespace HtmxChat.Web.Infrastructure;
 
 public static class WebUiExtensions
 {
-    public static IHostApplicationBuilder AddWebUi(this IHostApplicationBuilder builder)
+    public static WebApplicationBuilder AddWebUi(this WebApplicationBuilder builder)
     {
+        // Serves wwwroot (and its pre-compressed copies) from build output in any environment, not only Development;
+        // a published app has no manifest for this and serves its own wwwroot.
+        builder.WebHost.UseStaticWebAssets();
         builder.Services.AddControllersWithViews(o => o.Filters.Add(new AutoValidateAntiforgeryTokenAttribute()));
         builder.Services.AddAntiforgery(o =>
         {

@@ -1,0 +1,127 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+
+namespace HtmxChat.Web.Chats;
+
+/// <summary>
+/// Where chat events are published. This process's <see cref="ChatHub"/> delivers them to its own streams; a
+/// backplane (Redis pub/sub) would implement this to reach every instance and hand what it receives to the hub.
+/// </summary>
+public interface IChatEventPublisher
+{
+    void Publish(ChatEvent chatEvent);
+}
+
+/// <summary>
+/// The in-process fan-out: each open stream has a bounded queue. Publishing only offers the same event object to
+/// each queue, so a slow reader never slows the sender or the others; one that falls a whole queue behind is
+/// disconnected, and catches up from the store when it reconnects.
+/// </summary>
+public sealed class ChatHub(IOptions<ChatOptions> options) : IChatEventPublisher
+{
+    private readonly ConcurrentDictionary<string, Subscription[]> _byUser = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+    private readonly int _capacity = options.Value.StreamQueueCapacity;
+
+    public int SubscriptionCount => _byUser.Values.Sum(s => s.Length);
+
+    public Subscription Subscribe(string userId, string? sessionId = null)
+    {
+        var subscription = new Subscription(this, userId, sessionId, _capacity);
+        lock (_gate)
+        {
+            _byUser[userId] = [.. _byUser.GetValueOrDefault(userId, []), subscription];
+        }
+        return subscription;
+    }
+
+    public void Publish(ChatEvent chatEvent)
+    {
+        foreach (var userId in chatEvent.Recipients)
+        {
+            if (_byUser.TryGetValue(userId, out var subscriptions))
+            {
+                foreach (var subscription in subscriptions)
+                {
+                    subscription.Offer(chatEvent);
+                }
+            }
+        }
+    }
+
+    /// <summary>Closes the streams of one signed-in session (every tab of that browser), as at logout.</summary>
+    public void EndSession(string userId, string sessionId)
+    {
+        if (_byUser.TryGetValue(userId, out var subscriptions))
+        {
+            foreach (var subscription in subscriptions.Where(s => s.SessionId == sessionId))
+            {
+                subscription.Close();
+            }
+        }
+    }
+
+    internal void Remove(Subscription subscription)
+    {
+        lock (_gate)
+        {
+            if (!_byUser.TryGetValue(subscription.UserId, out var current))
+            {
+                return;
+            }
+            var remaining = Array.FindAll(current, s => s != subscription);
+            if (remaining.Length == 0)
+            {
+                _byUser.TryRemove(subscription.UserId, out _);
+            }
+            else
+            {
+                _byUser[subscription.UserId] = remaining;
+            }
+        }
+    }
+}
+
+public sealed class Subscription : IDisposable
+{
+    private readonly ChatHub _hub;
+    private readonly Channel<ChatEvent> _queue;
+
+    internal Subscription(ChatHub hub, string userId, string? sessionId, int capacity)
+    {
+        _hub = hub;
+        UserId = userId;
+        SessionId = sessionId;
+        _queue = Channel.CreateBounded<ChatEvent>(new BoundedChannelOptions(capacity)
+        {
+            SingleReader = true,
+            SingleWriter = false,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    public string UserId { get; }
+    public string? SessionId { get; }
+
+    /// <summary>The events, in publish order. Ends when the stream is closed or has fallen too far behind (<see cref="Lagged"/>).</summary>
+    public ChannelReader<ChatEvent> Events => _queue.Reader;
+
+    public bool Lagged { get; private set; }
+
+    internal void Offer(ChatEvent chatEvent)
+    {
+        if (!_queue.Writer.TryWrite(chatEvent) && _queue.Writer.TryComplete())
+        {
+            Lagged = true;
+        }
+    }
+
+    internal void Close() => _queue.Writer.TryComplete();
+
+    public void Dispose()
+    {
+        _queue.Writer.TryComplete();
+        _hub.Remove(this);
+    }
+}

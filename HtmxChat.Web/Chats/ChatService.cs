@@ -1,0 +1,189 @@
+using System.Text;
+using HtmxChat.Web.Domain;
+using HtmxChat.Web.Storage;
+using Microsoft.AspNetCore.Identity;
+
+namespace HtmxChat.Web.Chats;
+
+public abstract record SendResult
+{
+    public sealed record Sent(Message Message) : SendResult;
+    public sealed record NotFound : SendResult;
+    public sealed record Invalid(string Error) : SendResult;
+    public sealed record RateLimited(TimeSpan RetryAfter) : SendResult;
+}
+
+public abstract record StartChatResult
+{
+    public sealed record Started(Chat Chat, bool Created) : StartChatResult;
+    public sealed record Invalid(string Field, string Error) : StartChatResult;
+}
+
+/// <summary>
+/// Who may see and post what, and how chats start: the rules the browser pages, the JSON API and the WebSocket share.
+/// A chat the caller is not in is reported exactly like one that does not exist.
+/// </summary>
+public sealed class ChatService(
+    IChatRepository chats,
+    IUserRepository users,
+    ILookupNormalizer normalizer,
+    IChatEventPublisher events,
+    SendRateLimiter rateLimiter,
+    TimeProvider clock)
+{
+    public const int MaxContentLength = 4000;
+    public const int MaxTitleLength = 80;
+    public const int MaxParticipants = 50;
+    public const int MaxChatsListed = 200;
+    public const int DefaultPageSize = 50;
+    public const int MaxPageSize = 100;
+
+    // Sends to one chat are serialized in this process so events leave in seq order (SQLite serializes the writes anyway).
+    private readonly SemaphoreSlim[] _chatLocks = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
+
+    public Task<IReadOnlyList<Chat>> ListChatsAsync(string userId, CancellationToken ct = default) =>
+        chats.ListForUserAsync(userId, MaxChatsListed, ct);
+
+    public async Task<Chat?> FindChatAsync(string userId, string chatId, CancellationToken ct = default)
+    {
+        var chat = await chats.FindAsync(chatId, ct);
+        return chat is not null && chat.HasParticipant(userId) ? chat : null;
+    }
+
+    /// <summary>A page of messages, or null when the chat is not the caller's.</summary>
+    public async Task<MessagePage?> GetMessagesAsync(string userId, string chatId, long? before, long? after, int limit, CancellationToken ct = default)
+    {
+        if (await FindChatAsync(userId, chatId, ct) is null)
+        {
+            return null;
+        }
+        return await chats.GetMessagesAsync(chatId, before, after, Math.Clamp(limit, 1, MaxPageSize), ct);
+    }
+
+    /// <summary>The paging rule of API.md: <c>limit</c> 1 to 100, seqs at least 0, <c>after</c> below <c>before</c>.</summary>
+    public static string? ValidatePaging(long? before, long? after, int? limit) =>
+        limit is < 1 or > MaxPageSize ? $"limit must be between 1 and {MaxPageSize}."
+        : before is < 1 ? "before must be a seq of 1 or more."
+        : after is < 0 ? "after must be a seq of 0 or more."
+        : before is not null && after is not null && after >= before ? "after must be less than before."
+        : null;
+
+    public static string? ValidateContent(string? content)
+    {
+        var length = content is null ? 0 : content.Trim().EnumerateRunes().Count();
+        return length == 0 ? "Write a message first."
+            : length > MaxContentLength ? $"A message can have at most {MaxContentLength} characters; this one has {length}."
+            : null;
+    }
+
+    public async Task<SendResult> SendAsync(string userId, string userName, string chatId, string? content, CancellationToken ct = default)
+    {
+        if (ValidateContent(content) is { } error)
+        {
+            return new SendResult.Invalid(error);
+        }
+        if (await FindChatAsync(userId, chatId, ct) is null)
+        {
+            return new SendResult.NotFound();
+        }
+        if (!rateLimiter.TryAcquire(userId, out var retryAfter))
+        {
+            return new SendResult.RateLimited(retryAfter);
+        }
+
+        var gate = _chatLocks[(int)((uint)StringComparer.Ordinal.GetHashCode(chatId) % (uint)_chatLocks.Length)];
+        await gate.WaitAsync(ct);
+        try
+        {
+            var appended = await chats.AppendMessageAsync(chatId, userId, userName, content!, Now(), ct);
+            if (appended is not { } sent)
+            {
+                return new SendResult.NotFound();
+            }
+            events.Publish(new MessagePosted(sent.Message, sent.Chat));
+            return new SendResult.Sent(sent.Message);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>Marks the chat read up to <paramref name="seq"/> (at most its newest message). False when not the caller's.</summary>
+    public async Task<bool> MarkReadAsync(string userId, string chatId, long seq, CancellationToken ct = default)
+    {
+        var chat = await FindChatAsync(userId, chatId, ct);
+        if (chat is null)
+        {
+            return false;
+        }
+        var upTo = Math.Min(seq, chat.LastSeq);
+        if (upTo > (chat.Participant(userId)?.ReadSeq ?? 0) && await chats.MarkReadAsync(chatId, userId, upTo, ct))
+        {
+            events.Publish(new ChatRead(userId, chatId, chat.LastSeq - upTo));
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Starts a chat between the caller and the named people. Two people without a title make a direct chat,
+    /// and the existing one is returned if they already have one.
+    /// </summary>
+    public async Task<StartChatResult> StartChatAsync(ChatUser creator, IReadOnlyCollection<string> participantNames, string? title, CancellationToken ct = default)
+    {
+        title = string.IsNullOrWhiteSpace(title) ? null : title.Trim();
+        if (title is { Length: > MaxTitleLength })
+        {
+            return new StartChatResult.Invalid("Title", $"A title can have at most {MaxTitleLength} characters.");
+        }
+        var normalized = participantNames
+            .Select(n => n.Trim()).Where(n => n.Length > 0)
+            .Select(n => (Name: n, Key: normalizer.NormalizeName(n)))
+            .DistinctBy(n => n.Key)
+            .Where(n => n.Key != creator.NormalizedUserName)
+            .ToList();
+        if (normalized.Count == 0)
+        {
+            return new StartChatResult.Invalid("Participants", "Name at least one other person by username.");
+        }
+        if (normalized.Count > MaxParticipants)
+        {
+            return new StartChatResult.Invalid("Participants", $"A chat can have at most {MaxParticipants} other people.");
+        }
+        var found = await users.FindByNormalizedUserNamesAsync([.. normalized.Select(n => n.Key)], ct);
+        var unknown = normalized.Where(n => !found.Any(u => u.NormalizedUserName == n.Key)).Select(n => n.Name).ToList();
+        if (unknown.Count > 0)
+        {
+            return new StartChatResult.Invalid("Participants", $"No user named {string.Join(", ", unknown.Select(n => $"'{n}'"))}.");
+        }
+
+        var others = normalized.Select(n => found.First(u => u.NormalizedUserName == n.Key)).ToList();
+        var now = Now();
+        var chat = new Chat
+        {
+            CreatorId = creator.Id,
+            Title = title,
+            DirectKey = title is null && others.Count == 1 ? Chat.DirectKeyFor(creator.Id, others[0].Id) : null,
+            Participants = [.. others.Prepend(creator).Select(u => new ChatParticipant { UserId = u.Id, UserName = u.UserName })],
+            CreatedAt = now,
+            LastActivityAt = now,
+        };
+        if (chat.DirectKey is not null && await chats.FindByDirectKeyAsync(chat.DirectKey, ct) is { } existing)
+        {
+            return new StartChatResult.Started(existing, Created: false);
+        }
+        var (stored, created) = await chats.CreateAsync(chat, ct);
+        if (created)
+        {
+            events.Publish(new ChatStarted(stored));
+        }
+        return new StartChatResult.Started(stored, created);
+    }
+
+    /// <summary>Splits what people type in "Participants": usernames separated by commas or white space.</summary>
+    public static IReadOnlyList<string> ParseParticipants(string? text) =>
+        string.IsNullOrWhiteSpace(text) ? [] : text.Split([',', ' ', '\t', '\n', '\r', ';'], StringSplitOptions.RemoveEmptyEntries);
+
+    // Stores keep milliseconds; trimming here makes what is returned equal what is stored.
+    private DateTimeOffset Now() => DateTimeOffset.FromUnixTimeMilliseconds(clock.GetUtcNow().ToUnixTimeMilliseconds());
+}

@@ -1,0 +1,56 @@
+using System.Globalization;
+using HtmxChat.Web.Domain;
+
+namespace HtmxChat.Web.Models;
+
+/// <summary>One message as every viewer in <see cref="Zone"/> sees it: nothing in it depends on who is looking.</summary>
+public sealed record MessageView(Message Message, TimeZoneInfo Zone);
+
+public sealed record ChatRowView(Chat Chat, string ViewerId, TimeZoneInfo Zone, bool Active)
+{
+    public string Title => Chat.TitleFor(ViewerId);
+    public long Unread => Active ? 0 : Chat.UnreadCountFor(ViewerId);
+    public ChatPreviewView Preview => new(Chat.Id, Chat.LastMessage, Zone, OutOfBand: false);
+}
+
+/// <summary>The last-message line of a chat-list row; <see cref="OutOfBand"/> when the stream updates an existing row.</summary>
+public sealed record ChatPreviewView(string ChatId, MessageSummary? Last, TimeZoneInfo Zone, bool OutOfBand);
+
+/// <summary>A page of the conversation: a link to older messages when there are any, then the messages.</summary>
+public sealed record MessagesPageView(string ChatId, MessagePage Page, TimeZoneInfo Zone);
+
+public sealed class StartChatForm
+{
+    public string? Participants { get; set; }
+    public string? Title { get; set; }
+}
+
+public sealed record SendFormView(string ChatId, string? Content = null, string? Error = null);
+
+public sealed record ChatPageView(
+    IReadOnlyList<Chat> Chats,
+    string ViewerId,
+    TimeZoneInfo Zone,
+    StartChatForm StartChat,
+    Chat? Open = null,
+    MessagePage? Messages = null,
+    SendFormView? SendForm = null,
+    bool ShowingOlder = false)
+{
+    public string StreamUrl => Open is null || ShowingOlder
+        ? "/chats/events"
+        : $"/chats/events?open={Open.Id}&after={(Messages?.Messages.Count > 0 ? Messages.Messages[^1].Seq : 0).ToString(CultureInfo.InvariantCulture)}";
+}
+
+public static class TimeFormat
+{
+    /// <summary>ISO 8601 UTC with milliseconds, as API.md writes times.</summary>
+    public static string Iso(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>Absolute, so a fragment rendered once stays true for every viewer in the zone at any later time.</summary>
+    public static string Short(DateTimeOffset time, TimeZoneInfo zone) =>
+        TimeZoneInfo.ConvertTime(time, zone).ToString("d MMM, HH:mm", CultureInfo.InvariantCulture);
+
+    public static string Full(DateTimeOffset time, TimeZoneInfo zone) =>
+        TimeZoneInfo.ConvertTime(time, zone).ToString("dddd d MMMM yyyy, HH:mm:ss", CultureInfo.InvariantCulture) + $" ({zone.Id})";
+}
