@@ -43,7 +43,36 @@ public sealed partial class BrowserClient(HttpClient http) : IDisposable
 
     public async Task<HttpResponseMessage> LogOutAsync() => await PostFormAsync("/chats", "/account/logout", []);
 
+    /// <summary>Starts a chat through the form and returns its id.</summary>
+    public async Task<string> StartChatAsync(string participants, string? title = null)
+    {
+        using var response = await PostFormAsync("/chats", "/chats", [new("Participants", participants), new("Title", title ?? "")]);
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        return response.Headers.Location!.OriginalString.Split('/')[^1];
+    }
+
+    /// <summary>Posts a message the way htmx does: the antiforgery token in a header, <c>HX-Request</c> set.</summary>
+    public async Task<HttpResponseMessage> SendHtmxAsync(string chatId, string content, bool withToken = true)
+    {
+        var page = await GetPageAsync("/chats");
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/chats/{chatId}/messages")
+        {
+            Content = new FormUrlEncodedContent([new("content", content)]),
+        };
+        request.Headers.Add("HX-Request", "true");
+        if (withToken)
+        {
+            request.Headers.Add("RequestVerificationToken", TokenPattern().Match(page).Groups[1].Value);
+        }
+        return await Http.SendAsync(request);
+    }
+
+    public async Task<string> UserIdAsync() => UserIdPattern().Match(await GetPageAsync("/chats")).Groups[1].Value;
+
     public void Dispose() => Http.Dispose();
+
+    [GeneratedRegex("data-user-id=\"([0-9a-f]{24})\"")]
+    private static partial Regex UserIdPattern();
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
     private static partial Regex TokenPattern();

@@ -1,0 +1,146 @@
+using HtmxChat.Web.Chats;
+using HtmxChat.Web.Domain;
+using Microsoft.Extensions.Options;
+
+namespace HtmxChat.Tests.Chats;
+
+public sealed class ChatHubTests
+{
+    private static ChatHub Hub(int capacity = 16) => new(Options.Create(new ChatOptions { StreamQueueCapacity = capacity }));
+
+    private static Chat ChatOf(params string[] userIds) => new()
+    {
+        Participants = [.. userIds.Select(id => new ChatParticipant { UserId = id, UserName = id })],
+    };
+
+    private static MessagePosted Posted(Chat chat, long seq) =>
+        new(new Message(Ids.New(), chat.Id, seq, chat.Participants[0].UserId, "a", $"m{seq}", DateTimeOffset.UnixEpoch), chat);
+
+    private static List<long> Drain(Subscription subscription)
+    {
+        var seqs = new List<long>();
+        while (subscription.Events.TryRead(out var e))
+        {
+            seqs.Add(((MessagePosted)e).Message.Seq);
+        }
+        return seqs;
+    }
+
+    [Fact]
+    public void EveryStreamOfEveryParticipantGetsTheEventsInPublishOrder()
+    {
+        var hub = Hub();
+        var chat = ChatOf("a", "b");
+        using var aTab = hub.Subscribe("a");
+        using var bTab1 = hub.Subscribe("b");
+        using var bTab2 = hub.Subscribe("b");
+
+        for (var seq = 1; seq <= 5; seq++)
+        {
+            hub.Publish(Posted(chat, seq));
+        }
+
+        Assert.All(new[] { aTab, bTab1, bTab2 }, tab => Assert.Equal([1L, 2, 3, 4, 5], Drain(tab)));
+    }
+
+    [Fact]
+    public void StreamsOfPeopleOutsideTheChatGetNothing()
+    {
+        var hub = Hub();
+        using var outsider = hub.Subscribe("c");
+
+        hub.Publish(Posted(ChatOf("a", "b"), 1));
+
+        Assert.Empty(Drain(outsider));
+    }
+
+    [Fact]
+    public void AStalledReaderIsDisconnectedWhenItFallsAQueueBehindWhileOthersGetEverything()
+    {
+        var hub = Hub(capacity: 16);
+        var chat = ChatOf("a", "b");
+        using var stalled = hub.Subscribe("a");
+        using var reader = hub.Subscribe("b");
+        var received = new List<long>();
+
+        for (var seq = 1; seq <= 100; seq++)
+        {
+            hub.Publish(Posted(chat, seq));
+            received.AddRange(Drain(reader));
+        }
+
+        Assert.Equal(Enumerable.Range(1, 100).Select(i => (long)i), received);
+        Assert.False(reader.Lagged);
+        Assert.True(stalled.Lagged);
+        Assert.Equal(Enumerable.Range(1, 16).Select(i => (long)i), Drain(stalled));
+        Assert.True(stalled.Events.Completion.IsCompleted);
+    }
+
+    [Fact]
+    public async Task PublishingNeverWaitsForReaders()
+    {
+        var hub = Hub(capacity: 16);
+        var chat = ChatOf("a");
+        var stalled = Enumerable.Range(0, 1_000).Select(_ => hub.Subscribe("a")).ToList();
+
+        var publish = Task.Run(() =>
+        {
+            for (var seq = 1; seq <= 100; seq++)
+            {
+                hub.Publish(Posted(chat, seq));
+            }
+        });
+
+        await publish.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        Assert.All(stalled, s => Assert.True(s.Lagged));
+        stalled.ForEach(s => s.Dispose());
+    }
+
+    [Fact]
+    public void EndingASessionClosesOnlyThatSessionsStreams()
+    {
+        var hub = Hub();
+        using var laptopTab1 = hub.Subscribe("a", "laptop");
+        using var laptopTab2 = hub.Subscribe("a", "laptop");
+        using var phone = hub.Subscribe("a", "phone");
+
+        hub.EndSession("a", "laptop");
+
+        Assert.True(laptopTab1.Events.Completion.IsCompleted);
+        Assert.True(laptopTab2.Events.Completion.IsCompleted);
+        Assert.False(phone.Events.Completion.IsCompleted);
+        Assert.False(laptopTab1.Lagged);
+    }
+
+    [Fact]
+    public void ADisposedStreamIsForgotten()
+    {
+        var hub = Hub();
+        var first = hub.Subscribe("a");
+        using var second = hub.Subscribe("a");
+
+        first.Dispose();
+        hub.Publish(Posted(ChatOf("a"), 1));
+
+        Assert.Equal(1, hub.SubscriptionCount);
+        Assert.Equal([1L], Drain(second));
+    }
+
+    [Fact]
+    public async Task AMessagesFrameIsMadeOncePerKeyHoweverManyStreamsAskForIt()
+    {
+        var posted = Posted(ChatOf("a"), 1);
+        var made = 0;
+
+        var frames = await Task.WhenAll(Enumerable.Range(0, 1_000).Select(i => Task.Run(() =>
+            posted.Frame(i % 2 == 0 ? "zone:UTC" : "zone:Asia/Kolkata", () =>
+            {
+                Interlocked.Increment(ref made);
+                return Task.FromResult(new byte[] { 1 });
+            }))));
+
+        Assert.Equal(2, made);
+        Assert.Equal(2, posted.FramesMade);
+        Assert.Equal(2, frames.Distinct().Count());
+    }
+}

@@ -1,0 +1,95 @@
+using System.Net;
+using System.Text;
+
+namespace HtmxChat.Tests.Infrastructure;
+
+public sealed record ServerSentEvent(string? Type, string? Id, string Data);
+
+/// <summary>Reads a text/event-stream response event by event, as EventSource would.</summary>
+public sealed class EventStreamReader : IAsyncDisposable
+{
+    private readonly HttpResponseMessage _response;
+    private readonly StreamReader _reader;
+
+    private EventStreamReader(HttpResponseMessage response, Stream body)
+    {
+        _response = response;
+        _reader = new StreamReader(body, Encoding.UTF8);
+    }
+
+    public List<string> Comments { get; } = [];
+    public string? Retry { get; private set; }
+
+    public static async Task<EventStreamReader> OpenAsync(HttpClient http, string url, string? lastEventId = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        if (lastEventId is not null)
+        {
+            request.Headers.Add("Last-Event-ID", lastEventId);
+        }
+        var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        return new EventStreamReader(response, await response.Content.ReadAsStreamAsync());
+    }
+
+    /// <summary>The next event, or null when the server ends the stream.</summary>
+    public async Task<ServerSentEvent?> NextAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+        string? type = null, id = null;
+        var data = new List<string>();
+        while (true)
+        {
+            var line = await _reader.ReadLineAsync(cts.Token);
+            if (line is null)
+            {
+                return null;
+            }
+            if (line.Length == 0)
+            {
+                if (data.Count > 0)
+                {
+                    return new ServerSentEvent(type, id, string.Join('\n', data));
+                }
+                continue;
+            }
+            if (line.StartsWith(':'))
+            {
+                Comments.Add(line);
+                continue;
+            }
+            var colon = line.IndexOf(':');
+            var field = colon < 0 ? line : line[..colon];
+            var value = colon < 0 ? "" : line[(colon + 1)..].TrimStart(' ');
+            switch (field)
+            {
+                case "event": type = value; break;
+                case "id": id = value; break;
+                case "data": data.Add(value); break;
+                case "retry": Retry = value; break;
+            }
+        }
+    }
+
+    /// <summary>Skips events until one of <paramref name="type"/> arrives.</summary>
+    public async Task<ServerSentEvent> NextOfTypeAsync(string type, TimeSpan? timeout = null)
+    {
+        while (true)
+        {
+            var next = await NextAsync(timeout) ?? throw new Xunit.Sdk.XunitException($"The stream ended before a '{type}' event.");
+            if (next.Type == type)
+            {
+                return next;
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _reader.Dispose();
+        _response.Dispose();
+        await Task.CompletedTask;
+    }
+}
