@@ -274,6 +274,24 @@ public sealed class ChatPagesTests(AppFixture app) : IClassFixture<AppFixture>
     }
 
     [Fact]
+    public async Task ReceivingWhileTheChatIsOpenReadsItForTheOtherTabs()
+    {
+        var (ada, _) = await SignedInAsync();
+        var (bob, bobName) = await SignedInAsync();
+        var chatId = await ada.StartChatAsync(bobName);
+        await using var openTab = await EventStreamReader.OpenAsync(bob.Http, $"/chats/events?open={chatId}&after=0");
+        await using var listTab = await EventStreamReader.OpenAsync(bob.Http, "/chats/events");
+
+        await ada.SendHtmxAsync(chatId, "seen live");
+        await openTab.NextOfTypeAsync("chat-message");
+        await listTab.NextOfTypeAsync("chat-unread");
+        var read = await listTab.NextOfTypeAsync("chat-unread");
+
+        Assert.Contains(" hidden hx-swap-oob=\"true\"></span>", read.Data);
+        Assert.DoesNotContain("visually-hidden\"> unread", await bob.GetPageAsync("/chats"));
+    }
+
+    [Fact]
     public async Task LoggingOutClosesThatBrowsersStreams()
     {
         var (ada, _) = await SignedInAsync();

@@ -13,6 +13,8 @@ public static class ChatsExtensions
         builder.Services.AddSingleton<IChatEventPublisher>(sp => sp.GetRequiredService<ChatHub>());
         builder.Services.AddSingleton<ChatService>();
         builder.Services.AddSingleton<FragmentRenderer>();
+        builder.Services.AddSingleton<ReadMarkerWriter>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ReadMarkerWriter>());
         return builder;
     }
 }

@@ -25,7 +25,7 @@ public static class BrowserStream
     }
 
     private static async Task<IResult> StreamAsync(
-        HttpContext context, string? open, long? after, ChatService chats, ChatHub hub, FragmentRenderer renderer, IOptions<ChatOptions> options)
+        HttpContext context, string? open, long? after, ChatService chats, ChatHub hub, FragmentRenderer renderer, ReadMarkerWriter readMarkers, IOptions<ChatOptions> options)
     {
         var user = context.User;
         var userId = user.UserId();
@@ -75,14 +75,15 @@ public static class BrowserStream
                     break;
             }
         },
-        async () =>
+        () =>
         {
-            // Seeing a message in the open chat reads it; once per batch, not once per message.
+            // Seeing a message in the open chat reads it.
             if (readUpTo > 0)
             {
-                await chats.MarkReadAsync(userId, openChat!.Id, readUpTo, ct);
+                readMarkers.Seen(userId, openChat!.Id, readUpTo);
                 readUpTo = 0;
             }
+            return Task.CompletedTask;
         },
         TimeSpan.FromSeconds(options.Value.HeartbeatSeconds), ct);
         return Results.Empty;
