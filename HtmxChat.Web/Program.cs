@@ -1,4 +1,5 @@
 using HtmxChat.Web.Accounts;
+using HtmxChat.Web.Api;
 using HtmxChat.Web.Chats;
 using HtmxChat.Web.Chats.Live;
 using HtmxChat.Web.Infrastructure;
@@ -10,6 +11,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddStorage();
 builder.AddAccounts();
 builder.AddChats();
+builder.AddApi();
 builder.AddWebUi();
 
 var app = builder.Build();
@@ -17,6 +19,7 @@ var app = builder.Build();
 app.UseWebUi();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRateLimiter();
 app.UseAntiforgery();
 
 app.MapStaticAssets();
@@ -24,6 +27,7 @@ app.MapHtmxAntiforgeryScript();
 app.MapHealthChecks("/health");
 app.MapControllers();
 app.MapBrowserStream();
+app.MapApi();
 
 app.Run();
 

@@ -27,7 +27,7 @@ public sealed class ChatServiceRulesTests
     [InlineData(null, -1L, null, "after")]
     [InlineData(5L, 5L, null, "after must be less than before")]
     public void BadPagingIsRefused(long? before, long? after, int? limit, string mentions) =>
-        Assert.Contains(mentions, ChatService.ValidatePaging(before, after, limit));
+        Assert.Contains(mentions, ChatService.ValidatePaging(before, after, limit)?.Error);
 
     [Fact]
     public void GoodPagingIsAccepted() => Assert.Null(ChatService.ValidatePaging(10, 2, 100));

@@ -15,6 +15,9 @@ public class AppFactory : WebApplicationFactory<Program>
         {
             ["ConnectionStrings:Sqlite"] = $"Data Source={System.IO.Path.Combine(dataFolder, "htmxchat.db")}",
         };
+        // Every in-memory request comes from the same (absent) address; tests of the per-address limit set their own.
+        _settings.TryAdd("RateLimits:LoginsPerMinutePerAddress", "10000");
+        _settings.TryAdd("Chat:SendBurst", "1000");
         ClientOptions.BaseAddress = new Uri("https://localhost");
         ClientOptions.AllowAutoRedirect = false;
     }

@@ -61,11 +61,11 @@ public sealed class ChatService(
     }
 
     /// <summary>The paging rule of API.md: <c>limit</c> 1 to 100, seqs at least 0, <c>after</c> below <c>before</c>.</summary>
-    public static string? ValidatePaging(long? before, long? after, int? limit) =>
-        limit is < 1 or > MaxPageSize ? $"limit must be between 1 and {MaxPageSize}."
-        : before is < 1 ? "before must be a seq of 1 or more."
-        : after is < 0 ? "after must be a seq of 0 or more."
-        : before is not null && after is not null && after >= before ? "after must be less than before."
+    public static (string Field, string Error)? ValidatePaging(long? before, long? after, int? limit) =>
+        limit is < 1 or > MaxPageSize ? ("limit", $"limit must be between 1 and {MaxPageSize}.")
+        : before is < 1 ? ("before", "before must be a seq of 1 or more.")
+        : after is < 0 ? ("after", "after must be a seq of 0 or more.")
+        : before is not null && after is not null && after >= before ? ("after", "after must be less than before.")
         : null;
 
     public static string? ValidateContent(string? content)

@@ -3,6 +3,8 @@ using HtmxChat.Web.Chats;
 using HtmxChat.Web.Models;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
+using HtmxChat.Web.Api;
 
 namespace HtmxChat.Web.Controllers;
 
@@ -15,7 +17,7 @@ public sealed class AccountController(AccountService accounts, ChatHub hub) : Co
     public IActionResult Login(string? returnUrl) =>
         User.Identity?.IsAuthenticated == true ? RedirectToLocal(returnUrl) : View(new LoginForm { ReturnUrl = returnUrl });
 
-    [HttpPost("login")]
+    [HttpPost("login"), EnableRateLimiting(ApiExtensions.LoginRateLimit)]
     public async Task<IActionResult> Login(LoginForm form)
     {
         if (ModelState.IsValid && await accounts.SignInAsync(form.Username!, form.Password!))

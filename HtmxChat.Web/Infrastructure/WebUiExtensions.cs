@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.HttpOverrides;
+using HtmxChat.Web.Api;
 using Microsoft.AspNetCore.Mvc;
 
 namespace HtmxChat.Web.Infrastructure;
@@ -11,6 +12,8 @@ public static class WebUiExtensions
         // Serves wwwroot (and its pre-compressed copies) from build output in any environment, not only Development;
         // a published app has no manifest for this and serves its own wwwroot.
         builder.WebHost.UseStaticWebAssets();
+        // Forms and JSON here are small; /api narrows this further (ApiExtensions.MaxRequestBodyBytes).
+        builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = 1024 * 1024);
         builder.Services.AddControllersWithViews(o => o.Filters.Add(new AutoValidateAntiforgeryTokenAttribute()));
         builder.Services.AddAntiforgery(o =>
         {
@@ -18,7 +21,14 @@ public static class WebUiExtensions
             o.HeaderName = "RequestVerificationToken";
         });
         builder.Services.AddScoped<CspNonce>();
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+        {
+            // Say what could not be read ("Failed to read parameter ... as JSON"); other exceptions stay undisclosed.
+            if (context.Exception is BadHttpRequestException bad)
+            {
+                context.ProblemDetails.Detail = bad.Message;
+            }
+        });
         builder.Services.Configure<ForwardedHeadersOptions>(o => o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase);
 
@@ -32,12 +42,17 @@ public static class WebUiExtensions
     public static WebApplication UseWebUi(this WebApplication app)
     {
         app.UseForwardedHeaders();
-        if (!app.Environment.IsDevelopment())
+        app.UseWhen(context => context.IsApi(), api => api.UseApiErrors());
+        app.UseWhen(context => !context.IsApi(), pages =>
         {
-            app.UseExceptionHandler("/error/500");
-        }
-        app.UseStatusCodePagesWithReExecute("/error/{0}");
+            if (!app.Environment.IsDevelopment())
+            {
+                pages.UseExceptionHandler("/error/500");
+            }
+            pages.UseStatusCodePagesWithReExecute("/error/{0}");
+        });
         app.UseSecurityHeaders();
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         return app;
     }
 }

@@ -1,0 +1,79 @@
+using System.ComponentModel;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using HtmxChat.Web.Domain;
+using HtmxChat.Web.Models;
+
+namespace HtmxChat.Web.Api;
+
+// The resources of shared/API.md, as JSON clients see them.
+
+public sealed record UserResponse(string Id, string Username, string Email, string? Gender, string TimeZone, DateTimeOffset CreatedAt)
+{
+    public static UserResponse From(ChatUser user) => new(user.Id, user.UserName, user.Email, user.Gender, user.TimeZone, user.CreatedAt);
+}
+
+public sealed record ParticipantResponse(string Id, string Username);
+
+public sealed record MessageSummaryResponse(string SenderId, string SenderName, string Content, DateTimeOffset Timestamp);
+
+public sealed record ChatResponse(
+    string Id,
+    string? Title,
+    IReadOnlyList<ParticipantResponse> Participants,
+    MessageSummaryResponse? LastMessage,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset LastActivityAt,
+    long UnreadCount)
+{
+    public static ChatResponse From(Chat chat, string viewerId) => new(
+        chat.Id,
+        chat.Title,
+        [.. chat.Participants.Select(p => new ParticipantResponse(p.UserId, p.UserName))],
+        chat.LastMessage is { } last ? new MessageSummaryResponse(last.SenderId, last.SenderName, last.Content, last.Timestamp) : null,
+        chat.CreatedAt,
+        chat.LastActivityAt,
+        chat.UnreadCountFor(viewerId));
+}
+
+public sealed record MessageResponse(string Id, string ChatId, long Seq, string SenderId, string SenderName, string Content, DateTimeOffset Timestamp)
+{
+    public static MessageResponse From(Message m) => new(m.Id, m.ChatId, m.Seq, m.SenderId, m.SenderName, m.Content, m.Timestamp);
+}
+
+public sealed record MessagesResponse(IReadOnlyList<MessageResponse> Messages, bool HasMore);
+
+[Description("A new account. Username: 3 to 32 letters, digits, '.', '_' or '-'. Time zone: an IANA id, UTC when left out.")]
+public sealed record RegisterRequest(string? Username, string? Email, string? Password, string? Gender, string? TimeZone);
+
+[Description("Usernames of the other participants (the caller is added), and an optional title.")]
+public sealed record CreateChatRequest(IReadOnlyList<string>? Participants, string? Title);
+
+[Description("1 to 4000 characters after trimming; stored exactly as sent.")]
+public sealed record SendMessageRequest(string? Content);
+
+[Description("Marks the caller's messages up to this seq as seen.")]
+public sealed record ReadRequest(long? Seq);
+
+public sealed record LoginRequest(string? Username, string? Password, [property: JsonPropertyName("grant_type")] string? GrantType);
+
+/// <summary>RFC 6749 section 5.1: snake_case on purpose.</summary>
+public sealed record TokenResponse(
+    [property: JsonPropertyName("access_token")] string AccessToken,
+    [property: JsonPropertyName("token_type")] string TokenType,
+    [property: JsonPropertyName("expires_in")] long ExpiresIn);
+
+/// <summary>RFC 6749 section 5.2.</summary>
+public sealed record OAuthErrorResponse(
+    [property: JsonPropertyName("error")] string Error,
+    [property: JsonPropertyName("error_description")] string? ErrorDescription);
+
+/// <summary>Writes times as API.md shows them: UTC with milliseconds and a Z.</summary>
+public sealed class IsoUtcDateTimeOffsetConverter : JsonConverter<DateTimeOffset>
+{
+    public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        reader.GetDateTimeOffset();
+
+    public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
+        writer.WriteStringValue(TimeFormat.Iso(value));
+}

@@ -1,0 +1,22 @@
+using Scalar.AspNetCore;
+using HtmxChat.Web.Infrastructure;
+
+namespace HtmxChat.Web.Api;
+
+public static class ApiEndpoints
+{
+    public static WebApplication MapApi(this WebApplication app)
+    {
+        app.MapAuthApi();
+        app.MapUsersApi();
+        app.MapChatsApi();
+        app.MapChatSocketApi();
+        app.MapOpenApi();
+        app.MapScalarApiReference("/docs", (options, http) => options
+            .WithTitle("HtmxChat API")
+            .WithNonce(http.RequestServices.GetRequiredService<CspNonce>().Value)
+            .DisableDefaultFonts()
+            .AddPreferredSecuritySchemes(ApiExtensions.Scheme));
+        return app;
+    }
+}

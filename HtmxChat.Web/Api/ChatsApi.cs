@@ -1,0 +1,162 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text.Json;
+using HtmxChat.Web.Accounts;
+using HtmxChat.Web.Chats;
+using HtmxChat.Web.Chats.Live;
+using HtmxChat.Web.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+
+namespace HtmxChat.Web.Api;
+
+/// <summary>What the chat handlers need, bundled so each handler names only what it uses from HTTP.</summary>
+public sealed record ChatsApiServices(ChatService Chats, IUserRepository Users, ClaimsPrincipal Caller)
+{
+    public string CallerId => Caller.UserId();
+}
+
+public static class ChatsApi
+{
+    public static IEndpointRouteBuilder MapChatsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/chats").WithTags("Chats").RequireAuthorization(ApiExtensions.Policy);
+        api.MapGet("", ListAsync).WithName("ListChats").WithSummary("The caller's chats, most recent activity first");
+        api.MapPost("", CreateAsync).WithName("CreateChat")
+            .WithSummary("Start a chat")
+            .WithDescription("The caller is added to `participants`. Two people without a title make a direct chat: if they already have one, it is returned with 200.");
+        api.MapGet("/{chatId}", GetAsync).WithName("GetChat").WithSummary("One of the caller's chats");
+        api.MapGet("/{chatId}/messages", MessagesAsync).WithName("ListMessages")
+            .WithSummary("A page of messages, oldest first")
+            .WithDescription("The newest `limit` (default 50, at most 100) before `before`, or the oldest after `after`. `hasMore` says whether the page was cut short.");
+        api.MapPost("/{chatId}/messages", SendAsync).WithName("SendMessage")
+            .WithSummary("Send a message")
+            .WithDescription("1 to 4000 characters after trimming, stored exactly as sent. Sending faster than the rate limit answers 429 with Retry-After.");
+        api.MapPost("/{chatId}/read", ReadAsync).WithName("MarkRead").WithSummary("Mark the chat read up to a seq");
+        api.MapGet("/{chatId}/events", EventsAsync).WithName("ChatEvents")
+            .WithSummary("New messages as server-sent events")
+            .WithDescription("`event: message`, `id: {seq}`, `data: {Message}`. Reconnect with `Last-Event-ID` (or `?after=`) to get every message after it first. " +
+                "A `: ping` comment comes at least every 30 s.")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return app;
+    }
+
+    private static async Task<Ok<ChatResponse[]>> ListAsync([AsParameters] ChatsApiServices s, CancellationToken ct)
+    {
+        var chats = await s.Chats.ListChatsAsync(s.CallerId, ct);
+        return TypedResults.Ok(chats.Select(c => ChatResponse.From(c, s.CallerId)).ToArray());
+    }
+
+    private static async Task<Results<Created<ChatResponse>, Ok<ChatResponse>, ValidationProblem>> CreateAsync(
+        CreateChatRequest? request, [AsParameters] ChatsApiServices s, CancellationToken ct)
+    {
+        if (request?.Participants is not { Count: > 0 } names)
+        {
+            return ApiProblems.Validation("participants", "Name at least one other person by username.");
+        }
+        var creator = await s.Users.FindByIdAsync(s.CallerId, ct);
+        var result = await s.Chats.StartChatAsync(creator!, names, request.Title, ct);
+        return result switch
+        {
+            StartChatResult.Started { Created: true } started => TypedResults.Created($"/api/chats/{started.Chat.Id}", ChatResponse.From(started.Chat, s.CallerId)),
+            StartChatResult.Started existing => TypedResults.Ok(ChatResponse.From(existing.Chat, s.CallerId)),
+            StartChatResult.Invalid invalid => ApiProblems.Validation(invalid.Field, invalid.Error),
+            _ => throw new InvalidOperationException($"Unexpected {result}."),
+        };
+    }
+
+    private static async Task<Results<Ok<ChatResponse>, ProblemHttpResult>> GetAsync(string chatId, [AsParameters] ChatsApiServices s, CancellationToken ct) =>
+        await s.Chats.FindChatAsync(s.CallerId, chatId, ct) is { } chat ? TypedResults.Ok(ChatResponse.From(chat, s.CallerId)) : ApiProblems.NotFound();
+
+    private static async Task<Results<Ok<MessagesResponse>, ValidationProblem, ProblemHttpResult>> MessagesAsync(
+        string chatId, long? before, long? after, int? limit, [AsParameters] ChatsApiServices s, CancellationToken ct)
+    {
+        if (ChatService.ValidatePaging(before, after, limit) is { } invalid)
+        {
+            return ApiProblems.Validation(invalid.Field, invalid.Error);
+        }
+        var page = await s.Chats.GetMessagesAsync(s.CallerId, chatId, before, after, limit ?? ChatService.DefaultPageSize, ct);
+        return page is null
+            ? ApiProblems.NotFound()
+            : TypedResults.Ok(new MessagesResponse([.. page.Messages.Select(MessageResponse.From)], page.HasMore));
+    }
+
+    private static async Task<Results<Created<MessageResponse>, ValidationProblem, ProblemHttpResult>> SendAsync(
+        string chatId, SendMessageRequest? request, HttpResponse response, [AsParameters] ChatsApiServices s, CancellationToken ct)
+    {
+        var result = await s.Chats.SendAsync(s.CallerId, s.Caller.UserName(), chatId, request?.Content, ct);
+        switch (result)
+        {
+            case SendResult.Sent sent:
+                return TypedResults.Created($"/api/chats/{chatId}/messages?after={sent.Message.Seq - 1}&limit=1", MessageResponse.From(sent.Message));
+            case SendResult.Invalid invalid:
+                return ApiProblems.Validation("content", invalid.Error);
+            case SendResult.RateLimited limited:
+                var seconds = Math.Max(1, (int)Math.Ceiling(limited.RetryAfter.TotalSeconds));
+                response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+                return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests",
+                    detail: $"Sending too fast: slow down and retry in {seconds} s.");
+            default:
+                return ApiProblems.NotFound();
+        }
+    }
+
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> ReadAsync(
+        string chatId, ReadRequest? request, [AsParameters] ChatsApiServices s, CancellationToken ct)
+    {
+        if (request?.Seq is not >= 0)
+        {
+            return ApiProblems.Validation("seq", "Send the seq of the newest message seen (0 or more).");
+        }
+        return await s.Chats.MarkReadAsync(s.CallerId, chatId, request.Seq.Value, ct) ? TypedResults.NoContent() : ApiProblems.NotFound();
+    }
+
+    private static async Task<IResult> EventsAsync(
+        string chatId, long? after, HttpContext http, [AsParameters] ChatsApiServices s, ChatHub hub, IOptions<JsonOptions> json, IOptions<ChatOptions> options)
+    {
+        var ct = http.RequestAborted;
+        if (await s.Chats.FindChatAsync(s.CallerId, chatId, ct) is null)
+        {
+            return ApiProblems.NotFound();
+        }
+        var lastSeq = Math.Max(after ?? 0, long.TryParse(http.Request.Headers["Last-Event-ID"], NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : 0);
+        var serializer = json.Value.SerializerOptions;
+        using var subscription = hub.Subscribe(s.CallerId);
+        var stream = await EventStream.StartAsync(http, TimeSpan.FromSeconds(2));
+
+        // Subscribed first, so whatever is stored while the store is read arrives live (and is skipped if replayed).
+        if (lastSeq > 0 || after is not null)
+        {
+            while (await s.Chats.GetMessagesAsync(s.CallerId, chatId, before: null, after: lastSeq, ChatService.MaxPageSize, ct) is { } page)
+            {
+                foreach (var message in page.Messages)
+                {
+                    await stream.WriteAsync(await Frame(MessageResponse.From(message), serializer), ct);
+                    lastSeq = message.Seq;
+                }
+                if (!page.HasMore)
+                {
+                    break;
+                }
+            }
+            await stream.FlushAsync(ct);
+        }
+
+        await stream.PumpAsync(subscription, async chatEvent =>
+        {
+            if (chatEvent is MessagePosted posted && posted.Chat.Id == chatId && posted.Message.Seq > lastSeq)
+            {
+                await stream.WriteAsync(await posted.Frame("api:message", () => Frame(MessageResponse.From(posted.Message), serializer)), ct);
+                lastSeq = posted.Message.Seq;
+            }
+        },
+        () => Task.CompletedTask,
+        TimeSpan.FromSeconds(options.Value.HeartbeatSeconds), ct);
+        return Results.Empty;
+    }
+
+    private static Task<byte[]> Frame(MessageResponse message, JsonSerializerOptions serializer) =>
+        EventStream.FrameAsync("message", JsonSerializer.Serialize(message, serializer), message.Seq);
+}
