@@ -1,0 +1,103 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using HtmxChat.Tests.Infrastructure;
+
+namespace HtmxChat.Tests.Api;
+
+public sealed class WebSocketApiTests(AppFixture app) : IClassFixture<AppFixture>
+{
+    private async Task<WebSocket> ConnectAsync(ApiClient api, bool tokenInQuery = false)
+    {
+        var client = app.Factory.Server.CreateWebSocketClient();
+        if (!tokenInQuery)
+        {
+            client.ConfigureRequest = request => request.Headers.Authorization = $"Bearer {api.Token}";
+        }
+        var query = tokenInQuery ? $"?access_token={api.Token}" : "";
+        return await client.ConnectAsync(new Uri($"ws://localhost/api/ws/chat{query}"), CancellationToken.None);
+    }
+
+    private static Task SendTextAsync(WebSocket socket, string text) =>
+        socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
+
+    private static async Task<JsonElement> ReceiveAsync(WebSocket socket)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var buffer = new byte[128 * 1024];
+        var length = 0;
+        WebSocketReceiveResult result;
+        do
+        {
+            result = await socket.ReceiveAsync(new ArraySegment<byte>(buffer, length, buffer.Length - length), timeout.Token);
+            length += result.Count;
+        }
+        while (!result.EndOfMessage);
+        Assert.Equal(WebSocketMessageType.Text, result.MessageType);
+        return JsonDocument.Parse(buffer.AsMemory(0, length)).RootElement;
+    }
+
+    [Fact]
+    public async Task MessagesFlowBothWaysBetweenTheSocketAndTheRestOfTheApi()
+    {
+        using var ada = await ApiClient.RegisterAsync(app.Factory);
+        using var bob = await ApiClient.RegisterAsync(app.Factory);
+        var chatId = await ada.CreateChatIdAsync(bob.UserName);
+        using var socket = await ConnectAsync(ada);
+
+        (await bob.SendAsync(chatId, "from the api")).Dispose();
+        var received = await ReceiveAsync(socket);
+        await SendTextAsync(socket, JsonSerializer.Serialize(new { type = "send", chatId, content = "from the socket" }));
+        var own = await ReceiveAsync(socket);
+        var page = await bob.GetJsonAsync($"/api/chats/{chatId}/messages");
+
+        Assert.Equal("message", received.GetProperty("type").GetString());
+        Assert.Equal("from the api", received.GetProperty("message").GetProperty("content").GetString());
+        Assert.Equal(("message", "from the socket", 2L), (own.GetProperty("type").GetString(), own.GetProperty("message").GetProperty("content").GetString(), own.GetProperty("message").GetProperty("seq").GetInt64()));
+        Assert.Equal("from the socket", page.GetProperty("messages")[1].GetProperty("content").GetString());
+    }
+
+    [Fact]
+    public async Task BadFramesGetErrorFramesAndTheSocketStaysOpen()
+    {
+        using var ada = await ApiClient.RegisterAsync(app.Factory);
+        using var bob = await ApiClient.RegisterAsync(app.Factory);
+        var chatId = await ada.CreateChatIdAsync(bob.UserName);
+        using var socket = await ConnectAsync(ada, tokenInQuery: true);
+
+        var errors = new List<(int Status, string Detail)>();
+        foreach (var frame in new[]
+        {
+            "not json at all",
+            "{\"type\":\"dance\"}",
+            JsonSerializer.Serialize(new { type = "send", chatId = "000000000000000000000000", content = "hi" }),
+            JsonSerializer.Serialize(new { type = "send", chatId, content = "   " }),
+            JsonSerializer.Serialize(new { type = "send", chatId, content = new string('x', 4001) }),
+        })
+        {
+            await SendTextAsync(socket, frame);
+            var error = await ReceiveAsync(socket);
+            Assert.Equal("error", error.GetProperty("type").GetString());
+            errors.Add((error.GetProperty("status").GetInt32(), error.GetProperty("detail").GetString()!));
+        }
+        await socket.SendAsync(new byte[] { 1, 2, 3 }, WebSocketMessageType.Binary, true, CancellationToken.None);
+        var binary = await ReceiveAsync(socket);
+        await SendTextAsync(socket, JsonSerializer.Serialize(new { type = "send", chatId, content = "still here" }));
+        var ok = await ReceiveAsync(socket);
+
+        Assert.Equal([400, 400, 404, 400, 400], errors.Select(e => e.Status));
+        Assert.Equal(400, binary.GetProperty("status").GetInt32());
+        Assert.Equal("still here", ok.GetProperty("message").GetProperty("content").GetString());
+        Assert.Equal(WebSocketState.Open, socket.State);
+    }
+
+    [Fact]
+    public async Task WithoutATokenTheUpgradeIsRefusedWith401()
+    {
+        var client = app.Factory.Server.CreateWebSocketClient();
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => client.ConnectAsync(new Uri("ws://localhost/api/ws/chat"), CancellationToken.None));
+
+        Assert.Contains("401", error.Message);
+    }
+}
