@@ -13,11 +13,18 @@ public sealed class MongoKeyStore(MongoDatabase mongo) : IKeyStore, IStorageHeal
 
     public string GetOrAddSecret(string name, string candidate)
     {
-        // $setOnInsert keeps the first writer's value when several instances start at once.
-        return mongo.Secrets.FindOneAndUpdate(
-            Builders<KeyDocument>.Filter.Eq(k => k.Name, name),
-            Builders<KeyDocument>.Update.SetOnInsert(k => k.Value, candidate),
-            new FindOneAndUpdateOptions<KeyDocument> { IsUpsert = true, ReturnDocument = ReturnDocument.After }).Value;
+        // $setOnInsert keeps the first writer's value; two instances upserting at once make one fail on _id, and it reads the winner's.
+        try
+        {
+            return mongo.Secrets.FindOneAndUpdate(
+                Builders<KeyDocument>.Filter.Eq(k => k.Name, name),
+                Builders<KeyDocument>.Update.SetOnInsert(k => k.Value, candidate),
+                new FindOneAndUpdateOptions<KeyDocument> { IsUpsert = true, ReturnDocument = ReturnDocument.After }).Value;
+        }
+        catch (MongoCommandException e) when (e.Code == 11000)
+        {
+            return mongo.Secrets.Find(k => k.Name == name).First().Value;
+        }
     }
 
     public async Task<bool> PingAsync(CancellationToken ct = default)
