@@ -17,6 +17,7 @@ builder.AddWebUi();
 var app = builder.Build();
 
 app.UseWebUi();
+app.UseRouting();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();

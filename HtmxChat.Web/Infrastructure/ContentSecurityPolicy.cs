@@ -5,7 +5,8 @@ namespace HtmxChat.Web.Infrastructure;
 /// <summary>A per-request nonce for the one inline &lt;style&gt; the layout writes; no inline script is ever allowed.</summary>
 public sealed class CspNonce
 {
-    public string Value { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+    // Hex, so it reads the same in a header and in HTML, where base64's "+" would be written as an entity.
+    public string Value { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
 }
 
 public static class ContentSecurityPolicy

@@ -39,6 +39,7 @@ public static class WebUiExtensions
         return builder;
     }
 
+    /// <summary>Error handling and headers; call before UseRouting, so a re-executed error page is routed again.</summary>
     public static WebApplication UseWebUi(this WebApplication app)
     {
         app.UseForwardedHeaders();
