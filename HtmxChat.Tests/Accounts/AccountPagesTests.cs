@@ -251,6 +251,18 @@ public sealed class AccountPagesTests(AppFixture app) : IClassFixture<AppFixture
     }
 
     [Fact]
+    public async Task AFormPostedWithAStaleTokenGetsTheErrorPageNotABlankAnswer()
+    {
+        using var browser = app.Browser();
+
+        using var response = await browser.Http.PostAsync("/account/login",
+            new FormUrlEncodedContent([new("Username", "x"), new("Password", "y"), new("__RequestVerificationToken", "stale")]));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("Bad request", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task AnUnknownPageIsANotFoundPage()
     {
         using var browser = app.Browser();

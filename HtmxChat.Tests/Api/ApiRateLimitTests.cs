@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using HtmxChat.Tests.Infrastructure;
 
 namespace HtmxChat.Tests.Api;
@@ -49,7 +50,8 @@ public sealed class ApiRateLimitTests : IDisposable
         using var limited = await http.PostAsync("/api/login", new FormUrlEncodedContent([new("username", "someone"), new("password", "one more")]));
 
         Assert.All(statuses, s => Assert.Equal(HttpStatusCode.BadRequest, s));
-        await limited.AssertProblemAsync(HttpStatusCode.TooManyRequests);
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.Equal("slow_down", (await limited.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("error").GetString());
         Assert.NotNull(limited.Headers.RetryAfter);
     }
 }

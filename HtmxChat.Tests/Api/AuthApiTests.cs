@@ -220,6 +220,29 @@ public sealed class AuthApiTests(AppFixture app) : IClassFixture<AppFixture>
     }
 
     [Fact]
+    public async Task SomeoneElsesFailedLoginsDoNotEndAPersonsTokensButAnAdminLockDoes()
+    {
+        using var api = await ApiClient.RegisterAsync(app.Factory);
+        using var http = Anonymous();
+        for (var i = 0; i < 5; i++)
+        {
+            (await http.PostAsync("/api/login", new FormUrlEncodedContent([new("username", api.UserName), new("password", "guessing")]))).Dispose();
+        }
+        using var afterGuesses = await api.Http.GetAsync("/api/me");
+
+        using (var scope = app.Factory.Services.CreateScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<ChatUser>>();
+            var accounts = scope.ServiceProvider.GetRequiredService<Web.Accounts.AccountService>();
+            Assert.True((await accounts.LockAsync((await users.FindByIdAsync(api.UserId))!, DateTimeOffset.UtcNow.AddDays(1))).Succeeded);
+        }
+        using var afterLock = await api.Http.GetAsync("/api/me");
+
+        Assert.Equal(HttpStatusCode.OK, afterGuesses.StatusCode);
+        await afterLock.AssertProblemAsync(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
     public async Task TokensSurviveARestartBecauseTheSigningKeyIsKeptInTheStore()
     {
         using var folder = new TempFolder();

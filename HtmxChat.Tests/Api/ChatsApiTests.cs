@@ -293,6 +293,46 @@ public sealed class ChatsApiTests(AppFixture app) : IClassFixture<AppFixture>
     }
 
     [Fact]
+    public async Task LastEventIdZeroReplaysTheWholeChat()
+    {
+        using var ada = await NewClientAsync();
+        using var bob = await NewClientAsync();
+        var chatId = await ada.CreateChatIdAsync(bob.UserName);
+        (await ada.SendAsync(chatId, "sent while bob was away")).Dispose();
+
+        await using var stream = await EventStreamReader.OpenAsync(bob.Http, $"/api/chats/{chatId}/events", lastEventId: "0");
+        var first = await stream.NextAsync();
+
+        Assert.Equal("1", first?.Id);
+    }
+
+    [Fact]
+    public async Task TheEventStreamPingsEvenWhileTheCallersOtherChatsAreBusy()
+    {
+        using var folder = new TempFolder();
+        using var fast = new AppFactory(folder.Path, new Dictionary<string, string?> { ["Chat:HeartbeatSeconds"] = "1" });
+        using var ada = await ApiClient.RegisterAsync(fast);
+        using var bob = await ApiClient.RegisterAsync(fast);
+        var quiet = await ada.CreateChatIdAsync(bob.UserName);
+        using var busy = await bob.Http.PostAsJsonAsync("/api/chats", new { participants = new[] { ada.UserName }, title = "busy" });
+        var busyId = (await busy.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        await using var stream = await EventStreamReader.OpenAsync(ada.Http, $"/api/chats/{quiet}/events");
+
+        var chatter = Task.Run(async () =>
+        {
+            for (var i = 0; i < 12; i++)
+            {
+                (await bob.SendAsync(busyId, $"noise {i}")).Dispose();
+                await Task.Delay(200);
+            }
+        });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stream.NextAsync(TimeSpan.FromSeconds(2.5)));
+        await chatter;
+
+        Assert.Contains(": ping", stream.Comments);
+    }
+
+    [Fact]
     public async Task TheEventStreamPingsWhileIdle()
     {
         using var folder = new TempFolder();

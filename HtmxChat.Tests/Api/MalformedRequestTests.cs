@@ -59,6 +59,7 @@ public sealed class MalformedRequestTests : IAsyncLifetime
         { "POST", "/api/register", "", 400 },
         { "POST", "/api/chats", "{\"participants\":\"not a list\"}", 400 },
         { "POST", "/api/chats", "{\"participants\":[1,2]}", 400 },
+        { "POST", "/api/chats", "{\"participants\":[null]}", 400 },
         { "POST", "/api/chats/{chat}/messages", "{\"content\":123}", 400 },
         { "POST", "/api/chats/{chat}/messages", "{\"content\":null}", 400 },
         { "POST", "/api/chats/{chat}/read", "{\"seq\":\"ten\"}", 400 },

@@ -2,6 +2,8 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using HtmxChat.Tests.Infrastructure;
+using HtmxChat.Web.Domain;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace HtmxChat.Tests.Api;
 
@@ -89,6 +91,38 @@ public sealed class WebSocketApiTests(AppFixture app) : IClassFixture<AppFixture
         Assert.Equal(400, binary.GetProperty("status").GetInt32());
         Assert.Equal("still here", ok.GetProperty("message").GetProperty("content").GetString());
         Assert.Equal(WebSocketState.Open, socket.State);
+    }
+
+    [Fact]
+    public async Task AClientThatFallsTooFarBehindIsClosedWithAReason()
+    {
+        using var folder = new TempFolder();
+        using var small = new AppFactory(folder.Path, new Dictionary<string, string?> { ["Chat:StreamQueueCapacity"] = "16" });
+        using var ada = await ApiClient.RegisterAsync(small);
+        using var bob = await ApiClient.RegisterAsync(small);
+        var chatId = await ada.CreateChatIdAsync(bob.UserName);
+        var client = small.Server.CreateWebSocketClient();
+        client.ConfigureRequest = request => request.Headers.Authorization = $"Bearer {ada.Token}";
+        using var socket = await client.ConnectAsync(new Uri("ws://localhost/api/ws/chat"), CancellationToken.None);
+
+        // Publishing straight to the hub in a tight loop outruns any socket: the queue of 16 overflows.
+        var hub = small.Services.GetRequiredService<HtmxChat.Web.Chats.ChatHub>();
+        var chat = new Chat { Id = chatId, Participants = [new() { UserId = ada.UserId, UserName = ada.UserName }] };
+        for (var seq = 1; seq <= 2_000; seq++)
+        {
+            hub.Publish(new HtmxChat.Web.Chats.MessagePosted(new Message(Ids.New(), chatId, seq, bob.UserId, bob.UserName, "flood", DateTimeOffset.UtcNow), chat));
+        }
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var buffer = new byte[64 * 1024];
+        WebSocketReceiveResult result;
+        do
+        {
+            result = await socket.ReceiveAsync(buffer, timeout.Token);
+        }
+        while (result.MessageType != WebSocketMessageType.Close);
+
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, result.CloseStatus);
+        Assert.Contains("behind", result.CloseStatusDescription);
     }
 
     [Fact]

@@ -292,6 +292,24 @@ public sealed class ChatPagesTests(AppFixture app) : IClassFixture<AppFixture>
     }
 
     [Fact]
+    public async Task CatchingUpOnReconnectReadsWhatWasMissed()
+    {
+        var (ada, _) = await SignedInAsync();
+        var (bob, bobName) = await SignedInAsync();
+        var chatId = await ada.StartChatAsync(bobName);
+        await ada.SendHtmxAsync(chatId, "missed one");
+        await ada.SendHtmxAsync(chatId, "missed two");
+        await using var listTab = await EventStreamReader.OpenAsync(bob.Http, "/chats/events");
+
+        await using var reconnected = await EventStreamReader.OpenAsync(bob.Http, $"/chats/events?open={chatId}&after=0");
+        await reconnected.NextOfTypeAsync("chat-message");
+        await reconnected.NextOfTypeAsync("chat-message");
+        var read = await listTab.NextOfTypeAsync("chat-unread");
+
+        Assert.Contains(" hidden hx-swap-oob=\"true\"></span>", read.Data);
+    }
+
+    [Fact]
     public async Task LoggingOutClosesThatBrowsersStreams()
     {
         var (ada, _) = await SignedInAsync();

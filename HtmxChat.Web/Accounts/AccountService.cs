@@ -93,6 +93,13 @@ public sealed partial class AccountService(UserManager<ChatUser> userManager, Si
 
     public Task SignOutAsync() => signInManager.SignOutAsync();
 
+    /// <summary>An administrator's lock: no sign-in until <paramref name="until"/>, and every existing session and token ends now.</summary>
+    public async Task<IdentityResult> LockAsync(ChatUser user, DateTimeOffset until)
+    {
+        var locked = await userManager.SetLockoutEndDateAsync(user, until);
+        return locked.Succeeded ? await userManager.UpdateSecurityStampAsync(user) : locked;
+    }
+
     private static readonly ChatUser DummyUser = new();
     private static string? _dummyHash;
 

@@ -138,18 +138,26 @@ public static class ApiExtensions
         return Task.CompletedTask;
     }
 
-    /// <summary>A password change or an admin lock changes the security stamp or locks the account: older tokens stop working.</summary>
+    /// <summary>
+    /// A password change or an admin lock (<see cref="AccountService.LockAsync"/>) changes the security stamp: older tokens
+    /// stop working. The automatic lockout after failed logins does not, or anyone could cut off a person's API clients
+    /// by guessing wrong five times.
+    /// </summary>
     private static async Task RejectStaleTokensAsync(TokenValidatedContext context)
     {
         var users = context.HttpContext.RequestServices.GetRequiredService<UserManager<ChatUser>>();
         var user = context.Principal is { } principal ? await users.FindByIdAsync(principal.UserId()) : null;
-        if (user is null
-            || context.Principal!.FindFirst(TokenService.SecurityStampClaim)?.Value != user.SecurityStamp
-            || await users.IsLockedOutAsync(user))
+        if (user is null || context.Principal!.FindFirst(TokenService.SecurityStampClaim)?.Value != user.SecurityStamp)
         {
             context.Fail("The token is no longer valid.");
         }
     }
+
+    /// <summary>How long the caller's token has left; long-lived streams and sockets end then.</summary>
+    public static TimeSpan TokenTimeLeft(System.Security.Claims.ClaimsPrincipal caller) =>
+        long.TryParse(caller.FindFirst("exp")?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var exp)
+            ? TimeSpan.FromSeconds(Math.Max(1, exp - DateTimeOffset.UtcNow.ToUnixTimeSeconds()))
+            : Timeout.InfiniteTimeSpan;
 
     private static async Task WriteUnauthorizedProblemAsync(JwtBearerChallengeContext context)
     {
@@ -171,7 +179,12 @@ public static class ApiExtensions
         var http = context.HttpContext;
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         var detail = $"Too many attempts from your address. Try again in {seconds} s.";
-        if (http.IsApi())
+        if (http.Request.Path.StartsWithSegments("/api/login"))
+        {
+            // The token endpoint answers in OAuth2's shape (RFC 6749 5.2), with RFC 8628's name for "too fast".
+            await Results.Json(new OAuthErrorResponse("slow_down", detail), statusCode: StatusCodes.Status429TooManyRequests).ExecuteAsync(http);
+        }
+        else if (http.IsApi())
         {
             await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests", detail: detail).ExecuteAsync(http);
         }

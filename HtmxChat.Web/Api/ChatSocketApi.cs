@@ -18,6 +18,9 @@ public static class ChatSocketApi
 {
     public const int MaxFrameBytes = 64 * 1024;
 
+    private const string LaggedReason = "Fell too far behind; reconnect and read what you missed from GET /api/chats/{chatId}/messages.";
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
+
     private sealed record ClientFrame(string? Type, string? ChatId, string? Content);
 
     public static IEndpointRouteBuilder MapChatSocketApi(this IEndpointRouteBuilder app)
@@ -46,6 +49,8 @@ public static class ChatSocketApi
         using var subscription = hub.Subscribe(userId);
         using var sending = new SemaphoreSlim(1, 1);
         using var done = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        using var expiry = new CancellationTokenSource(ApiExtensions.TokenTimeLeft(http.User));
+        using var onExpiry = expiry.Token.Register(done.Cancel);
 
         async Task SendAsync(byte[] frame)
         {
@@ -63,6 +68,16 @@ public static class ChatSocketApi
         Task SendErrorAsync(int status, string detail) =>
             SendAsync(JsonSerializer.SerializeToUtf8Bytes(new { type = "error", status, detail }, serializer));
 
+        // A client that stopped reading blocks our sends; once it has fallen a queue behind, it gets a few seconds to
+        // take the close frame, then the socket is aborted.
+        _ = subscription.Events.Completion.ContinueWith(_ =>
+        {
+            if (subscription.Lagged)
+            {
+                done.CancelAfter(CloseTimeout);
+            }
+        }, TaskScheduler.Default);
+
         var pushing = Task.Run(async () =>
         {
             await foreach (var chatEvent in subscription.Events.ReadAllAsync(done.Token))
@@ -72,6 +87,12 @@ public static class ChatSocketApi
                     await SendAsync(await posted.Frame("ws:message", () => Task.FromResult(
                         JsonSerializer.SerializeToUtf8Bytes(new { type = "message", message = MessageResponse.From(posted.Message) }, serializer))));
                 }
+            }
+            if (subscription.Lagged)
+            {
+                // Said now, not at the client's next frame: a client that only listens would otherwise wait forever.
+                await sending.WaitAsync(done.Token);
+                await socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, LaggedReason, done.Token);
             }
         });
 
@@ -117,10 +138,6 @@ public static class ChatSocketApi
                         break;
                 }
             }
-            if (subscription.Lagged)
-            {
-                (closeStatus, closeReason) = (WebSocketCloseStatus.PolicyViolation, "Fell too far behind; reconnect and read missed messages from GET /api/chats/{chatId}/messages.");
-            }
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException)
         {
@@ -131,16 +148,21 @@ public static class ChatSocketApi
             ArrayPool<byte>.Shared.Return(buffer);
         }
 
+        if (expiry.IsCancellationRequested)
+        {
+            (closeStatus, closeReason) = (WebSocketCloseStatus.PolicyViolation, "The token has expired; log in again and reconnect.");
+        }
         await done.CancelAsync();
         if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
         {
+            using var closing = new CancellationTokenSource(CloseTimeout);
             try
             {
-                await socket.CloseAsync(closeStatus, closeReason, CancellationToken.None);
+                await socket.CloseAsync(closeStatus, closeReason, closing.Token);
             }
-            catch (WebSocketException)
+            catch (Exception e) when (e is WebSocketException or OperationCanceledException)
             {
-                // Already gone.
+                // Gone, or not answering the close: either way this side is done.
             }
         }
         try

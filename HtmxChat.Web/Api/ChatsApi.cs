@@ -116,18 +116,23 @@ public static class ChatsApi
     private static async Task<IResult> EventsAsync(
         string chatId, long? after, HttpContext http, [AsParameters] ChatsApiServices s, ChatHub hub, IOptions<JsonOptions> json, IOptions<ChatOptions> options)
     {
-        var ct = http.RequestAborted;
-        if (await s.Chats.FindChatAsync(s.CallerId, chatId, ct) is null)
+        if (await s.Chats.FindChatAsync(s.CallerId, chatId, http.RequestAborted) is not { } chat)
         {
             return ApiProblems.NotFound();
         }
+        // The stream ends when the token does; the client logs in again and resumes with Last-Event-ID.
+        using var untilExpiry = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        untilExpiry.CancelAfter(ApiExtensions.TokenTimeLeft(s.Caller));
+        var ct = untilExpiry.Token;
+        chatId = chat.Id;
+        var resuming = after is not null || http.Request.Headers.ContainsKey("Last-Event-ID");
         var lastSeq = Math.Max(after ?? 0, long.TryParse(http.Request.Headers["Last-Event-ID"], NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : 0);
         var serializer = json.Value.SerializerOptions;
         using var subscription = hub.Subscribe(s.CallerId);
         var stream = await EventStream.StartAsync(http, TimeSpan.FromSeconds(2));
 
         // Subscribed first, so whatever is stored while the store is read arrives live (and is skipped if replayed).
-        if (lastSeq > 0 || after is not null)
+        if (resuming)
         {
             while (await s.Chats.GetMessagesAsync(s.CallerId, chatId, before: null, after: lastSeq, ChatService.MaxPageSize, ct) is { } page)
             {

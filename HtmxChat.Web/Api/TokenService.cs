@@ -16,10 +16,12 @@ public sealed class TokenService(IOptions<JwtOptions> options, IKeyStore keys, T
     public const string SecurityStampClaim = "stamp";
     private const string StoredKeyName = "jwt-signing-key";
 
+    // PublicationOnly: a store that fails once (a blip at the first request) is asked again next time, not cached as failed.
     private readonly Lazy<SymmetricSecurityKey> _key = new(() => new SymmetricSecurityKey(Encoding.UTF8.GetBytes(
         options.Value.SigningKey is { Length: > 0 } configured
             ? configured
-            : keys.GetOrAddSecret(StoredKeyName, Convert.ToBase64String(RandomNumberGenerator.GetBytes(64))))));
+            : keys.GetOrAddSecret(StoredKeyName, Convert.ToBase64String(RandomNumberGenerator.GetBytes(64))))),
+        LazyThreadSafetyMode.PublicationOnly);
 
     public SecurityKey SigningKey => _key.Value;
 
@@ -54,7 +56,7 @@ public sealed class TokenService(IOptions<JwtOptions> options, IKeyStore keys, T
     {
         ValidIssuer = options.Value.Issuer,
         ValidAudience = options.Value.Audience,
-        IssuerSigningKey = SigningKey,
+        IssuerSigningKeyResolver = (_, _, _, _) => [SigningKey],
         ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
         RequireSignedTokens = true,
         RequireExpirationTime = true,

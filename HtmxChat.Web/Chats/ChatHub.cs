@@ -109,19 +109,27 @@ public sealed class Subscription : IDisposable
 
     public bool Lagged { get; private set; }
 
+    private volatile bool _closed;
+
     internal void Offer(ChatEvent chatEvent)
     {
-        if (!_queue.Writer.TryWrite(chatEvent) && _queue.Writer.TryComplete())
+        // Lagged is set before the queue completes, so a reader that sees the end also sees why.
+        if (!_queue.Writer.TryWrite(chatEvent) && !_closed)
         {
             Lagged = true;
+            _queue.Writer.TryComplete();
         }
     }
 
-    internal void Close() => _queue.Writer.TryComplete();
+    internal void Close()
+    {
+        _closed = true;
+        _queue.Writer.TryComplete();
+    }
 
     public void Dispose()
     {
-        _queue.Writer.TryComplete();
+        Close();
         _hub.Remove(this);
     }
 }

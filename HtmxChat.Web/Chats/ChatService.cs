@@ -137,6 +137,7 @@ public sealed class ChatService(
             return new StartChatResult.Invalid("Title", $"A title can have at most {MaxTitleLength} characters.");
         }
         var normalized = participantNames
+            .OfType<string>()
             .Select(n => n.Trim()).Where(n => n.Length > 0)
             .Select(n => (Name: n, Key: normalizer.NormalizeName(n)))
             .DistinctBy(n => n.Key)

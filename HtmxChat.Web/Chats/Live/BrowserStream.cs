@@ -45,7 +45,13 @@ public static class BrowserStream
         // Subscribed before reading the store, so a message stored in between arrives live and is not lost.
         if (openChat is not null && (after is not null || context.Request.Headers.ContainsKey("Last-Event-ID")))
         {
+            var before = lastSeq;
             lastSeq = await ReplayAsync(stream, chats, renderer, userId, openChat.Id, lastSeq, zone, ct);
+            if (lastSeq > before)
+            {
+                // What a reconnecting tab catches up on, it has seen.
+                readMarkers.Seen(userId, openChat.Id, lastSeq);
+            }
         }
 
         long readUpTo = 0;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Text;
@@ -14,6 +15,7 @@ public sealed class EventStream
 {
     private static readonly byte[] Ping = ": ping\n\n"u8.ToArray();
     private readonly HttpResponse _response;
+    private long _lastWrite = Stopwatch.GetTimestamp();
 
     private EventStream(HttpResponse response) => _response = response;
 
@@ -38,13 +40,18 @@ public sealed class EventStream
         return buffer.ToArray();
     }
 
-    public ValueTask WriteAsync(byte[] frame, CancellationToken ct) => _response.Body.WriteAsync(frame, ct);
+    public ValueTask WriteAsync(byte[] frame, CancellationToken ct)
+    {
+        _lastWrite = Stopwatch.GetTimestamp();
+        return _response.Body.WriteAsync(frame, ct);
+    }
 
     public Task FlushAsync(CancellationToken ct) => _response.Body.FlushAsync(ct);
 
     /// <summary>
-    /// Writes each event of <paramref name="subscription"/> with <paramref name="write"/>, flushing once per batch
-    /// and pinging while idle, until the client leaves, the stream is closed or it falls too far behind.
+    /// Writes each event of <paramref name="subscription"/> with <paramref name="write"/>, flushing once per batch,
+    /// until the client leaves, the stream is closed or it falls too far behind. Whenever nothing has been written
+    /// for <paramref name="heartbeat"/> (events this stream skips do not count) it writes a ping.
     /// </summary>
     public async Task PumpAsync(Subscription subscription, Func<ChatEvent, Task> write, Func<Task> afterBatch, TimeSpan heartbeat, CancellationToken ct)
     {
@@ -53,8 +60,15 @@ public sealed class EventStream
         {
             while (true)
             {
+                var quietFor = heartbeat - Stopwatch.GetElapsedTime(_lastWrite);
+                if (quietFor <= TimeSpan.Zero)
+                {
+                    await WriteAsync(Ping, ct);
+                    await _response.Body.FlushAsync(ct);
+                    continue;
+                }
                 using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                idle.CancelAfter(heartbeat);
+                idle.CancelAfter(quietFor);
                 bool open;
                 try
                 {
@@ -62,8 +76,6 @@ public sealed class EventStream
                 }
                 catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                 {
-                    await _response.Body.WriteAsync(Ping, ct);
-                    await _response.Body.FlushAsync(ct);
                     continue;
                 }
                 if (!open)

@@ -53,9 +53,10 @@ public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
         {
             return null;
         }
+        // The seq is taken: finish the message even if the caller goes away, or the chat would show one that was never stored.
         var message = new Message(Ids.New(), chatId, chat.LastSeq, senderId, senderName, content, timestamp);
-        await mongo.Messages.InsertOneAsync(MessageDocument.From(message), cancellationToken: ct);
-        await MarkReadAsync(chatId, senderId, message.Seq, ct);
+        await mongo.Messages.InsertOneAsync(MessageDocument.From(message), cancellationToken: CancellationToken.None);
+        await MarkReadAsync(chatId, senderId, message.Seq, CancellationToken.None);
         if (chat.Members.Find(m => m.UserId == senderId) is { } sender)
         {
             sender.ReadSeq = Math.Max(sender.ReadSeq, message.Seq);
