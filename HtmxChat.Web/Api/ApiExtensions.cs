@@ -175,7 +175,7 @@ public static class ApiExtensions
 
     private static async ValueTask WriteRateLimitedAsync(OnRejectedContext context, CancellationToken ct)
     {
-        var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 60;
+        var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Chats.SendResult.RetryAfterSecondsFor(wait) : 60;
         var http = context.HttpContext;
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         var detail = $"Too many attempts from your address. Try again in {seconds} s.";

@@ -134,7 +134,7 @@ public static class ChatSocketApi
                         await SendErrorAsync(404, "No such chat.");
                         break;
                     case SendResult.RateLimited limited:
-                        await SendErrorAsync(429, $"Sending too fast: slow down and retry in {Math.Max(1, (int)Math.Ceiling(limited.RetryAfter.TotalSeconds))} s.");
+                        await SendErrorAsync(429, $"Sending too fast: slow down and retry in {limited.RetryAfterSeconds} s.");
                         break;
                 }
             }

@@ -94,10 +94,9 @@ public static class ChatsApi
             case SendResult.Invalid invalid:
                 return ApiProblems.Validation("content", invalid.Error);
             case SendResult.RateLimited limited:
-                var seconds = Math.Max(1, (int)Math.Ceiling(limited.RetryAfter.TotalSeconds));
-                response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+                response.Headers.RetryAfter = limited.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
                 return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests",
-                    detail: $"Sending too fast: slow down and retry in {seconds} s.");
+                    detail: $"Sending too fast: slow down and retry in {limited.RetryAfterSeconds} s.");
             default:
                 return ApiProblems.NotFound();
         }
@@ -125,8 +124,7 @@ public static class ChatsApi
         untilExpiry.CancelAfter(ApiExtensions.TokenTimeLeft(s.Caller));
         var ct = untilExpiry.Token;
         chatId = chat.Id;
-        var resuming = after is not null || http.Request.Headers.ContainsKey("Last-Event-ID");
-        var lastSeq = Math.Max(after ?? 0, long.TryParse(http.Request.Headers["Last-Event-ID"], NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : 0);
+        var (lastSeq, resuming) = EventStream.ResumePoint(http.Request, after);
         var serializer = json.Value.SerializerOptions;
         using var subscription = hub.Subscribe(s.CallerId);
         var stream = await EventStream.StartAsync(http, TimeSpan.FromSeconds(2));
@@ -134,17 +132,10 @@ public static class ChatsApi
         // Subscribed first, so whatever is stored while the store is read arrives live (and is skipped if replayed).
         if (resuming)
         {
-            while (await s.Chats.GetMessagesAsync(s.CallerId, chatId, before: null, after: lastSeq, ChatService.MaxPageSize, ct) is { } page)
+            await foreach (var message in s.Chats.MessagesAfterAsync(s.CallerId, chatId, lastSeq, ct))
             {
-                foreach (var message in page.Messages)
-                {
-                    await stream.WriteAsync(await Frame(MessageResponse.From(message), serializer), ct);
-                    lastSeq = message.Seq;
-                }
-                if (!page.HasMore)
-                {
-                    break;
-                }
+                await stream.WriteAsync(await Frame(MessageResponse.From(message), serializer), ct);
+                lastSeq = message.Seq;
             }
             await stream.FlushAsync(ct);
         }

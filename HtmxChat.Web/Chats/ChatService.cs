@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using HtmxChat.Web.Domain;
 using HtmxChat.Web.Storage;
@@ -10,7 +11,13 @@ public abstract record SendResult
     public sealed record Sent(Message Message) : SendResult;
     public sealed record NotFound : SendResult;
     public sealed record Invalid(string Error) : SendResult;
-    public sealed record RateLimited(TimeSpan RetryAfter) : SendResult;
+    public sealed record RateLimited(TimeSpan RetryAfter) : SendResult
+    {
+        /// <summary>Whole seconds for a Retry-After header, never 0.</summary>
+        public int RetryAfterSeconds => RetryAfterSecondsFor(RetryAfter);
+    }
+
+    public static int RetryAfterSecondsFor(TimeSpan wait) => Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
 }
 
 public abstract record StartChatResult
@@ -58,6 +65,23 @@ public sealed class ChatService(
             return null;
         }
         return await chats.GetMessagesAsync(chatId, before, after, Math.Clamp(limit, 1, MaxPageSize), ct);
+    }
+
+    /// <summary>Every message after <paramref name="afterSeq"/>, oldest first, read from the store page by page: a stream's catch-up.</summary>
+    public async IAsyncEnumerable<Message> MessagesAfterAsync(string userId, string chatId, long afterSeq, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        while (await GetMessagesAsync(userId, chatId, before: null, after: afterSeq, MaxPageSize, ct) is { } page)
+        {
+            foreach (var message in page.Messages)
+            {
+                yield return message;
+                afterSeq = message.Seq;
+            }
+            if (!page.HasMore)
+            {
+                yield break;
+            }
+        }
     }
 
     /// <summary>The paging rule of API.md: <c>limit</c> 1 to 100, seqs at least 0, <c>after</c> below <c>before</c>.</summary>

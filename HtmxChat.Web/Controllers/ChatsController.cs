@@ -75,12 +75,13 @@ public sealed class ChatsController(ChatService chats, UserManager<ChatUser> use
         {
             SendResult.Sent => (StatusCodes.Status200OK, new SendFormView(id)),
             SendResult.Invalid invalid => (StatusCodes.Status400BadRequest, new SendFormView(id, content, invalid.Error)),
-            SendResult.RateLimited limited => (StatusCodes.Status429TooManyRequests, new SendFormView(id, content, SlowDown(limited.RetryAfter))),
+            SendResult.RateLimited limited => (StatusCodes.Status429TooManyRequests, new SendFormView(id, content,
+                $"You are sending messages too fast. Slow down: try again in {limited.RetryAfterSeconds} s.")),
             _ => (StatusCodes.Status404NotFound, new SendFormView(id, content, "This chat is not available.")),
         };
         if (result is SendResult.RateLimited wait)
         {
-            Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Response.Headers.RetryAfter = wait.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
         Response.StatusCode = status;
         if (Request.IsHtmx())
@@ -95,9 +96,6 @@ public sealed class ChatsController(ChatService chats, UserManager<ChatUser> use
         var chat = await chats.FindChatAsync(User.UserId(), id, ct);
         return View("Chat", await PageAsync(chat, null, form, ct));
     }
-
-    private static string SlowDown(TimeSpan retryAfter) =>
-        $"You are sending messages too fast. Slow down: try again in {Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))} s.";
 
     private async Task<ChatPageView> PageAsync(Chat? open, long? before, SendFormView? sendForm, CancellationToken ct)
     {

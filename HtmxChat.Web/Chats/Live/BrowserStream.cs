@@ -1,4 +1,3 @@
-using System.Globalization;
 using HtmxChat.Web.Accounts;
 using HtmxChat.Web.Domain;
 using HtmxChat.Web.Models;
@@ -36,14 +35,13 @@ public static class BrowserStream
             return Results.NotFound();
         }
 
-        // A reconnecting EventSource sends Last-Event-ID; a new one (htmx opens a new one after an error) only has the URL.
-        var lastSeq = Math.Max(after ?? 0, LastEventId(context.Request));
+        var (lastSeq, resuming) = EventStream.ResumePoint(context.Request, after);
         var zone = user.TimeZone();
         using var subscription = hub.Subscribe(userId, user.SessionId());
         var stream = await EventStream.StartAsync(context, TimeSpan.FromSeconds(2));
 
         // Subscribed before reading the store, so a message stored in between arrives live and is not lost.
-        if (openChat is not null && (after is not null || context.Request.Headers.ContainsKey("Last-Event-ID")))
+        if (openChat is not null && resuming)
         {
             var before = lastSeq;
             lastSeq = await ReplayAsync(stream, chats, renderer, userId, openChat.Id, lastSeq, zone, ct);
@@ -98,21 +96,14 @@ public static class BrowserStream
     private static async Task<long> ReplayAsync(
         EventStream stream, ChatService chats, FragmentRenderer renderer, string userId, string chatId, long lastSeq, TimeZoneInfo zone, CancellationToken ct)
     {
-        while (true)
+        await foreach (var message in chats.MessagesAfterAsync(userId, chatId, lastSeq, ct))
         {
-            var page = await chats.GetMessagesAsync(userId, chatId, before: null, after: lastSeq, ChatService.MaxPageSize, ct);
-            foreach (var message in page?.Messages ?? [])
-            {
-                var html = await renderer.RenderAsync("~/Views/Chats/_Message.cshtml", new MessageView(message, zone));
-                await stream.WriteAsync(await EventStream.FrameAsync(MessageEvent, html, message.Seq), ct);
-                lastSeq = message.Seq;
-            }
-            if (page is not { HasMore: true })
-            {
-                await stream.FlushAsync(ct);
-                return lastSeq;
-            }
+            var html = await renderer.RenderAsync("~/Views/Chats/_Message.cshtml", new MessageView(message, zone));
+            await stream.WriteAsync(await EventStream.FrameAsync(MessageEvent, html, message.Seq), ct);
+            lastSeq = message.Seq;
         }
+        await stream.FlushAsync(ct);
+        return lastSeq;
     }
 
     /// <summary>The message fragment, rendered and framed once per time zone however many streams show it.</summary>
@@ -126,7 +117,4 @@ public static class BrowserStream
 
     private static Task<byte[]> UnreadFrame(string chatId, long unread) =>
         EventStream.FrameAsync(UnreadEvent, ChatFragments.UnreadBadgeHtml(chatId, unread, outOfBand: true));
-
-    private static long LastEventId(HttpRequest request) =>
-        long.TryParse(request.Headers["Last-Event-ID"], NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : 0;
 }

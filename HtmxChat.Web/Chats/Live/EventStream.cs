@@ -33,6 +33,18 @@ public sealed class EventStream
         return stream;
     }
 
+    /// <summary>
+    /// Where a stream starts: after the later of <c>Last-Event-ID</c> (sent by a reconnecting EventSource) and
+    /// <paramref name="after"/> (a brand-new EventSource, as htmx opens after an error, sends no header). Resuming is
+    /// true when either was given, even as 0.
+    /// </summary>
+    public static (long LastSeq, bool Resuming) ResumePoint(HttpRequest request, long? after)
+    {
+        var header = request.Headers["Last-Event-ID"];
+        var lastEventId = long.TryParse(header, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : 0;
+        return (Math.Max(after ?? 0, lastEventId), after is not null || header.Count > 0);
+    }
+
     public static async Task<byte[]> FrameAsync(string eventType, string data, long? id = null)
     {
         using var buffer = new MemoryStream();
