@@ -132,7 +132,7 @@ public static class ChatsApi
         // Subscribed first, so whatever is stored while the store is read arrives live (and is skipped if replayed).
         if (resuming)
         {
-            await foreach (var message in s.Chats.MessagesAfterAsync(s.CallerId, chatId, lastSeq, ct))
+            await foreach (var message in s.Chats.MessagesAfterAsync(s.CallerId, chat, lastSeq, ct))
             {
                 await stream.WriteAsync(await Frame(MessageResponse.From(message), serializer), ct);
                 lastSeq = message.Seq;

@@ -58,19 +58,17 @@ public sealed class ChatService(
     }
 
     /// <summary>A page of messages, or null when the chat is not the caller's.</summary>
-    public async Task<MessagePage?> GetMessagesAsync(string userId, string chatId, long? before, long? after, int limit, CancellationToken ct = default)
-    {
-        if (await FindChatAsync(userId, chatId, ct) is null)
-        {
-            return null;
-        }
-        return await chats.GetMessagesAsync(chatId, before, after, Math.Clamp(limit, 1, MaxPageSize), ct);
-    }
+    public async Task<MessagePage?> GetMessagesAsync(string userId, string chatId, long? before, long? after, int limit, CancellationToken ct = default) =>
+        await FindChatAsync(userId, chatId, ct) is { } chat ? await GetMessagesAsync(userId, chat, before, after, limit, ct) : null;
+
+    /// <summary>As above, for a chat the caller has already loaded (no second read of it).</summary>
+    public async Task<MessagePage?> GetMessagesAsync(string userId, Chat chat, long? before, long? after, int limit, CancellationToken ct = default) =>
+        chat.HasParticipant(userId) ? await chats.GetMessagesAsync(chat.Id, before, after, Math.Clamp(limit, 1, MaxPageSize), ct) : null;
 
     /// <summary>Every message after <paramref name="afterSeq"/>, oldest first, read from the store page by page: a stream's catch-up.</summary>
-    public async IAsyncEnumerable<Message> MessagesAfterAsync(string userId, string chatId, long afterSeq, [EnumeratorCancellation] CancellationToken ct = default)
+    public async IAsyncEnumerable<Message> MessagesAfterAsync(string userId, Chat chat, long afterSeq, [EnumeratorCancellation] CancellationToken ct = default)
     {
-        while (await GetMessagesAsync(userId, chatId, before: null, after: afterSeq, MaxPageSize, ct) is { } page)
+        while (await GetMessagesAsync(userId, chat, before: null, after: afterSeq, MaxPageSize, ct) is { } page)
         {
             foreach (var message in page.Messages)
             {
@@ -134,17 +132,20 @@ public sealed class ChatService(
     }
 
     /// <summary>Marks the chat read up to <paramref name="seq"/> (at most its newest message). False when not the caller's.</summary>
-    public async Task<bool> MarkReadAsync(string userId, string chatId, long seq, CancellationToken ct = default)
+    public async Task<bool> MarkReadAsync(string userId, string chatId, long seq, CancellationToken ct = default) =>
+        await FindChatAsync(userId, chatId, ct) is { } chat && await MarkReadAsync(userId, chat, seq, ct);
+
+    /// <summary>As above, for a chat the caller has already loaded (no second read of it).</summary>
+    public async Task<bool> MarkReadAsync(string userId, Chat chat, long seq, CancellationToken ct = default)
     {
-        var chat = await FindChatAsync(userId, chatId, ct);
-        if (chat is null)
+        if (chat.Participant(userId) is not { } participant)
         {
             return false;
         }
         var upTo = Math.Min(seq, chat.LastSeq);
-        if (upTo > (chat.Participant(userId)?.ReadSeq ?? 0) && await chats.MarkReadAsync(chatId, userId, upTo, ct))
+        if (upTo > participant.ReadSeq && await chats.MarkReadAsync(chat.Id, userId, upTo, ct))
         {
-            events.Publish(new ChatRead(userId, chatId, chat.LastSeq - upTo));
+            events.Publish(new ChatRead(userId, chat.Id, chat.LastSeq - upTo));
         }
         return true;
     }

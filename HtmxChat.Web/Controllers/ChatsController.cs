@@ -45,7 +45,7 @@ public sealed class ChatsController(ChatService chats, UserManager<ChatUser> use
         }
         if (before is null)
         {
-            await chats.MarkReadAsync(User.UserId(), id, chat.LastSeq, ct);
+            await chats.MarkReadAsync(User.UserId(), chat, chat.LastSeq, ct);
         }
         return View("Chat", await PageAsync(chat, before is > 0 ? before : null, new SendFormView(id), ct));
     }
@@ -101,7 +101,7 @@ public sealed class ChatsController(ChatService chats, UserManager<ChatUser> use
     {
         var userId = User.UserId();
         var list = await chats.ListChatsAsync(userId, ct);
-        var messages = open is null ? null : await chats.GetMessagesAsync(userId, open.Id, before, after: null, ChatService.DefaultPageSize, ct);
+        var messages = open is null ? null : await chats.GetMessagesAsync(userId, open, before, after: null, ChatService.DefaultPageSize, ct);
         return new ChatPageView(list, userId, User.TimeZone(), new StartChatForm(), open, messages, sendForm, ShowingOlder: before is not null);
     }
 }

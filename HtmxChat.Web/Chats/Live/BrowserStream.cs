@@ -44,7 +44,7 @@ public static class BrowserStream
         if (openChat is not null && resuming)
         {
             var before = lastSeq;
-            lastSeq = await ReplayAsync(stream, chats, renderer, userId, openChat.Id, lastSeq, zone, ct);
+            lastSeq = await ReplayAsync(stream, chats, renderer, userId, openChat, lastSeq, zone, ct);
             if (lastSeq > before)
             {
                 // What a reconnecting tab catches up on, it has seen.
@@ -68,7 +68,8 @@ public static class BrowserStream
                     break;
                 case MessagePosted posted:
                     await stream.WriteAsync(await ActivityFrame(posted, zone, renderer), ct);
-                    await stream.WriteAsync(await UnreadFrame(posted.Chat.Id, posted.Chat.UnreadCountFor(userId)), ct);
+                    var unread = posted.Chat.UnreadCountFor(userId);
+                    await stream.WriteAsync(await posted.Frame($"{UnreadEvent}:{unread}", () => UnreadFrame(posted.Chat.Id, unread)), ct);
                     break;
                 case ChatRead read:
                     await stream.WriteAsync(await UnreadFrame(read.ChatId, read.ChatId == openChat?.Id ? 0 : read.Unread), ct);
@@ -94,9 +95,9 @@ public static class BrowserStream
     }
 
     private static async Task<long> ReplayAsync(
-        EventStream stream, ChatService chats, FragmentRenderer renderer, string userId, string chatId, long lastSeq, TimeZoneInfo zone, CancellationToken ct)
+        EventStream stream, ChatService chats, FragmentRenderer renderer, string userId, Chat chat, long lastSeq, TimeZoneInfo zone, CancellationToken ct)
     {
-        await foreach (var message in chats.MessagesAfterAsync(userId, chatId, lastSeq, ct))
+        await foreach (var message in chats.MessagesAfterAsync(userId, chat, lastSeq, ct))
         {
             var html = await renderer.RenderAsync("~/Views/Chats/_Message.cshtml", new MessageView(message, zone));
             await stream.WriteAsync(await EventStream.FrameAsync(MessageEvent, html, message.Seq), ct);
@@ -115,6 +116,7 @@ public static class BrowserStream
         posted.Frame($"{ActivityEvent}:{zone.Id}", async () => await EventStream.FrameAsync(
             ActivityEvent, await renderer.RenderAsync("~/Views/Chats/_ChatPreview.cshtml", new ChatPreviewView(posted.Chat.Id, posted.Chat.LastMessage, zone, OutOfBand: true))));
 
+    /// <summary>Per viewer, but many viewers share a count: for a message, each count's frame is made once (see its caller).</summary>
     private static Task<byte[]> UnreadFrame(string chatId, long unread) =>
         EventStream.FrameAsync(UnreadEvent, ChatFragments.UnreadBadgeHtml(chatId, unread, outOfBand: true));
 }
