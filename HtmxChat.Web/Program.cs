@@ -1,31 +1,36 @@
 using HtmxChat.Web.Accounts;
 using HtmxChat.Web.Api;
 using HtmxChat.Web.Chats;
-using HtmxChat.Web.Chats.Live;
 using HtmxChat.Web.Infrastructure;
+using HtmxChat.Web.Scaling;
 using HtmxChat.Web.Storage;
+using HtmxChat.Web.Ui;
 using Htmx.TagHelpers;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddStorage();
+builder.AddScaling();
 builder.AddAccounts();
 builder.AddChats();
 builder.AddApi();
 builder.AddWebUi();
+builder.AddTelemetry();
 
 var app = builder.Build();
 
+app.UseForwardedHeaders();
+app.UseApi();
 app.UseWebUi();
 app.UseRouting();
 app.UseAuthentication();
 app.UseAuthorization();
-app.UseRateLimiter();
 app.UseAntiforgery();
 
 app.MapStaticAssets();
 app.MapHtmxAntiforgeryScript();
-app.MapHealthChecks("/health");
+app.MapHealth();
+app.MapTelemetry();
 app.MapControllers();
 app.MapBrowserStream();
 app.MapApi();

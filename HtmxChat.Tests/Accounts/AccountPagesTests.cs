@@ -247,7 +247,10 @@ public sealed class AccountPagesTests(AppFixture app) : IClassFixture<AppFixture
         using var response = await browser.Http.GetAsync("/health");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("Healthy", await response.Content.ReadAsStringAsync());
+        using var health = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("Healthy", health.RootElement.GetProperty("status").GetString());
+        Assert.Equal("Healthy", health.RootElement.GetProperty("checks").GetProperty("storage").GetProperty("status").GetString());
+        Assert.False(health.RootElement.GetProperty("checks").TryGetProperty("redis", out _), "No Redis is configured, so none is checked.");
     }
 
     [Fact]

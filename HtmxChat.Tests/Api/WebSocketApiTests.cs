@@ -106,11 +106,16 @@ public sealed class WebSocketApiTests(AppFixture app) : IClassFixture<AppFixture
         using var socket = await client.ConnectAsync(new Uri("ws://localhost/api/ws/chat"), CancellationToken.None);
 
         // Publishing straight to the hub in a tight loop outruns any socket: the queue of 16 overflows.
-        var hub = small.Services.GetRequiredService<HtmxChat.Web.Chats.ChatHub>();
+        var hub = small.Services.GetRequiredService<HtmxChat.Web.Chats.Feed.ChatHub>();
         var chat = new Chat { Id = chatId, Participants = [new() { UserId = ada.UserId, UserName = ada.UserName }] };
+        while (hub.SubscriptionCount == 0)
+        {
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
         for (var seq = 1; seq <= 2_000; seq++)
         {
-            hub.Publish(new HtmxChat.Web.Chats.MessagePosted(new Message(Ids.New(), chatId, seq, bob.UserId, bob.UserName, "flood", DateTimeOffset.UtcNow), chat));
+            hub.Publish(new HtmxChat.Web.Chats.ChatChange(HtmxChat.Web.Chats.ChangeKind.MessagePosted, chat,
+                new Message(Ids.New(), chatId, seq, bob.UserId, bob.UserName, "flood", DateTimeOffset.UtcNow) { Version = seq, CreatedVersion = seq }));
         }
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         var buffer = new byte[64 * 1024];

@@ -1,4 +1,6 @@
 using HtmxChat.Web.Chats;
+using HtmxChat.Web.Chats.Feed;
+using HtmxChat.Web.Infrastructure;
 using HtmxChat.Web.Domain;
 using Microsoft.Extensions.Options;
 
@@ -13,15 +15,15 @@ public sealed class ChatHubTests
         Participants = [.. userIds.Select(id => new ChatParticipant { UserId = id, UserName = id })],
     };
 
-    private static MessagePosted Posted(Chat chat, long seq) =>
-        new(new Message(Ids.New(), chat.Id, seq, chat.Participants[0].UserId, "a", $"m{seq}", DateTimeOffset.UnixEpoch), chat);
+    private static ChatChange Posted(Chat chat, long seq) => new(ChangeKind.MessagePosted, chat,
+        new Message(Ids.New(), chat.Id, seq, chat.Participants[0].UserId, "a", $"m{seq}", DateTimeOffset.UnixEpoch) { Version = seq, CreatedVersion = seq });
 
     private static List<long> Drain(Subscription subscription)
     {
         var seqs = new List<long>();
         while (subscription.Events.TryRead(out var e))
         {
-            seqs.Add(((MessagePosted)e).Message.Seq);
+            seqs.Add(((ChatChange)e).Version);
         }
         return seqs;
     }
@@ -127,20 +129,36 @@ public sealed class ChatHubTests
     }
 
     [Fact]
-    public async Task AMessagesFrameIsMadeOncePerKeyHoweverManyStreamsAskForIt()
+    public void EndingAPersonClosesAllTheirStreamsAndNoOneElses()
     {
+        var hub = Hub();
+        using var laptop = hub.Subscribe("a", "laptop");
+        using var socket = hub.Subscribe("a");
+        using var other = hub.Subscribe("b");
+
+        hub.EndUser("a");
+
+        Assert.True(laptop.Events.Completion.IsCompleted);
+        Assert.True(socket.Events.Completion.IsCompleted);
+        Assert.False(other.Events.Completion.IsCompleted);
+    }
+
+    [Fact]
+    public async Task AnEventsFrameIsMadeOncePerVariantHoweverManyStreamsAskForIt()
+    {
+        var frames = new FrameCache<ChatChange, string>();
         var posted = Posted(ChatOf("a"), 1);
         var made = 0;
 
-        var frames = await Task.WhenAll(Enumerable.Range(0, 1_000).Select(i => Task.Run(() =>
-            posted.Frame(i % 2 == 0 ? "zone:UTC" : "zone:Asia/Kolkata", () =>
+        var written = await Task.WhenAll(Enumerable.Range(0, 1_000).Select(i => Task.Run(() =>
+            frames.GetAsync(posted, i % 2 == 0 ? "zone:UTC" : "zone:Asia/Kolkata", () =>
             {
                 Interlocked.Increment(ref made);
                 return Task.FromResult(new byte[] { 1 });
             }))));
 
         Assert.Equal(2, made);
-        Assert.Equal(2, posted.FramesMade);
-        Assert.Equal(2, frames.Distinct().Count());
+        Assert.Equal(2, frames.CountFor(posted));
+        Assert.Equal(2, written.Distinct().Count());
     }
 }

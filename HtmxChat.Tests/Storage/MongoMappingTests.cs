@@ -16,6 +16,12 @@ public sealed class MongoMappingTests
     private static BsonDocument Render<T>(FilterDefinition<T> filter) =>
         filter.Render(new RenderArgs<T>(BsonSerializer.LookupSerializer<T>(), BsonSerializer.SerializerRegistry));
 
+    private static BsonValue Render<T>(UpdateDefinition<T> update) =>
+        update.Render(new RenderArgs<T>(BsonSerializer.LookupSerializer<T>(), BsonSerializer.SerializerRegistry));
+
+    private static BsonDocument Render<T>(SortDefinition<T> sort) =>
+        sort.Render(new RenderArgs<T>(BsonSerializer.LookupSerializer<T>(), BsonSerializer.SerializerRegistry));
+
     private static BsonDocument Render<T>(IndexKeysDefinition<T> keys) =>
         keys.Render(new RenderArgs<T>(BsonSerializer.LookupSerializer<T>(), BsonSerializer.SerializerRegistry));
 
@@ -65,14 +71,59 @@ public sealed class MongoMappingTests
     [Fact]
     public void MessageDocumentUsesTheSeedsFieldNames()
     {
-        var message = new Message(Ids.New(), ChatId, 7, UserId, "a", "hi", DateTimeOffset.UnixEpoch);
+        var message = new Message(Ids.New(), ChatId, 7, UserId, "a", "hi", DateTimeOffset.UnixEpoch) { Version = 9, CreatedVersion = 8 };
 
         var document = MessageDocument.From(message).ToBsonDocument();
 
-        Assert.Equal(["_id", "chat_id", "seq", "sender_id", "sender_name", "content", "timestamp"], document.Names);
+        Assert.Equal(["_id", "chat_id", "seq", "sender_id", "sender_name", "content", "timestamp", "version", "created_version", "kind", "edited_at", "deleted"], document.Names);
         Assert.Equal(new ObjectId(ChatId), document["chat_id"]);
         Assert.Equal(new ObjectId(UserId), document["sender_id"]);
         Assert.Equal(7L, document["seq"]);
+        Assert.Equal((9L, 8L, "text", false), (document["version"].AsInt64, document["created_version"].AsInt64, document["kind"].AsString, document["deleted"].AsBoolean));
+    }
+
+    [Fact]
+    public void ChatVersionsAreStoredBesideTheSeq()
+    {
+        var chat = new Chat { Id = ChatId, CreatorId = UserId, LastSeq = 4, Version = 6, DetailsVersion = 5 };
+
+        var document = ChatDocument.From(chat).ToBsonDocument();
+        var back = BsonSerializer.Deserialize<ChatDocument>(document).ToDomain();
+
+        Assert.Equal((4L, 6L, 5L), (document["last_seq"].AsInt64, document["version"].AsInt64, document["details_version"].AsInt64));
+        Assert.Equal((6L, 5L), (back.Version, back.DetailsVersion));
+    }
+
+    [Fact]
+    public void ADocumentStoredBeforeVersionsReadsAsVersionZero()
+    {
+        var old = BsonDocument.Parse($"{{ _id: ObjectId('{Ids.New()}'), chat_id: ObjectId('{ChatId}'), seq: NumberLong(3), sender_id: ObjectId('{UserId}'), " +
+            "sender_name: 'a', content: 'hi', timestamp: ISODate('2026-01-01T00:00:00Z') }");
+
+        var message = BsonSerializer.Deserialize<MessageDocument>(old).ToDomain();
+
+        Assert.Equal((3L, 0L, MessageKind.Text, false), (message.Seq, message.Version, message.Kind, message.Deleted));
+    }
+
+    [Fact]
+    public void TheMigrationGivesOldDocumentsTheirSeqAsVersion()
+    {
+        var chats = Render(MongoFilters.VersionFromLastSeq);
+        var messages = Render(MongoFilters.VersionFromSeq);
+
+        Assert.Equal(BsonDocument.Parse("{ version: { $exists: false } }"), Render(MongoFilters.ChatsWithoutVersion));
+        Assert.Equal(BsonDocument.Parse("{ version: { $exists: false } }"), Render(MongoFilters.MessagesWithoutVersion));
+        Assert.Equal(new BsonArray { BsonDocument.Parse("{ $set: { version: '$last_seq', details_version: 0 } }") }, chats);
+        Assert.Equal(new BsonArray { BsonDocument.Parse("{ $set: { version: '$seq', created_version: '$seq', kind: 'text', deleted: false } }") }, messages);
+    }
+
+    [Fact]
+    public void TheChangeFeedAsksForAChatsMessagesChangedAfterAVersionOldestFirst()
+    {
+        Assert.Equal(
+            BsonDocument.Parse($"{{ chat_id: ObjectId('{ChatId}'), version: {{ $gt: NumberLong(5) }} }}"),
+            Render(MongoFilters.ChangedAfter(ChatId, 5)));
+        Assert.Equal(new BsonDocument("version", 1), Render(MongoFilters.OldestChangeFirst));
     }
 
     [Fact]
@@ -97,6 +148,7 @@ public sealed class MongoMappingTests
         Assert.Equal((new BsonDocument("normalized_username", 1), true), users["normalized_username_unique"]);
         Assert.Equal((new BsonDocument("normalized_email", 1), true), users["normalized_email_unique"]);
         Assert.Equal((new BsonDocument { { "chat_id", 1 }, { "seq", 1 } }, true), messages["chat_id_seq_unique"]);
+        Assert.Equal((new BsonDocument { { "chat_id", 1 }, { "version", 1 } }, true), messages["chat_id_version_unique"]);
         Assert.Equal(new BsonDocument { { "participants", 1 }, { "last_activity_at", -1 } }, chats["participants_recent_activity"].Keys);
         Assert.Equal((new BsonDocument("direct_key", 1), true), chats["direct_key_unique"]);
     }

@@ -152,6 +152,7 @@ public abstract class StorageSuite : IAsyncLifetime
             Assert.Null(await S.Chats.AppendMessageAsync(id, id, "x", "hi", Now()));
             Assert.Empty((await S.Chats.GetMessagesAsync(id, null, null, 10)).Messages);
             Assert.False(await S.Chats.MarkReadAsync(id, id, 1));
+            Assert.Empty((await S.Chats.GetChangedMessagesAsync(id, 0, 10)).Messages);
         }
     }
 
@@ -247,6 +248,58 @@ public abstract class StorageSuite : IAsyncLifetime
         Assert.Equal("4 5", Describe(between));
         Assert.Equal("", Describe(tail));
     }
+
+    [Fact]
+    public async Task ANewChatIsAtVersionZeroAndEachMessageTakesTheNextVersion()
+    {
+        var a = await CreateUserAsync("ver_a");
+        var (chat, _) = await S.Chats.CreateAsync(NewChat("versions", a));
+
+        var first = await SendAsync(chat, a, "one");
+        var appended = await S.Chats.AppendMessageAsync(chat.Id, a.Id, a.UserName, "two", Now());
+
+        Assert.Equal(0, chat.Version);
+        Assert.Equal(2, (await S.Chats.FindAsync(chat.Id))!.Version);
+        Assert.Equal((1L, 1L), (first.Version, first.CreatedVersion));
+        Assert.Equal((2L, 2L, 2L), (appended!.Value.Message.Version, appended.Value.Chat.Version, appended.Value.Chat.LastSeq));
+        Assert.Equal((MessageKind.Text, false, (DateTimeOffset?)null), (first.Kind, first.Deleted, first.EditedAt));
+    }
+
+    [Fact]
+    public async Task ChangedMessagesAreReadAfterAVersionOldestChangeFirstInPages()
+    {
+        var a = await CreateUserAsync("feed_a");
+        var (chat, _) = await S.Chats.CreateAsync(NewChat("feed", a));
+        for (var i = 1; i <= 5; i++)
+        {
+            await SendAsync(chat, a, $"m{i}");
+        }
+
+        var afterTwo = await S.Chats.GetChangedMessagesAsync(chat.Id, 2, 2);
+        var rest = await S.Chats.GetChangedMessagesAsync(chat.Id, 4, 2);
+        var none = await S.Chats.GetChangedMessagesAsync(chat.Id, 5, 2);
+
+        Assert.Equal("3 4 +more", DescribeVersions(afterTwo));
+        Assert.Equal("5", DescribeVersions(rest));
+        Assert.Empty(none.Messages);
+        Assert.Equal(["m3", "m4"], afterTwo.Messages.Select(m => m.Content));
+    }
+
+    [Fact]
+    public async Task ConcurrentSendersGetEveryVersionExactlyOnce()
+    {
+        var a = await CreateUserAsync("verburst_a");
+        var chat = (await S.Chats.CreateAsync(NewChat("verburst", a))).Chat;
+
+        var messages = await Task.WhenAll(Enumerable.Range(0, 50).Select(i => Task.Run(() => SendAsync(chat, a, $"m{i}"))));
+
+        Assert.Equal(Enumerable.Range(1, 50).Select(i => (long)i), messages.Select(m => m.Version).Order());
+        Assert.All(messages, m => Assert.Equal(m.Seq, m.Version));
+        Assert.Equal(50, (await S.Chats.FindAsync(chat.Id))?.Version);
+    }
+
+    private static string DescribeVersions(MessagePage page) =>
+        string.Join(' ', page.Messages.Select(m => m.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(page.HasMore ? "+more" : null).OfType<string>());
 
     private static string Describe(MessagePage page) =>
         string.Join(' ', page.Messages.Select(m => m.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(page.HasMore ? "+more" : null).OfType<string>());

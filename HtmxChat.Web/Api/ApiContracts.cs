@@ -24,7 +24,8 @@ public sealed record ChatResponse(
     MessageSummaryResponse? LastMessage,
     DateTimeOffset CreatedAt,
     DateTimeOffset LastActivityAt,
-    long UnreadCount)
+    long UnreadCount,
+    long Version)
 {
     public static ChatResponse From(Chat chat, string viewerId) => new(
         chat.Id,
@@ -33,12 +34,38 @@ public sealed record ChatResponse(
         chat.LastMessage is { } last ? new MessageSummaryResponse(last.SenderId, last.SenderName, last.Content, last.Timestamp) : null,
         chat.CreatedAt,
         chat.LastActivityAt,
-        chat.UnreadCountFor(viewerId));
+        chat.UnreadCountFor(viewerId),
+        chat.Version);
 }
 
-public sealed record MessageResponse(string Id, string ChatId, long Seq, string SenderId, string SenderName, string Content, DateTimeOffset Timestamp)
+public sealed record MessageResponse(
+    string Id,
+    string ChatId,
+    long Seq,
+    long Version,
+    [property: Description("\"text\" for what people write, \"system\" for lines the server writes.")] string Kind,
+    string SenderId,
+    string SenderName,
+    string Content,
+    DateTimeOffset Timestamp,
+    DateTimeOffset? EditedAt,
+    bool Deleted)
 {
-    public static MessageResponse From(Message m) => new(m.Id, m.ChatId, m.Seq, m.SenderId, m.SenderName, m.Content, m.Timestamp);
+    public static MessageResponse From(Message m) => new(
+        m.Id, m.ChatId, m.Seq, m.Version, m.Kind == MessageKind.System ? "system" : "text", m.SenderId, m.SenderName,
+        m.Deleted ? "" : m.Content, m.Timestamp, m.EditedAt, m.Deleted);
+}
+
+/// <summary>How a chat change is named on the event stream and the WebSocket.</summary>
+public static class ChangeEvents
+{
+    public static string Name(Chats.ChangeKind kind) => kind switch
+    {
+        Chats.ChangeKind.MessagePosted => "message",
+        Chats.ChangeKind.MessageUpdated => "message.updated",
+        Chats.ChangeKind.MessageDeleted => "message.deleted",
+        _ => "chat.updated",
+    };
 }
 
 public sealed record MessagesResponse(IReadOnlyList<MessageResponse> Messages, bool HasMore);

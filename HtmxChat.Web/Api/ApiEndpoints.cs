@@ -16,7 +16,7 @@ public static class ApiEndpoints
             .WithTitle("HtmxChat API")
             .WithNonce(http.RequestServices.GetRequiredService<CspNonce>().Value)
             .DisableDefaultFonts()
-            .AddPreferredSecuritySchemes(ApiExtensions.Scheme));
+            .AddPreferredSecuritySchemes(ApiAuthentication.Scheme));
         return app;
     }
 }

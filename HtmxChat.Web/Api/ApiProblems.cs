@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace HtmxChat.Web.Api;
 
@@ -9,6 +10,10 @@ internal static class ApiProblems
 
     public static ValidationProblem Validation(IReadOnlyDictionary<string, string[]> errors) =>
         TypedResults.ValidationProblem(errors.ToDictionary(e => ApiExtensions.CamelCase(e.Key), e => e.Value));
+
+    /// <summary>A refused send, worded as it is everywhere else (<see cref="Chats.SendResult.Refused"/>).</summary>
+    public static ProblemHttpResult Refused(Chats.SendResult.Refused refused) =>
+        TypedResults.Problem(statusCode: refused.Status, title: ReasonPhrases.GetReasonPhrase(refused.Status), detail: refused.Detail);
 
     public static ProblemHttpResult NotFound(string what = "chat") =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"No such {what}.");

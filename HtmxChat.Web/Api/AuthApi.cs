@@ -23,8 +23,7 @@ public static class AuthApi
             .Accepts<LoginRequest>("application/x-www-form-urlencoded", "application/json")
             .Produces<TokenResponse>()
             .Produces<OAuthErrorResponse>(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .RequireRateLimiting(ApiExtensions.LoginRateLimit);
+            .Produces<OAuthErrorResponse>(StatusCodes.Status429TooManyRequests);
         return app;
     }
 
@@ -49,9 +48,15 @@ public static class AuthApi
         return ApiProblems.Validation(result.Errors);
     }
 
-    private static async Task<IResult> LoginAsync(HttpContext http, AccountService accounts, TokenService tokens, IOptions<JsonOptions> json)
+    private static async Task<IResult> LoginAsync(HttpContext http, AccountService accounts, TokenService tokens, LoginRateLimiter loginLimit, IOptions<JsonOptions> json)
     {
         http.Response.Headers.CacheControl = "no-store";
+        if (await loginLimit.TryAcquireAsync(http) is { } wait)
+        {
+            // RFC 8628's name for "too fast", in the token endpoint's OAuth2 shape (RFC 6749 5.2).
+            http.Response.Headers.RetryAfter = Chats.SendResult.RetryAfterSecondsFor(wait).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Results.Json(new OAuthErrorResponse("slow_down", LoginRateLimiter.TooManyAttempts(wait)), statusCode: StatusCodes.Status429TooManyRequests);
+        }
         var request = await ReadLoginAsync(http, json.Value.SerializerOptions);
         if (request is null || string.IsNullOrEmpty(request.Username) || string.IsNullOrEmpty(request.Password))
         {

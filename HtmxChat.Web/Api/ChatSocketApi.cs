@@ -4,6 +4,8 @@ using System.Text;
 using System.Text.Json;
 using HtmxChat.Web.Accounts;
 using HtmxChat.Web.Chats;
+using HtmxChat.Web.Chats.Feed;
+using HtmxChat.Web.Infrastructure;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 
@@ -19,6 +21,7 @@ public static class ChatSocketApi
     public const int MaxFrameBytes = 64 * 1024;
 
     private const string LaggedReason = "Fell too far behind; reconnect and read what you missed from GET /api/chats/{chatId}/messages.";
+    private const string EndedReason = "The server ended this connection; reconnect and read what you missed from GET /api/chats/{chatId}/messages.";
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
     private sealed record ClientFrame(string? Type, string? ChatId, string? Content);
@@ -26,7 +29,7 @@ public static class ChatSocketApi
     public static IEndpointRouteBuilder MapChatSocketApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/ws/chat", ConnectAsync)
-            .RequireAuthorization(ApiExtensions.Policy)
+            .RequireAuthorization(ApiAuthentication.Policy)
             .WithTags("Chats")
             .WithName("ChatWebSocket")
             .WithSummary("WebSocket: send and receive messages in all of the caller's chats")
@@ -36,7 +39,7 @@ public static class ChatSocketApi
         return app;
     }
 
-    private static async Task<IResult> ConnectAsync(HttpContext http, ChatService chats, ChatHub hub, IOptions<JsonOptions> json)
+    private static async Task<IResult> ConnectAsync(HttpContext http, ChatService chats, ChatFeed feed, IOptions<JsonOptions> json)
     {
         if (!http.WebSockets.IsWebSocketRequest)
         {
@@ -46,53 +49,27 @@ public static class ChatSocketApi
         var serializer = json.Value.SerializerOptions;
         var userId = http.User.UserId();
         var userName = http.User.UserName();
-        using var subscription = hub.Subscribe(userId);
-        using var sending = new SemaphoreSlim(1, 1);
         using var done = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
-        using var expiry = new CancellationTokenSource(ApiExtensions.TokenTimeLeft(http.User));
+        using var expiry = new CancellationTokenSource(ApiAuthentication.TokenTimeLeft(http.User));
         using var onExpiry = expiry.Token.Register(done.Cancel);
-
-        async Task SendAsync(byte[] frame)
-        {
-            await sending.WaitAsync(done.Token);
-            try
-            {
-                await socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, done.Token);
-            }
-            finally
-            {
-                sending.Release();
-            }
-        }
-
-        Task SendErrorAsync(int status, string detail) =>
-            SendAsync(JsonSerializer.SerializeToUtf8Bytes(new { type = "error", status, detail }, serializer));
-
-        // A client that stopped reading blocks our sends; once it has fallen a queue behind, it gets a few seconds to
-        // take the close frame, then the socket is aborted.
-        _ = subscription.Events.Completion.ContinueWith(_ =>
-        {
-            if (subscription.Lagged)
-            {
-                done.CancelAfter(CloseTimeout);
-            }
-        }, TaskScheduler.Default);
+        var sink = new SocketSink(socket, userId, serializer);
 
         var pushing = Task.Run(async () =>
         {
-            await foreach (var chatEvent in subscription.Events.ReadAllAsync(done.Token))
+            var end = await feed.RunAsync(new FeedRequest(userId, Transport.WebSocket) { AllChats = true }, sink, done.Token);
+            if (end == FeedEnd.Stalled)
             {
-                if (chatEvent is MessagePosted posted)
-                {
-                    await SendAsync(await posted.Frame("ws:message", () => Task.FromResult(
-                        JsonSerializer.SerializeToUtf8Bytes(new { type = "message", message = MessageResponse.From(posted.Message) }, serializer))));
-                }
+                socket.Abort();
+                return;
             }
-            if (subscription.Lagged)
+            if (end is FeedEnd.Lagged or FeedEnd.Ended)
             {
-                // Said now, not at the client's next frame: a client that only listens would otherwise wait forever.
-                await sending.WaitAsync(done.Token);
-                await socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, LaggedReason, done.Token);
+                // Said now, not at the client's next frame: a client that only listens would otherwise wait forever. A
+                // client that stopped reading gets a few seconds to take the close frame, then the socket is aborted.
+                done.CancelAfter(CloseTimeout);
+                await (end == FeedEnd.Lagged
+                    ? sink.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, LaggedReason, done.Token)
+                    : sink.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, EndedReason, done.Token));
             }
         });
 
@@ -115,27 +92,18 @@ public static class ChatSocketApi
                 }
                 if (type != WebSocketMessageType.Text)
                 {
-                    await SendErrorAsync(400, "Send text frames of JSON.");
+                    await sink.SendErrorAsync(400, "Send text frames of JSON.", done.Token);
                     continue;
                 }
                 var frame = Parse(buffer.AsSpan(0, length), serializer);
                 if (frame is not { Type: "send", ChatId: { Length: > 0 } chatId })
                 {
-                    await SendErrorAsync(400, "Expected {\"type\":\"send\",\"chatId\":\"...\",\"content\":\"...\"}.");
+                    await sink.SendErrorAsync(400, "Expected {\"type\":\"send\",\"chatId\":\"...\",\"content\":\"...\"}.", done.Token);
                     continue;
                 }
-                var result = await chats.SendAsync(userId, userName, chatId, frame.Content, done.Token);
-                switch (result)
+                if (await chats.SendAsync(userId, userName, chatId, frame.Content, done.Token) is SendResult.Refused refused)
                 {
-                    case SendResult.Invalid invalid:
-                        await SendErrorAsync(400, invalid.Error);
-                        break;
-                    case SendResult.NotFound:
-                        await SendErrorAsync(404, "No such chat.");
-                        break;
-                    case SendResult.RateLimited limited:
-                        await SendErrorAsync(429, $"Sending too fast: slow down and retry in {limited.RetryAfterSeconds} s.");
-                        break;
+                    await sink.SendErrorAsync(refused.Status, refused.Detail, done.Token);
                 }
             }
         }
@@ -174,6 +142,54 @@ public static class ChatSocketApi
             // Ended with the socket.
         }
         return Results.Empty;
+    }
+
+    /// <summary>The feed as JSON frames, one send at a time (feed frames and error frames share the socket).</summary>
+    private sealed class SocketSink(WebSocket socket, string viewerId, JsonSerializerOptions serializer) : IFeedSink
+    {
+        private static readonly FrameCache<ChatChange, string> Frames = new();
+        private readonly SemaphoreSlim _sending = new(1, 1);
+
+        public async ValueTask<bool> WriteAsync(ChatEvent chatEvent, CancellationToken ct)
+        {
+            if (chatEvent is not ChatChange change)
+            {
+                return false;
+            }
+            var type = ChangeEvents.Name(change.Kind);
+            var frame = change.Message is { } message
+                ? await Frames.GetAsync(change, "", () => Task.FromResult(JsonSerializer.SerializeToUtf8Bytes(new { type, message = MessageResponse.From(message) }, serializer)))
+                : await Frames.GetAsync(change, viewerId, () => Task.FromResult(JsonSerializer.SerializeToUtf8Bytes(new { type, chat = ChatResponse.From(change.Chat, viewerId) }, serializer)));
+            await SendAsync(frame, ct);
+            return true;
+        }
+
+        public ValueTask FlushAsync(CancellationToken ct) => ValueTask.CompletedTask;
+
+        // The WebSocket middleware's keep-alive pings keep idle sockets open.
+        public ValueTask HeartbeatAsync(CancellationToken ct) => ValueTask.CompletedTask;
+
+        public Task SendErrorAsync(int status, string detail, CancellationToken ct) =>
+            SendAsync(JsonSerializer.SerializeToUtf8Bytes(new { type = "error", status, detail }, serializer), ct);
+
+        public async Task CloseOutputAsync(WebSocketCloseStatus status, string reason, CancellationToken ct)
+        {
+            await _sending.WaitAsync(ct);
+            await socket.CloseOutputAsync(status, reason, ct);
+        }
+
+        private async Task SendAsync(byte[] frame, CancellationToken ct)
+        {
+            await _sending.WaitAsync(ct);
+            try
+            {
+                await socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, ct);
+            }
+            finally
+            {
+                _sending.Release();
+            }
+        }
     }
 
     /// <summary>Reads one whole message into <paramref name="buffer"/>; a length of -1 means it did not fit.</summary>

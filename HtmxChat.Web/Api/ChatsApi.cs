@@ -3,7 +3,8 @@ using System.Security.Claims;
 using System.Text.Json;
 using HtmxChat.Web.Accounts;
 using HtmxChat.Web.Chats;
-using HtmxChat.Web.Chats.Live;
+using HtmxChat.Web.Chats.Feed;
+using HtmxChat.Web.Infrastructure;
 using HtmxChat.Web.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
@@ -21,7 +22,7 @@ public static class ChatsApi
 {
     public static IEndpointRouteBuilder MapChatsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/chats").WithTags("Chats").RequireAuthorization(ApiExtensions.Policy);
+        var api = app.MapGroup("/api/chats").WithTags("Chats").RequireAuthorization(ApiAuthentication.Policy);
         api.MapGet("", ListAsync).WithName("ListChats").WithSummary("The caller's chats, most recent activity first");
         api.MapPost("", CreateAsync).WithName("CreateChat")
             .WithSummary("Start a chat")
@@ -35,8 +36,9 @@ public static class ChatsApi
             .WithDescription("1 to 4000 characters after trimming, stored exactly as sent. Sending faster than the rate limit answers 429 with Retry-After.");
         api.MapPost("/{chatId}/read", ReadAsync).WithName("MarkRead").WithSummary("Mark the chat read up to a seq");
         api.MapGet("/{chatId}/events", EventsAsync).WithName("ChatEvents")
-            .WithSummary("New messages as server-sent events")
-            .WithDescription("`event: message`, `id: {seq}`, `data: {Message}`. Reconnect with `Last-Event-ID` (or `?after=`) to get every message after it first. " +
+            .WithSummary("The chat's changes as server-sent events")
+            .WithDescription("`event: message` (or `message.updated`, `message.deleted`, `chat.updated`), `id: {version}`, `data: {Message or Chat}`. " +
+                "Reconnect with `Last-Event-ID` (or `?after=`) to get every change after that version first, each changed item once in its current state. " +
                 "A `: ping` comment comes at least every 30 s.")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -92,13 +94,12 @@ public static class ChatsApi
             case SendResult.Sent sent:
                 return TypedResults.Created($"/api/chats/{chatId}/messages?after={sent.Message.Seq - 1}&limit=1", MessageResponse.From(sent.Message));
             case SendResult.Invalid invalid:
-                return ApiProblems.Validation("content", invalid.Error);
+                return ApiProblems.Validation("content", invalid.Detail);
             case SendResult.RateLimited limited:
                 response.Headers.RetryAfter = limited.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-                return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests",
-                    detail: $"Sending too fast: slow down and retry in {limited.RetryAfterSeconds} s.");
+                return ApiProblems.Refused(limited);
             default:
-                return ApiProblems.NotFound();
+                return ApiProblems.Refused((SendResult.Refused)result);
         }
     }
 
@@ -112,8 +113,7 @@ public static class ChatsApi
         return await s.Chats.MarkReadAsync(s.CallerId, chatId, request.Seq.Value, ct) ? TypedResults.NoContent() : ApiProblems.NotFound();
     }
 
-    private static async Task<IResult> EventsAsync(
-        string chatId, long? after, HttpContext http, [AsParameters] ChatsApiServices s, ChatHub hub, IOptions<JsonOptions> json, IOptions<ChatOptions> options)
+    private static async Task<IResult> EventsAsync(string chatId, long? after, HttpContext http, [AsParameters] ChatsApiServices s, ChatFeed feed, IOptions<JsonOptions> json)
     {
         if (await s.Chats.FindChatAsync(s.CallerId, chatId, http.RequestAborted) is not { } chat)
         {
@@ -121,38 +121,40 @@ public static class ChatsApi
         }
         // The stream ends when the token does; the client logs in again and resumes with Last-Event-ID.
         using var untilExpiry = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
-        untilExpiry.CancelAfter(ApiExtensions.TokenTimeLeft(s.Caller));
-        var ct = untilExpiry.Token;
-        chatId = chat.Id;
-        var (lastSeq, resuming) = EventStream.ResumePoint(http.Request, after);
-        var serializer = json.Value.SerializerOptions;
-        using var subscription = hub.Subscribe(s.CallerId);
-        var stream = await EventStream.StartAsync(http, TimeSpan.FromSeconds(2));
-
-        // Subscribed first, so whatever is stored while the store is read arrives live (and is skipped if replayed).
-        if (resuming)
+        untilExpiry.CancelAfter(ApiAuthentication.TokenTimeLeft(s.Caller));
+        var sink = new EventsSink(await EventStream.StartAsync(http), chat.Id, s.CallerId, json.Value.SerializerOptions);
+        var end = await feed.RunAsync(new FeedRequest(s.CallerId, Transport.Api) { Chat = chat, ResumeAfter = EventStream.ResumePoint(http.Request, after) }, sink, untilExpiry.Token);
+        if (end is FeedEnd.Lagged or FeedEnd.Stalled)
         {
-            await foreach (var message in s.Chats.MessagesAfterAsync(s.CallerId, chat, lastSeq, ct))
-            {
-                await stream.WriteAsync(await Frame(MessageResponse.From(message), serializer), ct);
-                lastSeq = message.Seq;
-            }
-            await stream.FlushAsync(ct);
+            http.Abort();
         }
-
-        await stream.PumpAsync(subscription, async chatEvent =>
-        {
-            if (chatEvent is MessagePosted posted && posted.Chat.Id == chatId && posted.Message.Seq > lastSeq)
-            {
-                await stream.WriteAsync(await posted.Frame("api:message", () => Frame(MessageResponse.From(posted.Message), serializer)), ct);
-                lastSeq = posted.Message.Seq;
-            }
-        },
-        () => Task.CompletedTask,
-        TimeSpan.FromSeconds(options.Value.HeartbeatSeconds), ct);
         return Results.Empty;
     }
 
-    private static Task<byte[]> Frame(MessageResponse message, JsonSerializerOptions serializer) =>
-        EventStream.FrameAsync("message", JsonSerializer.Serialize(message, serializer), message.Seq);
+    /// <summary>One chat's changes as <c>event: {kind}</c>, <c>id: {version}</c>, <c>data: {Message or Chat}</c>.</summary>
+    private sealed class EventsSink(EventStream stream, string chatId, string viewerId, JsonSerializerOptions serializer) : IFeedSink
+    {
+        // A message reads the same to every participant, so its frame is made once; a Chat carries the viewer's unread count.
+        private static readonly FrameCache<ChatChange, string> Frames = new();
+
+        public async ValueTask<bool> WriteAsync(ChatEvent chatEvent, CancellationToken ct)
+        {
+            if (chatEvent is not ChatChange change || change.ChatId != chatId)
+            {
+                return false;
+            }
+            var frame = change.Message is { } message
+                ? await Frames.GetAsync(change, "", () => Frame(change, MessageResponse.From(message)))
+                : await Frames.GetAsync(change, viewerId, () => Frame(change, ChatResponse.From(change.Chat, viewerId)));
+            await stream.WriteAsync(frame, ct);
+            return true;
+        }
+
+        public ValueTask FlushAsync(CancellationToken ct) => new(stream.FlushAsync(ct));
+
+        public ValueTask HeartbeatAsync(CancellationToken ct) => stream.PingAsync(ct);
+
+        private Task<byte[]> Frame<T>(ChatChange change, T data) =>
+            EventStream.FrameAsync(ChangeEvents.Name(change.Kind), JsonSerializer.Serialize(data, serializer), change.Version);
+    }
 }

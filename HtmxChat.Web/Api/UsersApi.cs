@@ -14,7 +14,7 @@ public static class UsersApi
 
     public static IEndpointRouteBuilder MapUsersApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api").WithTags("Users").RequireAuthorization(ApiExtensions.Policy);
+        var api = app.MapGroup("/api").WithTags("Users").RequireAuthorization(ApiAuthentication.Policy);
         api.MapGet("/me", MeAsync).WithName("GetMe").WithSummary("The caller's account");
         api.MapGet("/users", SearchAsync).WithName("SearchUsers").WithSummary("Users whose username starts with `search` (at most 20, without regard to case)");
         api.MapGet("/users/{userId}", GetAsync).WithName("GetUser").WithSummary("One user");

@@ -13,6 +13,10 @@ public sealed class ChatOptions
     [Range(16, 100_000)]
     public int StreamQueueCapacity { get; set; } = 512;
 
+    /// <summary>Seconds a stream's or socket's writes may make no progress (the client stopped reading) before it is disconnected.</summary>
+    [Range(1, 30)]
+    public int WriteStallSeconds { get; set; } = 15;
+
     /// <summary>Messages a person may send at once before the rate limit applies.</summary>
     [Range(1, 10_000)]
     public int SendBurst { get; set; } = 20;

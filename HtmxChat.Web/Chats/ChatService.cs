@@ -1,17 +1,28 @@
-using System.Runtime.CompilerServices;
 using System.Text;
+using System.Diagnostics;
+using HtmxChat.Web.Chats.Feed;
 using HtmxChat.Web.Domain;
 using HtmxChat.Web.Storage;
 using Microsoft.AspNetCore.Identity;
 
 namespace HtmxChat.Web.Chats;
 
+/// <summary>
+/// What came of a send. A refusal carries its HTTP status and what to tell the person, so the page, the API and the
+/// WebSocket say the same thing.
+/// </summary>
 public abstract record SendResult
 {
     public sealed record Sent(Message Message) : SendResult;
-    public sealed record NotFound : SendResult;
-    public sealed record Invalid(string Error) : SendResult;
-    public sealed record RateLimited(TimeSpan RetryAfter) : SendResult
+
+    public abstract record Refused(int Status, string Detail) : SendResult;
+
+    public sealed record NotFound() : Refused(StatusCodes.Status404NotFound, "This chat does not exist, or you are not in it.");
+
+    public sealed record Invalid(string Error) : Refused(StatusCodes.Status400BadRequest, Error);
+
+    public sealed record RateLimited(TimeSpan RetryAfter)
+        : Refused(StatusCodes.Status429TooManyRequests, $"You are sending messages too fast. Slow down and try again in {RetryAfterSecondsFor(RetryAfter)} s.")
     {
         /// <summary>Whole seconds for a Retry-After header, never 0.</summary>
         public int RetryAfterSeconds => RetryAfterSecondsFor(RetryAfter);
@@ -34,8 +45,9 @@ public sealed class ChatService(
     IChatRepository chats,
     IUserRepository users,
     ILookupNormalizer normalizer,
-    IChatEventPublisher events,
+    IChatEventBus events,
     SendRateLimiter rateLimiter,
+    FeedMetrics metrics,
     TimeProvider clock)
 {
     public const int MaxContentLength = 4000;
@@ -45,7 +57,8 @@ public sealed class ChatService(
     public const int DefaultPageSize = 50;
     public const int MaxPageSize = 100;
 
-    // Sends to one chat are serialized in this process so events leave in seq order (SQLite serializes the writes anyway).
+    // Sends to one chat are serialized in this process so its events leave in version order; across instances the
+    // ChangeSequencer restores the order.
     private readonly SemaphoreSlim[] _chatLocks = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
 
     public Task<IReadOnlyList<Chat>> ListChatsAsync(string userId, CancellationToken ct = default) =>
@@ -64,23 +77,6 @@ public sealed class ChatService(
     /// <summary>As above, for a chat the caller has already loaded (no second read of it).</summary>
     public async Task<MessagePage?> GetMessagesAsync(string userId, Chat chat, long? before, long? after, int limit, CancellationToken ct = default) =>
         chat.HasParticipant(userId) ? await chats.GetMessagesAsync(chat.Id, before, after, Math.Clamp(limit, 1, MaxPageSize), ct) : null;
-
-    /// <summary>Every message after <paramref name="afterSeq"/>, oldest first, read from the store page by page: a stream's catch-up.</summary>
-    public async IAsyncEnumerable<Message> MessagesAfterAsync(string userId, Chat chat, long afterSeq, [EnumeratorCancellation] CancellationToken ct = default)
-    {
-        while (await GetMessagesAsync(userId, chat, before: null, after: afterSeq, MaxPageSize, ct) is { } page)
-        {
-            foreach (var message in page.Messages)
-            {
-                yield return message;
-                afterSeq = message.Seq;
-            }
-            if (!page.HasMore)
-            {
-                yield break;
-            }
-        }
-    }
 
     /// <summary>The paging rule of API.md: <c>limit</c> 1 to 100, seqs at least 0, <c>after</c> below <c>before</c>.</summary>
     public static (string Field, string Error)? ValidatePaging(long? before, long? after, int? limit) =>
@@ -108,11 +104,12 @@ public sealed class ChatService(
         {
             return new SendResult.NotFound();
         }
-        if (!rateLimiter.TryAcquire(userId, out var retryAfter))
+        if (await rateLimiter.TryAcquireAsync(userId, ct) is { } retryAfter)
         {
             return new SendResult.RateLimited(retryAfter);
         }
 
+        var started = Stopwatch.GetTimestamp();
         var gate = _chatLocks[(int)((uint)StringComparer.Ordinal.GetHashCode(chatId) % (uint)_chatLocks.Length)];
         await gate.WaitAsync(ct);
         try
@@ -122,7 +119,8 @@ public sealed class ChatService(
             {
                 return new SendResult.NotFound();
             }
-            events.Publish(new MessagePosted(sent.Message, sent.Chat));
+            events.Publish(new ChatChange(ChangeKind.MessagePosted, sent.Chat, sent.Message));
+            metrics.SendTook(Stopwatch.GetElapsedTime(started));
             return new SendResult.Sent(sent.Message);
         }
         finally

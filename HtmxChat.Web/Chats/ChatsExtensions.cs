@@ -1,4 +1,5 @@
-using HtmxChat.Web.Chats.Live;
+using HtmxChat.Web.Chats.Feed;
+using HtmxChat.Web.Ui;
 
 namespace HtmxChat.Web.Chats;
 
@@ -6,15 +7,21 @@ public static class ChatsExtensions
 {
     public static IHostApplicationBuilder AddChats(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ChatOptions>().BindConfiguration("Chat").ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<SendRateLimiter>();
-        builder.Services.AddSingleton<ChatHub>();
-        builder.Services.AddSingleton<IChatEventPublisher>(sp => sp.GetRequiredService<ChatHub>());
-        builder.Services.AddSingleton<ChatService>();
-        builder.Services.AddSingleton<FragmentRenderer>();
-        builder.Services.AddSingleton<ReadMarkerWriter>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<ReadMarkerWriter>());
+        var services = builder.Services;
+        services.AddOptions<ChatOptions>().BindConfiguration("Chat").ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<SendRateLimiter>();
+        services.AddSingleton<ChatService>();
+        services.AddSingleton<ReadMarkerWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReadMarkerWriter>());
+
+        services.AddSingleton<FeedMetrics>();
+        services.AddSingleton<ChatHub>();
+        services.AddSingleton<ChangeReader>();
+        services.AddSingleton<ChangeSequencer>();
+        services.AddSingleton<ChatFeed>();
+
+        services.AddSingleton<FragmentRenderer>();
         return builder;
     }
 }

@@ -1,15 +1,13 @@
 using HtmxChat.Web.Accounts;
-using HtmxChat.Web.Chats;
+using HtmxChat.Web.Chats.Feed;
 using HtmxChat.Web.Models;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.RateLimiting;
-using HtmxChat.Web.Api;
 
 namespace HtmxChat.Web.Controllers;
 
 [Route("account")]
-public sealed class AccountController(AccountService accounts, ChatHub hub) : Controller
+public sealed class AccountController(AccountService accounts, LoginRateLimiter loginLimit, IChatEventBus events) : Controller
 {
     public const string LoginFailed = "Invalid username or password. After 5 failed attempts an account is locked for 5 minutes.";
 
@@ -17,9 +15,17 @@ public sealed class AccountController(AccountService accounts, ChatHub hub) : Co
     public IActionResult Login(string? returnUrl) =>
         User.Identity?.IsAuthenticated == true ? RedirectToLocal(returnUrl) : View(new LoginForm { ReturnUrl = returnUrl });
 
-    [HttpPost("login"), EnableRateLimiting(ApiExtensions.LoginRateLimit)]
+    [HttpPost("login")]
     public async Task<IActionResult> Login(LoginForm form)
     {
+        if (await loginLimit.TryAcquireAsync(HttpContext) is { } wait)
+        {
+            ModelState.AddModelError(nameof(form.Password), LoginRateLimiter.TooManyAttempts(wait));
+            form.Password = null;
+            Response.Headers.RetryAfter = Chats.SendResult.RetryAfterSecondsFor(wait).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            return View(form);
+        }
         if (ModelState.IsValid && await accounts.SignInAsync(form.Username!, form.Password!))
         {
             return RedirectToLocal(form.ReturnUrl);
@@ -63,7 +69,7 @@ public sealed class AccountController(AccountService accounts, ChatHub hub) : Co
     {
         if (User.SessionId() is { } session)
         {
-            hub.EndSession(User.UserId(), session);
+            events.EndSession(User.UserId(), session);
         }
         await accounts.SignOutAsync();
         return RedirectToAction(nameof(Login));

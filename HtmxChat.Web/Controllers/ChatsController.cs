@@ -71,14 +71,9 @@ public sealed class ChatsController(ChatService chats, UserManager<ChatUser> use
         {
             return RedirectToAction(nameof(Detail), new { id });
         }
-        var (status, form) = result switch
-        {
-            SendResult.Sent => (StatusCodes.Status200OK, new SendFormView(id)),
-            SendResult.Invalid invalid => (StatusCodes.Status400BadRequest, new SendFormView(id, content, invalid.Error)),
-            SendResult.RateLimited limited => (StatusCodes.Status429TooManyRequests, new SendFormView(id, content,
-                $"You are sending messages too fast. Slow down: try again in {limited.RetryAfterSeconds} s.")),
-            _ => (StatusCodes.Status404NotFound, new SendFormView(id, content, "This chat is not available.")),
-        };
+        var (status, form) = result is SendResult.Refused refused
+            ? (refused.Status, new SendFormView(id, content, refused.Detail))
+            : (StatusCodes.Status200OK, new SendFormView(id));
         if (result is SendResult.RateLimited wait)
         {
             Response.Headers.RetryAfter = wait.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -15,6 +15,15 @@ public sealed class Chat
     /// <summary>The seq of the newest message: the chat's message counter.</summary>
     public long LastSeq { get; set; }
 
+    /// <summary>
+    /// Counts every change to the chat or its messages (0 when created): the position in the chat's change feed.
+    /// Equal to <see cref="LastSeq"/> while the only changes are new messages.
+    /// </summary>
+    public long Version { get; set; }
+
+    /// <summary>The version of the latest change to the chat itself (title, people); 0 when it has had none.</summary>
+    public long DetailsVersion { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; } = DateTimeOffset.UtcNow;
     public DateTimeOffset LastActivityAt { get; set; } = DateTimeOffset.UtcNow;
 

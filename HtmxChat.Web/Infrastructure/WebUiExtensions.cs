@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.HttpOverrides;
 using HtmxChat.Web.Api;
 using Microsoft.AspNetCore.Mvc;
@@ -12,7 +11,7 @@ public static class WebUiExtensions
         // Serves wwwroot (and its pre-compressed copies) from build output in any environment, not only Development;
         // a published app has no manifest for this and serves its own wwwroot.
         builder.WebHost.UseStaticWebAssets();
-        // Forms and JSON here are small; /api narrows this further (ApiExtensions.MaxRequestBodyBytes).
+        // Forms and JSON here are small; /api narrows this further (ApiErrors.MaxRequestBodyBytes).
         builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = 1024 * 1024);
         builder.Services.AddControllersWithViews(o => o.Filters.Add(new AutoValidateAntiforgeryTokenAttribute()));
         builder.Services.AddAntiforgery(o =>
@@ -30,7 +29,6 @@ public static class WebUiExtensions
             }
         });
         builder.Services.Configure<ForwardedHeadersOptions>(o => o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase);
 
         if (!builder.Environment.IsDevelopment())
         {
@@ -39,11 +37,9 @@ public static class WebUiExtensions
         return builder;
     }
 
-    /// <summary>Error handling and headers; call before UseRouting, so a re-executed error page is routed again.</summary>
+    /// <summary>Error pages and security headers; call before UseRouting, so a re-executed error page is routed again.</summary>
     public static WebApplication UseWebUi(this WebApplication app)
     {
-        app.UseForwardedHeaders();
-        app.UseWhen(context => context.IsApi(), api => api.UseApiErrors());
         app.UseWhen(context => !context.IsApi(), pages =>
         {
             if (!app.Environment.IsDevelopment())
@@ -53,7 +49,6 @@ public static class WebUiExtensions
             pages.UseStatusCodePagesWithReExecute("/error/{0}");
         });
         app.UseSecurityHeaders();
-        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         return app;
     }
 }

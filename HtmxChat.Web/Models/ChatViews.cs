@@ -37,9 +37,13 @@ public sealed record ChatPageView(
     SendFormView? SendForm = null,
     bool ShowingOlder = false)
 {
+    /// <summary>
+    /// The tab's stream, resuming after the chat version read before its messages: a change stored while the page was
+    /// being made is replayed rather than lost (and dropped by the page if it already shows it).
+    /// </summary>
     public string StreamUrl => Open is null || ShowingOlder
         ? "/chats/events"
-        : $"/chats/events?open={Open.Id}&after={(Messages?.Messages.Count > 0 ? Messages.Messages[^1].Seq : 0).ToString(CultureInfo.InvariantCulture)}";
+        : $"/chats/events?open={Open.Id}&after={Open.Version.ToString(CultureInfo.InvariantCulture)}";
 }
 
 public static class TimeFormat

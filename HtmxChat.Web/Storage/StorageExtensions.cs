@@ -97,7 +97,7 @@ public static class StorageExtensions
 
     private sealed class MongoIndexInitializer(MongoDatabase mongo) : IHostedService
     {
-        public Task StartAsync(CancellationToken cancellationToken) => mongo.EnsureIndexesAsync(cancellationToken);
+        public Task StartAsync(CancellationToken cancellationToken) => mongo.PrepareAsync(cancellationToken);
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }

@@ -43,10 +43,10 @@ public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
             return null;
         }
         var summary = MessageSummaryDocument.From(new MessageSummary(senderId, senderName, content, timestamp));
-        // One findOneAndUpdate both takes the next seq and moves last_message, so the two always agree.
+        // One findOneAndUpdate takes the next seq and version and moves last_message, so they always agree.
         var chat = await mongo.Chats.FindOneAndUpdateAsync(
             Builders<ChatDocument>.Filter.Eq(c => c.Id, chatId),
-            Builders<ChatDocument>.Update.Inc(c => c.LastSeq, 1).Set(c => c.LastMessage, summary).Set(c => c.LastActivityAt, timestamp.UtcDateTime),
+            Builders<ChatDocument>.Update.Inc(c => c.LastSeq, 1).Inc(c => c.Version, 1).Set(c => c.LastMessage, summary).Set(c => c.LastActivityAt, timestamp.UtcDateTime),
             new FindOneAndUpdateOptions<ChatDocument> { ReturnDocument = ReturnDocument.After },
             ct);
         if (chat is null)
@@ -54,7 +54,7 @@ public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
             return null;
         }
         // The seq is taken: finish the message even if the caller goes away, or the chat would show one that was never stored.
-        var message = new Message(Ids.New(), chatId, chat.LastSeq, senderId, senderName, content, timestamp);
+        var message = new Message(Ids.New(), chatId, chat.LastSeq, senderId, senderName, content, timestamp) { Version = chat.Version, CreatedVersion = chat.Version };
         await mongo.Messages.InsertOneAsync(MessageDocument.From(message), cancellationToken: CancellationToken.None);
         await MarkReadAsync(chatId, senderId, message.Seq, CancellationToken.None);
         if (chat.Members.Find(m => m.UserId == senderId) is { } sender)
@@ -80,6 +80,17 @@ public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
             messages.Reverse();
         }
         return new MessagePage(messages, hasMore);
+    }
+
+    public async Task<MessagePage> GetChangedMessagesAsync(string chatId, long afterVersion, int limit, CancellationToken ct = default)
+    {
+        if (!MongoFilters.IsObjectId(chatId))
+        {
+            return new MessagePage([], false);
+        }
+        var documents = await mongo.Messages.Find(MongoFilters.ChangedAfter(chatId, afterVersion))
+            .Sort(MongoFilters.OldestChangeFirst).Limit(limit + 1).ToListAsync(ct);
+        return new MessagePage([.. documents.Take(limit).Select(d => d.ToDomain())], documents.Count > limit);
     }
 
     public async Task<bool> MarkReadAsync(string chatId, string userId, long seq, CancellationToken ct = default)

@@ -29,6 +29,14 @@ public sealed class MongoDatabase
         return new MongoDatabase(client.GetDatabase(url.DatabaseName ?? defaultDatabase));
     }
 
+    /// <summary>Brings documents stored by earlier versions forward, then makes sure every index exists.</summary>
+    public async Task PrepareAsync(CancellationToken ct = default)
+    {
+        await Chats.UpdateManyAsync(MongoFilters.ChatsWithoutVersion, MongoFilters.VersionFromLastSeq, cancellationToken: ct);
+        await Messages.UpdateManyAsync(MongoFilters.MessagesWithoutVersion, MongoFilters.VersionFromSeq, cancellationToken: ct);
+        await EnsureIndexesAsync(ct);
+    }
+
     public async Task EnsureIndexesAsync(CancellationToken ct = default)
     {
         await Users.Indexes.CreateManyAsync(MongoIndexes.Users, ct);
@@ -64,5 +72,7 @@ public static class MongoIndexes
     public static IReadOnlyList<CreateIndexModel<MessageDocument>> Messages { get; } =
     [
         new(MessageKeys.Ascending(m => m.ChatId).Ascending(m => m.Seq), new CreateIndexOptions { Name = "chat_id_seq_unique", Unique = true }),
+        // The change feed: a chat's messages by the version of their latest change.
+        new(MessageKeys.Ascending(m => m.ChatId).Ascending(m => m.Version), new CreateIndexOptions { Name = "chat_id_version_unique", Unique = true }),
     ];
 }

@@ -77,6 +77,8 @@ public sealed class ChatDocument
     [BsonElement("members")] public List<MemberDocument> Members { get; set; } = [];
     [BsonElement("last_message")] public MessageSummaryDocument? LastMessage { get; set; }
     [BsonElement("last_seq")] public long LastSeq { get; set; }
+    [BsonElement("version")] public long Version { get; set; }
+    [BsonElement("details_version")] public long DetailsVersion { get; set; }
     [BsonElement("created_at")] public DateTime CreatedAt { get; set; }
     [BsonElement("last_activity_at")] public DateTime LastActivityAt { get; set; }
 
@@ -90,6 +92,8 @@ public sealed class ChatDocument
         Members = [.. chat.Participants.Select(p => new MemberDocument { UserId = p.UserId, UserName = p.UserName, ReadSeq = p.ReadSeq })],
         LastMessage = chat.LastMessage is { } last ? MessageSummaryDocument.From(last) : null,
         LastSeq = chat.LastSeq,
+        Version = chat.Version,
+        DetailsVersion = chat.DetailsVersion,
         CreatedAt = chat.CreatedAt.UtcDateTime,
         LastActivityAt = chat.LastActivityAt.UtcDateTime,
     };
@@ -103,6 +107,8 @@ public sealed class ChatDocument
         Participants = [.. Members.Select(m => new ChatParticipant { UserId = m.UserId, UserName = m.UserName, ReadSeq = m.ReadSeq })],
         LastMessage = LastMessage?.ToDomain(),
         LastSeq = LastSeq,
+        Version = Version,
+        DetailsVersion = DetailsVersion,
         CreatedAt = UserDocument.Utc(CreatedAt),
         LastActivityAt = UserDocument.Utc(LastActivityAt),
     };
@@ -143,6 +149,11 @@ public sealed class MessageDocument
     [BsonElement("sender_name")] public string SenderName { get; set; } = "";
     [BsonElement("content")] public string Content { get; set; } = "";
     [BsonElement("timestamp")] public DateTime Timestamp { get; set; }
+    [BsonElement("version")] public long Version { get; set; }
+    [BsonElement("created_version")] public long CreatedVersion { get; set; }
+    [BsonElement("kind")] public string Kind { get; set; } = "text";
+    [BsonElement("edited_at")] public DateTime? EditedAt { get; set; }
+    [BsonElement("deleted")] public bool Deleted { get; set; }
 
     public static MessageDocument From(Message message) => new()
     {
@@ -153,9 +164,21 @@ public sealed class MessageDocument
         SenderName = message.SenderName,
         Content = message.Content,
         Timestamp = message.Timestamp.UtcDateTime,
+        Version = message.Version,
+        CreatedVersion = message.CreatedVersion,
+        Kind = message.Kind == MessageKind.System ? "system" : "text",
+        EditedAt = message.EditedAt?.UtcDateTime,
+        Deleted = message.Deleted,
     };
 
-    public Message ToDomain() => new(Id, ChatId, Seq, SenderId, SenderName, Content, UserDocument.Utc(Timestamp));
+    public Message ToDomain() => new(Id, ChatId, Seq, SenderId, SenderName, Content, UserDocument.Utc(Timestamp))
+    {
+        Version = Version,
+        CreatedVersion = CreatedVersion,
+        Kind = Kind == "system" ? MessageKind.System : MessageKind.Text,
+        EditedAt = EditedAt is { } edited ? UserDocument.Utc(edited) : null,
+        Deleted = Deleted,
+    };
 }
 
 public sealed class KeyDocument

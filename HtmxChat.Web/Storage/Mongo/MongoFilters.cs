@@ -41,6 +41,28 @@ public static class MongoFilters
         return filter;
     }
 
+    public static FilterDefinition<MessageDocument> ChangedAfter(string chatId, long afterVersion) =>
+        Message.Eq(m => m.ChatId, chatId) & Message.Gt(m => m.Version, afterVersion);
+
+    public static SortDefinition<MessageDocument> OldestChangeFirst { get; } = Builders<MessageDocument>.Sort.Ascending(m => m.Version);
+
+    /// <summary>Documents stored before chat versions existed have no <c>version</c> field.</summary>
+    public static FilterDefinition<ChatDocument> ChatsWithoutVersion { get; } = Chat.Exists(c => c.Version, exists: false);
+
+    public static FilterDefinition<MessageDocument> MessagesWithoutVersion { get; } = Message.Exists(m => m.Version, exists: false);
+
+    /// <summary>Until versions existed the only changes were new messages: a chat's version is its last seq.</summary>
+    public static UpdateDefinition<ChatDocument> VersionFromLastSeq { get; } = Builders<ChatDocument>.Update.Pipeline(new BsonDocument[]
+    {
+        new("$set", new BsonDocument { ["version"] = "$last_seq", ["details_version"] = 0 }),
+    });
+
+    /// <summary>...and a message's version (and the version it was posted at) is its seq.</summary>
+    public static UpdateDefinition<MessageDocument> VersionFromSeq { get; } = Builders<MessageDocument>.Update.Pipeline(new BsonDocument[]
+    {
+        new("$set", new BsonDocument { ["version"] = "$seq", ["created_version"] = "$seq", ["kind"] = "text", ["deleted"] = false }),
+    });
+
     /// <summary>Ids that are not ObjectIds cannot match anything; asking the server with them would throw.</summary>
     public static bool IsObjectId(string id) => ObjectId.TryParse(id, out _);
 }

@@ -8,9 +8,9 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
 {
     private const string ChatColumns =
         "c.id, c.user_id, c.title, c.direct_key, c.last_seq, c.last_sender_id, c.last_sender_name, c.last_content, " +
-        "c.last_timestamp, c.created_at, c.last_activity_at";
+        "c.last_timestamp, c.created_at, c.last_activity_at, c.version, c.details_version";
 
-    private const string MessageColumns = "id, chat_id, seq, sender_id, sender_name, content, timestamp";
+    private const string MessageColumns = "id, chat_id, seq, sender_id, sender_name, content, timestamp, version, created_version, kind, edited_at, deleted";
 
     public async Task<(Chat Chat, bool Created)> CreateAsync(Chat chat, CancellationToken ct = default)
     {
@@ -77,24 +77,25 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
         await using var connection = await database.OpenAsync(ct);
         // BEGIN IMMEDIATE: the write lock is taken up front, so concurrent senders queue instead of failing to upgrade.
         await using var transaction = connection.BeginTransaction(deferred: false);
-        long seq;
+        long seq, version;
         await using (var bump = connection.Command(
-            "UPDATE chats SET last_seq = last_seq + 1, last_sender_id = $sender, last_sender_name = $name, last_content = $content, " +
-            "last_timestamp = $ts, last_activity_at = $ts WHERE id = $chat RETURNING last_seq", transaction)
+            "UPDATE chats SET last_seq = last_seq + 1, version = version + 1, last_sender_id = $sender, last_sender_name = $name, " +
+            "last_content = $content, last_timestamp = $ts, last_activity_at = $ts WHERE id = $chat RETURNING last_seq, version", transaction)
             .With("$chat", chatId).With("$sender", senderId).With("$name", senderName).With("$content", content).With("$ts", timestamp.ToUnixMs()))
+        await using (var bumped = await bump.ExecuteReaderAsync(ct))
         {
-            if (await bump.ExecuteScalarAsync(ct) is not long next)
+            if (!await bumped.ReadAsync(ct))
             {
                 return null;
             }
-            seq = next;
+            (seq, version) = (bumped.GetInt64(0), bumped.GetInt64(1));
         }
 
-        var message = new Message(Ids.New(), chatId, seq, senderId, senderName, content, timestamp);
+        var message = new Message(Ids.New(), chatId, seq, senderId, senderName, content, timestamp) { Version = version, CreatedVersion = version };
         await using (var insert = connection.Command(
-            $"INSERT INTO messages ({MessageColumns}) VALUES ($id, $chat, $seq, $sender, $name, $content, $ts)", transaction)
+            $"INSERT INTO messages ({MessageColumns}) VALUES ($id, $chat, $seq, $sender, $name, $content, $ts, $version, $version, 'text', NULL, 0)", transaction)
             .With("$id", message.Id).With("$chat", chatId).With("$seq", seq).With("$sender", senderId)
-            .With("$name", senderName).With("$content", content).With("$ts", timestamp.ToUnixMs()))
+            .With("$name", senderName).With("$content", content).With("$ts", timestamp.ToUnixMs()).With("$version", version))
         {
             await insert.ExecuteNonQueryAsync(ct);
         }
@@ -117,15 +118,7 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
             $"SELECT {MessageColumns} FROM messages WHERE chat_id = $chat AND seq > $after AND seq < $before " +
             $"ORDER BY seq {(oldestFirst ? "ASC" : "DESC")} LIMIT $take")
             .With("$chat", chatId).With("$after", after ?? 0).With("$before", before ?? long.MaxValue).With("$take", limit + 1);
-        var messages = new List<Message>();
-        await using (var reader = await command.ExecuteReaderAsync(ct))
-        {
-            while (await reader.ReadAsync(ct))
-            {
-                messages.Add(new Message(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3),
-                    reader.GetString(4), reader.GetString(5), reader.GetTime("timestamp")));
-            }
-        }
+        var messages = await ReadMessagesAsync(command, ct);
         var hasMore = messages.Count > limit;
         if (hasMore)
         {
@@ -136,6 +129,40 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
             messages.Reverse();
         }
         return new MessagePage(messages, hasMore);
+    }
+
+    public async Task<MessagePage> GetChangedMessagesAsync(string chatId, long afterVersion, int limit, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var command = connection.Command(
+            $"SELECT {MessageColumns} FROM messages WHERE chat_id = $chat AND version > $after ORDER BY version LIMIT $take")
+            .With("$chat", chatId).With("$after", afterVersion).With("$take", limit + 1);
+        var messages = await ReadMessagesAsync(command, ct);
+        var hasMore = messages.Count > limit;
+        if (hasMore)
+        {
+            messages.RemoveAt(messages.Count - 1);
+        }
+        return new MessagePage(messages, hasMore);
+    }
+
+    private static async Task<List<Message>> ReadMessagesAsync(SqliteCommand command, CancellationToken ct)
+    {
+        var messages = new List<Message>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            messages.Add(new Message(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3),
+                reader.GetString(4), reader.GetString(5), reader.GetTime("timestamp"))
+            {
+                Version = reader.GetInt64(7),
+                CreatedVersion = reader.GetInt64(8),
+                Kind = reader.GetString(9) == "system" ? MessageKind.System : MessageKind.Text,
+                EditedAt = reader.GetTimeOrNull("edited_at"),
+                Deleted = reader.GetInt64(11) != 0,
+            });
+        }
+        return messages;
     }
 
     public async Task<bool> MarkReadAsync(string chatId, string userId, long seq, CancellationToken ct = default)
@@ -173,6 +200,8 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
                     lastSenderId, reader.GetString(6), reader.GetString(7), reader.GetTime("last_timestamp")),
                 CreatedAt = reader.GetTime("created_at"),
                 LastActivityAt = reader.GetTime("last_activity_at"),
+                Version = reader.GetInt64(11),
+                DetailsVersion = reader.GetInt64(12),
             });
         }
         return chats;

@@ -70,5 +70,20 @@ internal static class SqliteSchema
             value  TEXT NOT NULL
         );
         """,
+        // 2: chat versions, the change feed. Every change takes the chat's next version; until now the only changes were
+        // new messages, so a stored message's version is its seq and a chat's is its last seq.
+        """
+        ALTER TABLE chats ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE chats ADD COLUMN details_version INTEGER NOT NULL DEFAULT 0;
+        UPDATE chats SET version = last_seq;
+
+        ALTER TABLE messages ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE messages ADD COLUMN created_version INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE messages ADD COLUMN kind TEXT NOT NULL DEFAULT 'text';
+        ALTER TABLE messages ADD COLUMN edited_at INTEGER;
+        ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+        UPDATE messages SET version = seq, created_version = seq;
+        CREATE UNIQUE INDEX messages_by_version ON messages (chat_id, version);
+        """,
     ];
 }

@@ -28,20 +28,23 @@ function scrollLogToEnd() {
   if (log) log.scrollTop = log.scrollHeight;
 }
 
-// Each message is shown once: a replayed or repeated event for a message already on the page is dropped.
+// Each message is shown once: an event for a message the page already shows (it was stored while the page was
+// being made, and the stream replays from before that) is dropped.
 document.addEventListener("htmx:sseBeforeMessage", (event) => {
   if (event.detail.type !== "chat-message") return;
-  if (document.getElementById(`m-${event.detail.lastEventId}`)) event.preventDefault();
+  const id = /id="(m-\d+)"/.exec(event.detail.data)?.[1];
+  if (id && document.getElementById(id)) event.preventDefault();
 });
 
-// Keep the stream URL's `after` at the newest message shown, so a brand-new EventSource (which sends no
-// Last-Event-ID) resumes exactly where this tab left off.
+// Keep the stream URL's `after` at the newest chat version this tab has, so a brand-new EventSource (which sends
+// no Last-Event-ID) resumes exactly where this tab left off.
 document.addEventListener("htmx:sseMessage", (event) => {
-  if (event.detail.type !== "chat-message") return;
+  if (!event.detail.lastEventId) return;
   const source = event.target.closest("[sse-connect]");
   const url = new URL(source.getAttribute("sse-connect"), location.href);
   url.searchParams.set("after", event.detail.lastEventId);
   source.setAttribute("sse-connect", url.pathname + url.search);
+  if (event.detail.type !== "chat-message") return;
   document.querySelector("#message-log .empty-log")?.remove();
   scrollLogToEnd();
 });

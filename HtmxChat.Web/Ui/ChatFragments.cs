@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Html;
 
-namespace HtmxChat.Web.Chats.Live;
+namespace HtmxChat.Web.Ui;
 
 /// <summary>The unread badge: tiny and per viewer, so it is built here instead of rendering a view for each stream.</summary>
 public static class ChatFragments

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Mvc.Rendering;
 using Microsoft.AspNetCore.Mvc.ViewFeatures;
 using Microsoft.AspNetCore.Routing;
 
-namespace HtmxChat.Web.Chats.Live;
+namespace HtmxChat.Web.Ui;
 
 /// <summary>
 /// Renders a Razor partial to a string outside any viewer's request, so a fragment made for the stream cannot

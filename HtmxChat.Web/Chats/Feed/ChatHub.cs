@@ -2,23 +2,14 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 
-namespace HtmxChat.Web.Chats;
+namespace HtmxChat.Web.Chats.Feed;
 
 /// <summary>
-/// Where chat events are published. This process's <see cref="ChatHub"/> delivers them to its own streams; a
-/// backplane (Redis pub/sub) would implement this to reach every instance and hand what it receives to the hub.
+/// This process's fan-out: each open stream has a bounded queue. Publishing only offers the same event object to each
+/// queue, so a slow reader never slows the sender or the others; one that falls a whole queue behind is ended
+/// (<see cref="Subscription.Lagged"/>) and catches up from the store when it reconnects.
 /// </summary>
-public interface IChatEventPublisher
-{
-    void Publish(ChatEvent chatEvent);
-}
-
-/// <summary>
-/// The in-process fan-out: each open stream has a bounded queue. Publishing only offers the same event object to
-/// each queue, so a slow reader never slows the sender or the others; one that falls a whole queue behind is
-/// disconnected, and catches up from the store when it reconnects.
-/// </summary>
-public sealed class ChatHub(IOptions<ChatOptions> options) : IChatEventPublisher
+public sealed class ChatHub(IOptions<ChatOptions> options)
 {
     private readonly ConcurrentDictionary<string, Subscription[]> _byUser = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
@@ -36,6 +27,19 @@ public sealed class ChatHub(IOptions<ChatOptions> options) : IChatEventPublisher
         return subscription;
     }
 
+    /// <summary>True when any of these people has an open stream here: events for nobody here can be dropped unread.</summary>
+    public bool HasAnyOf(IEnumerable<string> userIds)
+    {
+        foreach (var userId in userIds)
+        {
+            if (_byUser.ContainsKey(userId))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public void Publish(ChatEvent chatEvent)
     {
         foreach (var userId in chatEvent.Recipients)
@@ -50,12 +54,29 @@ public sealed class ChatHub(IOptions<ChatOptions> options) : IChatEventPublisher
         }
     }
 
-    /// <summary>Closes the streams of one signed-in session (every tab of that browser), as at logout.</summary>
-    public void EndSession(string userId, string sessionId)
+    /// <summary>Ends the streams of one signed-in session (every tab of that browser), as at logout.</summary>
+    public void EndSession(string userId, string sessionId) => End(userId, s => s.SessionId == sessionId);
+
+    /// <summary>Ends every stream and socket of a person, as when an administrator locks the account.</summary>
+    public void EndUser(string userId) => End(userId, _ => true);
+
+    /// <summary>Ends every stream here; their clients reconnect and catch up from the store.</summary>
+    public void EndAll()
+    {
+        foreach (var subscriptions in _byUser.Values)
+        {
+            foreach (var subscription in subscriptions)
+            {
+                subscription.Close();
+            }
+        }
+    }
+
+    private void End(string userId, Func<Subscription, bool> which)
     {
         if (_byUser.TryGetValue(userId, out var subscriptions))
         {
-            foreach (var subscription in subscriptions.Where(s => s.SessionId == sessionId))
+            foreach (var subscription in subscriptions.Where(which))
             {
                 subscription.Close();
             }
@@ -87,6 +108,7 @@ public sealed class Subscription : IDisposable
 {
     private readonly ChatHub _hub;
     private readonly Channel<ChatEvent> _queue;
+    private volatile bool _closed;
 
     internal Subscription(ChatHub hub, string userId, string? sessionId, int capacity)
     {
@@ -104,12 +126,10 @@ public sealed class Subscription : IDisposable
     public string UserId { get; }
     public string? SessionId { get; }
 
-    /// <summary>The events, in publish order. Ends when the stream is closed or has fallen too far behind (<see cref="Lagged"/>).</summary>
+    /// <summary>The events, in publish order. Ends when the stream is ended or has fallen too far behind (<see cref="Lagged"/>).</summary>
     public ChannelReader<ChatEvent> Events => _queue.Reader;
 
     public bool Lagged { get; private set; }
-
-    private volatile bool _closed;
 
     internal void Offer(ChatEvent chatEvent)
     {

@@ -1,0 +1,80 @@
+using System.Globalization;
+using System.Security.Claims;
+using HtmxChat.Web.Accounts;
+using HtmxChat.Web.Domain;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Identity;
+
+namespace HtmxChat.Web.Api;
+
+/// <summary>Bearer tokens for /api: JWT validation, the stale-token check, and 401s as problem+json.</summary>
+public static class ApiAuthentication
+{
+    public const string Scheme = JwtBearerDefaults.AuthenticationScheme;
+    public const string Policy = "api";
+
+    public static IServiceCollection AddApiAuthentication(this IServiceCollection services)
+    {
+        services.AddOptions<JwtOptions>().BindConfiguration("Jwt").ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<TokenService>();
+        services.AddAuthentication().AddJwtBearer(Scheme);
+        services.AddOptions<JwtBearerOptions>(Scheme).Configure<TokenService>((o, tokens) =>
+        {
+            o.TokenValidationParameters = tokens.ValidationParameters();
+            o.MapInboundClaims = true;
+            o.Events = new JwtBearerEvents
+            {
+                OnMessageReceived = ReadWebSocketToken,
+                OnTokenValidated = RejectStaleTokensAsync,
+                OnChallenge = WriteUnauthorizedProblemAsync,
+            };
+        });
+        services.AddAuthorizationBuilder().AddPolicy(Policy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser());
+        return services;
+    }
+
+    private static Task ReadWebSocketToken(MessageReceivedContext context)
+    {
+        // Browsers cannot set headers on a WebSocket handshake, so /api/ws/chat also takes ?access_token=.
+        if (context.Request.Path.StartsWithSegments("/api/ws") && context.Request.Query["access_token"] is [{ Length: > 0 } token])
+        {
+            context.Token = token;
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// A password change or an admin lock (<see cref="AccountService.LockAsync"/>) changes the security stamp: older tokens
+    /// stop working. The automatic lockout after failed logins does not, or anyone could cut off a person's API clients
+    /// by guessing wrong five times.
+    /// </summary>
+    private static async Task RejectStaleTokensAsync(TokenValidatedContext context)
+    {
+        var users = context.HttpContext.RequestServices.GetRequiredService<UserManager<ChatUser>>();
+        var user = context.Principal is { } principal ? await users.FindByIdAsync(principal.UserId()) : null;
+        if (user is null || context.Principal!.FindFirst(TokenService.SecurityStampClaim)?.Value != user.SecurityStamp)
+        {
+            context.Fail("The token is no longer valid.");
+        }
+    }
+
+    /// <summary>How long the caller's token has left; long-lived streams and sockets end then.</summary>
+    public static TimeSpan TokenTimeLeft(ClaimsPrincipal caller) =>
+        long.TryParse(caller.FindFirst("exp")?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var exp)
+            ? TimeSpan.FromSeconds(Math.Max(1, exp - DateTimeOffset.UtcNow.ToUnixTimeSeconds()))
+            : Timeout.InfiniteTimeSpan;
+
+    private static async Task WriteUnauthorizedProblemAsync(JwtBearerChallengeContext context)
+    {
+        context.HandleResponse();
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status401Unauthorized;
+        response.Headers.WWWAuthenticate = context.AuthenticateFailure is null ? "Bearer" : "Bearer error=\"invalid_token\"";
+        await Results.Problem(
+            statusCode: StatusCodes.Status401Unauthorized,
+            title: "Unauthorized",
+            detail: context.AuthenticateFailure is null
+                ? "Send a bearer token from POST /api/login in the Authorization header."
+                : "The bearer token is invalid or has expired; log in again.").ExecuteAsync(context.HttpContext);
+    }
+}

@@ -1,0 +1,163 @@
+using System.Collections.Concurrent;
+
+namespace HtmxChat.Web.Chats.Feed;
+
+/// <summary>
+/// Puts each chat's changes in version order before they reach this instance's streams, once for all of them.
+/// With several instances two changes of one chat can arrive in either order (each instance publishes its own);
+/// a change that arrives early is held, and if the missing versions do not follow within <see cref="GapWait"/>
+/// they are read from the store. The store can have taken a version before its row is visible, so the read is
+/// retried until <see cref="GapTimeout"/>; after that a version still missing is taken as superseded by a later
+/// change of the same item (which carries its current state) and skipped.
+/// </summary>
+public sealed class ChangeSequencer(ChatHub hub, ChangeReader reader, FeedMetrics metrics, ILogger<ChangeSequencer> logger)
+{
+    public static readonly TimeSpan GapWait = TimeSpan.FromMilliseconds(50);
+    public static readonly TimeSpan GapTimeout = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan IdleLineLifetime = TimeSpan.FromMinutes(10);
+
+    private readonly ConcurrentDictionary<string, Line> _lines = new(StringComparer.Ordinal);
+    private long _lastSweep = Environment.TickCount64;
+
+    /// <summary>Where one chat's feed stands on this instance.</summary>
+    private sealed class Line(long last)
+    {
+        public long Last = last;
+        public readonly SortedList<long, ChatChange> Held = [];
+        public bool Filling;
+        public long TouchedAt = Environment.TickCount64;
+    }
+
+    /// <summary>Chats with changes held back waiting for earlier versions.</summary>
+    public int Waiting => _lines.Values.Count(l => l.Held.Count > 0);
+
+    public void Accept(ChatChange change)
+    {
+        SweepNowAndThen();
+        // The first change seen of a chat starts its line: there is nothing before it to wait for. A stream that
+        // replayed to an earlier version fills that difference itself (ChatFeed).
+        var line = _lines.GetOrAdd(change.ChatId, static (_, first) => new Line(first.Version - 1), change);
+        var fill = false;
+        lock (line)
+        {
+            line.TouchedAt = Environment.TickCount64;
+            if (change.Version <= line.Last)
+            {
+                return;
+            }
+            line.Held[change.Version] = change;
+            DeliverInOrder(line);
+            if (line.Held.Count > 0 && !line.Filling)
+            {
+                line.Filling = fill = true;
+            }
+        }
+        if (fill)
+        {
+            _ = FillAsync(change.ChatId, line);
+        }
+    }
+
+    /// <summary>Forgets every chat's position, as after missing events while the backplane was down.</summary>
+    public void Reset() => _lines.Clear();
+
+    private async Task FillAsync(string chatId, Line line)
+    {
+        try
+        {
+            await Task.Delay(GapWait);
+            var deadline = Environment.TickCount64 + (long)GapTimeout.TotalMilliseconds;
+            while (true)
+            {
+                long from;
+                lock (line)
+                {
+                    if (line.Held.Count == 0)
+                    {
+                        line.Filling = false;
+                        return;
+                    }
+                    from = line.Last;
+                }
+                metrics.GapFilled("instance");
+                var chat = await reader.FindChatAsync(chatId, CancellationToken.None);
+                var stored = new List<ChatChange>();
+                if (chat is not null)
+                {
+                    await foreach (var change in reader.ReadAsync(chat, from, CancellationToken.None))
+                    {
+                        stored.Add(change);
+                    }
+                }
+                var givingUp = chat is null || Environment.TickCount64 >= deadline;
+                lock (line)
+                {
+                    foreach (var change in stored.Where(c => c.Version > line.Last))
+                    {
+                        // The stored state is at least as new as a held one of the same version.
+                        line.Held[change.Version] = change;
+                    }
+                    DeliverInOrder(line);
+                    if (givingUp && line.Held.Count > 0)
+                    {
+                        logger.LogWarning("Chat {ChatId}: versions {From} to {To} did not arrive; delivering what the store has", chatId, line.Last + 1, line.Held.Keys[0] - 1);
+                        DeliverInOrder(line, skipGaps: true);
+                    }
+                    if (line.Held.Count == 0)
+                    {
+                        line.Filling = false;
+                        return;
+                    }
+                }
+                await Task.Delay(GapWait);
+            }
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Filling a gap in chat {ChatId} failed; its streams catch up when they reconnect", chatId);
+            lock (line)
+            {
+                line.Filling = false;
+                DeliverInOrder(line, skipGaps: true);
+            }
+        }
+    }
+
+    private void DeliverInOrder(Line line, bool skipGaps = false)
+    {
+        while (line.Held.Count > 0)
+        {
+            var version = line.Held.Keys[0];
+            if (version <= line.Last)
+            {
+                line.Held.RemoveAt(0);
+                continue;
+            }
+            if (version != line.Last + 1 && !skipGaps)
+            {
+                return;
+            }
+            var change = line.Held.Values[0];
+            line.Held.RemoveAt(0);
+            line.Last = version;
+            hub.Publish(change);
+        }
+    }
+
+    private void SweepNowAndThen()
+    {
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref _lastSweep);
+        if (now - last < 60_000 || Interlocked.CompareExchange(ref _lastSweep, now, last) != last)
+        {
+            return;
+        }
+        foreach (var (chatId, line) in _lines)
+        {
+            if (now - line.TouchedAt > IdleLineLifetime.TotalMilliseconds && line.Held.Count == 0 && !line.Filling)
+            {
+                _lines.TryRemove(new KeyValuePair<string, Line>(chatId, line));
+            }
+        }
+    }
+}

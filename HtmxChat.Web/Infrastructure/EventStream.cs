@@ -1,0 +1,74 @@
+using System.Globalization;
+using System.Net.ServerSentEvents;
+using System.Text;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace HtmxChat.Web.Infrastructure;
+
+/// <summary>
+/// A text/event-stream response. Event frames are formatted by .NET's <see cref="SseFormatter"/> into bytes once, so one
+/// frame can be written to many streams; the <c>retry:</c> hint and the <c>: ping</c> heartbeat comment, which
+/// <see cref="SseItem{T}"/> cannot express, are written here.
+/// </summary>
+public sealed class EventStream
+{
+    /// <summary>How soon a client reconnects after the stream drops.</summary>
+    public static readonly TimeSpan ReconnectAfter = TimeSpan.FromSeconds(2);
+
+    private static readonly byte[] Ping = ": ping\n\n"u8.ToArray();
+    private readonly HttpResponse _response;
+
+    private EventStream(HttpResponse response) => _response = response;
+
+    public static async Task<EventStream> StartAsync(HttpContext context)
+    {
+        var response = context.Response;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache, no-transform";
+        // Tells nginx-style proxies not to buffer the stream.
+        response.Headers["X-Accel-Buffering"] = "no";
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        await response.Body.WriteAsync(Encoding.UTF8.GetBytes($"retry: {(long)ReconnectAfter.TotalMilliseconds}\n\n"), context.RequestAborted);
+        await response.Body.FlushAsync(context.RequestAborted);
+        return new EventStream(response);
+    }
+
+    /// <summary>
+    /// The chat version a stream resumes after: the later of <c>Last-Event-ID</c> (sent by a reconnecting EventSource)
+    /// and <paramref name="after"/> (a brand-new EventSource, as htmx opens after an error, sends no header). Null when
+    /// neither was given: the stream starts with what happens next.
+    /// </summary>
+    public static long? ResumePoint(HttpRequest request, long? after)
+    {
+        var header = request.Headers["Last-Event-ID"];
+        if (header.Count == 0)
+        {
+            return after;
+        }
+        var lastEventId = long.TryParse(header, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : 0;
+        return Math.Max(after ?? 0, lastEventId);
+    }
+
+    public static async Task<byte[]> FrameAsync(string eventType, string data, long? id = null)
+    {
+        using var buffer = new MemoryStream();
+        await SseFormatter.WriteAsync(One(new SseItem<string>(data, eventType) { EventId = id?.ToString(CultureInfo.InvariantCulture) }), buffer);
+        return buffer.ToArray();
+    }
+
+    public ValueTask WriteAsync(byte[] frame, CancellationToken ct) => _response.Body.WriteAsync(frame, ct);
+
+    public Task FlushAsync(CancellationToken ct) => _response.Body.FlushAsync(ct);
+
+    public async ValueTask PingAsync(CancellationToken ct)
+    {
+        await _response.Body.WriteAsync(Ping, ct);
+        await _response.Body.FlushAsync(ct);
+    }
+
+    private static async IAsyncEnumerable<SseItem<string>> One(SseItem<string> item)
+    {
+        await Task.CompletedTask;
+        yield return item;
+    }
+}

@@ -1,0 +1,187 @@
+using System.Text.Json;
+using HtmxChat.Web.Chats;
+using HtmxChat.Web.Chats.Feed;
+using HtmxChat.Web.Domain;
+using StackExchange.Redis;
+
+namespace HtmxChat.Web.Scaling;
+
+/// <summary>
+/// Every instance's streams through one Redis pub/sub channel. An event is delivered to this instance's streams
+/// directly and published for the others, so local delivery never waits on (or needs) Redis. Each instance receives
+/// every event and drops, unread, those for people with no stream on it; the README says up to what size one
+/// channel does and what comes next. Redis never holds the only copy: the store does. When the connection comes back
+/// after an outage, every stream here is ended, and its client reconnects and catches up from the store.
+/// </summary>
+public sealed class RedisEventBus(
+    IConnectionMultiplexer redis, RedisKeys keys, LocalEventBus local, ChatHub hub, ChangeSequencer sequencer, FeedMetrics metrics, ILogger<RedisEventBus> logger)
+    : IChatEventBus, IHostedService
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly string _origin = Guid.NewGuid().ToString("N");
+    private volatile bool _subscribed;
+
+    public void Publish(ChatEvent chatEvent)
+    {
+        local.Publish(chatEvent);
+        Send(chatEvent switch
+        {
+            ChatChange change => new Envelope(EnvelopeType.Change) { Kind = change.Kind, Chat = change.Chat, Message = change.Message },
+            ChatRead read => new Envelope(EnvelopeType.Read) { UserId = read.UserId, ChatId = read.ChatId, Unread = read.Unread },
+            ChatStarted started => new Envelope(EnvelopeType.Started) { Chat = started.Chat },
+            _ => throw new ArgumentException($"No wire form for {chatEvent.GetType().Name}.", nameof(chatEvent)),
+        });
+    }
+
+    public void EndSession(string userId, string sessionId)
+    {
+        local.EndSession(userId, sessionId);
+        Send(new Envelope(EnvelopeType.EndSession) { UserId = userId, SessionId = sessionId });
+    }
+
+    public void EndUser(string userId)
+    {
+        local.EndUser(userId);
+        Send(new Envelope(EnvelopeType.EndUser) { UserId = userId });
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        redis.ConnectionFailed += OnConnectionFailed;
+        redis.ConnectionRestored += OnConnectionRestored;
+        metrics.BackplaneConnected(redis.IsConnected);
+        await SubscribeAsync();
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        redis.ConnectionFailed -= OnConnectionFailed;
+        redis.ConnectionRestored -= OnConnectionRestored;
+        if (_subscribed)
+        {
+            try
+            {
+                await redis.GetSubscriber().UnsubscribeAsync(keys.Changes);
+            }
+            catch (RedisException)
+            {
+                // Going away anyway.
+            }
+        }
+    }
+
+    private async Task SubscribeAsync()
+    {
+        try
+        {
+            // A queue delivers one message at a time, in the order Redis sent them, which leaves the sequencer less to do.
+            var queue = await redis.GetSubscriber().SubscribeAsync(keys.Changes);
+            queue.OnMessage(message => Receive(message.Message));
+            _subscribed = true;
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            logger.LogWarning(e, "Redis is unreachable: live delivery reaches this instance's streams only until it is back");
+        }
+    }
+
+    private void Send(Envelope envelope)
+    {
+        try
+        {
+            var payload = JsonSerializer.SerializeToUtf8Bytes(envelope with { Origin = _origin, SentAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, Json);
+            redis.GetSubscriber().Publish(keys.Changes, payload, CommandFlags.FireAndForget);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            // Stored already, and delivered here; other instances' streams catch up when Redis is back.
+            logger.LogDebug(e, "Could not publish a {Type} event to Redis", envelope.Type);
+        }
+    }
+
+    private void Receive(RedisValue value)
+    {
+        Envelope? envelope;
+        try
+        {
+            envelope = JsonSerializer.Deserialize<Envelope>((byte[])value!, Json);
+        }
+        catch (JsonException e)
+        {
+            logger.LogWarning(e, "Dropped an unreadable event from Redis");
+            return;
+        }
+        if (envelope is null || envelope.Origin == _origin)
+        {
+            return;
+        }
+        metrics.BackplaneLag(DateTimeOffset.UtcNow - DateTimeOffset.FromUnixTimeMilliseconds(envelope.SentAt));
+        switch (envelope)
+        {
+            case { Type: EnvelopeType.Change, Kind: { } kind, Chat: { } chat } when hub.HasAnyOf(chat.Participants.Select(p => p.UserId)):
+                local.Deliver(new ChatChange(kind, chat, envelope.Message));
+                break;
+            case { Type: EnvelopeType.Started, Chat: { } chat }:
+                local.Deliver(new ChatStarted(chat));
+                break;
+            case { Type: EnvelopeType.Read, UserId: { } userId, ChatId: { } chatId, Unread: { } unread }:
+                local.Deliver(new ChatRead(userId, chatId, unread));
+                break;
+            case { Type: EnvelopeType.EndSession, UserId: { } userId, SessionId: { } sessionId }:
+                local.EndSession(userId, sessionId);
+                break;
+            case { Type: EnvelopeType.EndUser, UserId: { } userId }:
+                local.EndUser(userId);
+                break;
+        }
+    }
+
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType == ConnectionType.Subscription)
+        {
+            metrics.BackplaneConnected(false);
+            logger.LogWarning(e.Exception, "Lost Redis: live delivery reaches this instance's streams only until it is back");
+        }
+    }
+
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType != ConnectionType.Subscription)
+        {
+            return;
+        }
+        metrics.BackplaneConnected(true);
+        if (!_subscribed)
+        {
+            _ = SubscribeAsync();
+        }
+        // Events from other instances were missed while Redis was away: every stream here reconnects and catches up from the store.
+        logger.LogInformation("Redis is back: ending {Count} streams so they catch up from the store", hub.SubscriptionCount);
+        sequencer.Reset();
+        hub.EndAll();
+    }
+
+    private enum EnvelopeType
+    {
+        Change,
+        Read,
+        Started,
+        EndSession,
+        EndUser,
+    }
+
+    /// <summary>An event on the wire.</summary>
+    private sealed record Envelope(EnvelopeType Type)
+    {
+        public string Origin { get; init; } = "";
+        public long SentAt { get; init; }
+        public ChangeKind? Kind { get; init; }
+        public Chat? Chat { get; init; }
+        public Message? Message { get; init; }
+        public string? UserId { get; init; }
+        public string? ChatId { get; init; }
+        public string? SessionId { get; init; }
+        public long? Unread { get; init; }
+    }
+}

@@ -1,0 +1,114 @@
+using HtmxChat.Web.Accounts;
+using HtmxChat.Web.Chats;
+using HtmxChat.Web.Chats.Feed;
+using HtmxChat.Web.Domain;
+using HtmxChat.Web.Infrastructure;
+using HtmxChat.Web.Models;
+
+namespace HtmxChat.Web.Ui;
+
+/// <summary>
+/// <c>GET /chats/events</c>: one stream per browser tab, the live feed as HTML fragments. It carries the changes of the
+/// chat open in the tab (<c>chat-message</c>, id = chat version, fragments that htmx appends) and updates for the chat
+/// list (<c>chat-activity</c>, <c>chat-unread</c>, <c>chat-started</c>: out-of-band fragments).
+/// </summary>
+public static class BrowserStream
+{
+    public const string MessageEvent = "chat-message";
+    public const string ActivityEvent = "chat-activity";
+    public const string UnreadEvent = "chat-unread";
+    public const string StartedEvent = "chat-started";
+
+    // Every viewer in one time zone sees the same fragment, and many viewers share an unread count.
+    private static readonly FrameCache<ChatChange, string> ZoneFrames = new();
+    private static readonly FrameCache<ChatChange, long> UnreadFrames = new();
+
+    public static IEndpointRouteBuilder MapBrowserStream(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/chats/events", StreamAsync).RequireAuthorization().ExcludeFromDescription();
+        return app;
+    }
+
+    private static async Task<IResult> StreamAsync(
+        HttpContext context, string? open, long? after, ChatService chats, ChatFeed feed, FragmentRenderer renderer, ReadMarkerWriter readMarkers)
+    {
+        var user = context.User;
+        var userId = user.UserId();
+        var openChat = open is null ? null : await chats.FindChatAsync(userId, open, context.RequestAborted);
+        if (open is not null && openChat is null)
+        {
+            return Results.NotFound();
+        }
+
+        var sink = new Sink(await EventStream.StartAsync(context), renderer, readMarkers, userId, openChat?.Id, user.TimeZone());
+        var end = await feed.RunAsync(new FeedRequest(userId, Transport.Browser)
+        {
+            SessionId = user.SessionId(),
+            Chat = openChat,
+            ResumeAfter = openChat is null ? null : EventStream.ResumePoint(context.Request, after),
+        }, sink, context.RequestAborted);
+        if (end is FeedEnd.Lagged or FeedEnd.Stalled)
+        {
+            // The client is not reading: drop the connection rather than wait on it. EventSource reconnects and resumes.
+            context.Abort();
+        }
+        return Results.Empty;
+    }
+
+    private sealed class Sink(EventStream stream, FragmentRenderer renderer, ReadMarkerWriter readMarkers, string userId, string? openChatId, TimeZoneInfo zone)
+        : IFeedSink
+    {
+        private long _seenUpTo;
+
+        public async ValueTask<bool> WriteAsync(ChatEvent chatEvent, CancellationToken ct)
+        {
+            switch (chatEvent)
+            {
+                case ChatChange { Kind: ChangeKind.MessagePosted, Message: { } message } change when change.ChatId == openChatId:
+                    await stream.WriteAsync(await MessageFrame(change, message), ct);
+                    await stream.WriteAsync(await ActivityFrame(change), ct);
+                    // Seeing a message in the open chat reads it.
+                    _seenUpTo = Math.Max(_seenUpTo, message.Seq);
+                    return true;
+                case ChatChange { Kind: ChangeKind.MessagePosted } change:
+                    await stream.WriteAsync(await ActivityFrame(change), ct);
+                    var unread = change.Chat.UnreadCountFor(userId);
+                    await stream.WriteAsync(await UnreadFrames.GetAsync(change, unread, () => UnreadFrame(change.ChatId, unread)), ct);
+                    return true;
+                case ChatRead read:
+                    await stream.WriteAsync(await UnreadFrame(read.ChatId, read.ChatId == openChatId ? 0 : read.Unread), ct);
+                    return true;
+                case ChatStarted started:
+                    var row = await renderer.RenderAsync("~/Views/Chats/_ChatStarted.cshtml", new ChatRowView(started.Chat, userId, zone, Active: false));
+                    await stream.WriteAsync(await EventStream.FrameAsync(StartedEvent, row), ct);
+                    return true;
+                default:
+                    // Edits, deletions and chat changes get their fragments with the features that make them.
+                    return false;
+            }
+        }
+
+        public async ValueTask FlushAsync(CancellationToken ct)
+        {
+            await stream.FlushAsync(ct);
+            if (_seenUpTo > 0)
+            {
+                readMarkers.Seen(userId, openChatId!, _seenUpTo);
+                _seenUpTo = 0;
+            }
+        }
+
+        public ValueTask HeartbeatAsync(CancellationToken ct) => stream.PingAsync(ct);
+
+        private Task<byte[]> MessageFrame(ChatChange change, Message message) =>
+            ZoneFrames.GetAsync(change, $"{MessageEvent}:{zone.Id}", async () => await EventStream.FrameAsync(
+                MessageEvent, await renderer.RenderAsync("~/Views/Chats/_Message.cshtml", new MessageView(message, zone)), change.Version));
+
+        private Task<byte[]> ActivityFrame(ChatChange change) =>
+            ZoneFrames.GetAsync(change, $"{ActivityEvent}:{zone.Id}", async () => await EventStream.FrameAsync(
+                ActivityEvent, await renderer.RenderAsync("~/Views/Chats/_ChatPreview.cshtml", new ChatPreviewView(change.ChatId, change.Chat.LastMessage, zone, OutOfBand: true))));
+
+        private static Task<byte[]> UnreadFrame(string chatId, long unread) =>
+            EventStream.FrameAsync(UnreadEvent, ChatFragments.UnreadBadgeHtml(chatId, unread, outOfBand: true));
+    }
+}
