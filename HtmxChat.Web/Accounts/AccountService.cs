@@ -1,6 +1,7 @@
 using System.Net.Mail;
 using System.Security.Claims;
 using System.Text.RegularExpressions;
+using HtmxChat.Web.Chats.Feed;
 using HtmxChat.Web.Domain;
 using Microsoft.AspNetCore.Identity;
 
@@ -18,7 +19,7 @@ public sealed record AccountResult(ChatUser? User, IReadOnlyDictionary<string, s
 }
 
 /// <summary>Creating accounts and checking credentials: the rules the browser pages and the API share.</summary>
-public sealed partial class AccountService(UserManager<ChatUser> userManager, SignInManager<ChatUser> signInManager)
+public sealed partial class AccountService(UserManager<ChatUser> userManager, SignInManager<ChatUser> signInManager, IChatEventBus events)
 {
     public const int MaxGenderLength = 32;
     public const int MaxEmailLength = 254;
@@ -93,11 +94,19 @@ public sealed partial class AccountService(UserManager<ChatUser> userManager, Si
 
     public Task SignOutAsync() => signInManager.SignOutAsync();
 
-    /// <summary>An administrator's lock: no sign-in until <paramref name="until"/>, and every existing session and token ends now.</summary>
+    /// <summary>
+    /// An administrator's lock: no sign-in until <paramref name="until"/>, and every existing session, token, stream and
+    /// socket of the account ends now, on every instance.
+    /// </summary>
     public async Task<IdentityResult> LockAsync(ChatUser user, DateTimeOffset until)
     {
         var locked = await userManager.SetLockoutEndDateAsync(user, until);
-        return locked.Succeeded ? await userManager.UpdateSecurityStampAsync(user) : locked;
+        var result = locked.Succeeded ? await userManager.UpdateSecurityStampAsync(user) : locked;
+        if (result.Succeeded)
+        {
+            events.EndUser(user.Id);
+        }
+        return result;
     }
 
     private static readonly ChatUser DummyUser = new();

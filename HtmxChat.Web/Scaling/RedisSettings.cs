@@ -26,6 +26,8 @@ public static class RedisSettings
         // While disconnected, fail at once instead of queueing: a late publish is worse than none (streams resync on reconnect).
         options.BacklogPolicy = BacklogPolicy.FailFast;
         options.ClientName ??= "htmxchat";
+        // Try again every second, so streams resume soon after Redis is back.
+        options.ReconnectRetryPolicy = new LinearRetry(1000);
         return options;
     }
 
