@@ -103,6 +103,36 @@ public sealed partial class ChatTests(BrowserFixture browser) : E2ETest(browser)
     }
 
     [Fact]
+    public async Task ABrowserGetsMessagesSentOnTheOtherInstanceAndResumesThereWhenItsOwnStops()
+    {
+        var instanceB = await StartSecondInstanceAsync();
+        await using var balancer = new CuttableProxy(App.BaseAddress);
+        var (adaPage, ada, _) = await PersonAsync("ada", through: balancer.Address);
+        var (bobPage, bob, bobName) = await PersonAsync("bob", through: instanceB.BaseAddress);
+        var url = new Uri(await StartChatAsync(ada, adaPage, bobName, null)).AbsolutePath;
+        await bobPage.GotoAsync(url);
+        await bob.WaitForStreamAsync();
+
+        await bob.SendAsync("sent on instance B");
+        await Expect(ada.Messages.Last).ToContainTextAsync("sent on instance B", new() { Timeout = 1_000 });
+
+        // Instance A stops (a deploy): the balancer sends new connections to B, and Ada's tab reconnects there.
+        balancer.RouteTo(instanceB.BaseAddress);
+        App.Dispose();
+        foreach (var text in new[] { "missed 1", "missed 2", "missed 3" })
+        {
+            await bob.SendAsync(text);
+            await Expect(bob.Messages.Last).ToContainTextAsync(text);
+        }
+
+        await Expect(ada.Messages).ToHaveCountAsync(4, new() { Timeout = 15_000 });
+        Assert.Equal(["sent on instance B", "missed 1", "missed 2", "missed 3"], await ada.MessageTextsAsync());
+        await bob.SendAsync("live on B");
+        await Expect(ada.Messages).ToHaveCountAsync(5, new() { Timeout = 5_000 });
+        Assert.Equal(["sent on instance B", "missed 1", "missed 2", "missed 3", "live on B"], await ada.MessageTextsAsync());
+    }
+
+    [Fact]
     public async Task ReloadKeepsHistoryAndScrollingUpLoadsOlderMessages()
     {
         var (adaPage, ada, adaName) = await PersonAsync("ada");

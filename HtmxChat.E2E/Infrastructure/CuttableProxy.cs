@@ -6,12 +6,13 @@ namespace HtmxChat.E2E.Infrastructure;
 /// <summary>
 /// A TCP proxy on loopback in front of the app. <see cref="Cut"/> drops every open connection (open event streams
 /// included) and refuses new ones until <see cref="Restore"/>: a real network failure, which Playwright's
-/// offline mode is not (it leaves open streams alone).
+/// offline mode is not (it leaves open streams alone). <see cref="RouteTo"/> sends new connections to another
+/// instance, as a load balancer does when one stops.
 /// </summary>
 public sealed class CuttableProxy : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly Uri _target;
+    private volatile Uri _target;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<TcpClient> _open = [];
     private readonly Lock _gate = new();
@@ -44,6 +45,8 @@ public sealed class CuttableProxy : IAsyncDisposable
 
     public void Restore() => _cut = false;
 
+    public void RouteTo(Uri target) => _target = target;
+
     private async Task AcceptAsync()
     {
         while (!_stop.IsCancellationRequested)
@@ -70,9 +73,10 @@ public sealed class CuttableProxy : IAsyncDisposable
     private async Task PipeAsync(TcpClient client)
     {
         using var upstream = new TcpClient();
+        var target = _target;
         try
         {
-            await upstream.ConnectAsync(_target.Host, _target.Port, _stop.Token);
+            await upstream.ConnectAsync(target.Host, target.Port, _stop.Token);
             lock (_gate)
             {
                 _open.Add(client);

@@ -1,3 +1,4 @@
+using HtmxChat.Tests.Infrastructure;
 [assembly: AssemblyFixture(typeof(HtmxChat.E2E.Infrastructure.BrowserFixture))]
 
 namespace HtmxChat.E2E.Infrastructure;
@@ -11,6 +12,9 @@ public abstract class E2ETest(BrowserFixture browser) : IAsyncLifetime
     private static int _users;
     private readonly string _dataFolder = Directory.CreateTempSubdirectory("htmxchat-e2e-").FullName;
     private readonly List<IBrowserContext> _contexts = [];
+
+    private AppHost? _second;
+    private RedisServer? _redis;
 
     protected AppHost App { get; private set; } = null!;
 
@@ -48,6 +52,20 @@ public abstract class E2ETest(BrowserFixture browser) : IAsyncLifetime
         return App.BaseAddress;
     }
 
+    /// <summary>
+    /// Two instances on one store and a Redis of the test's own, as behind a load balancer: <see cref="App"/> becomes
+    /// instance A (on a new port), and the returned host is instance B.
+    /// </summary>
+    protected async Task<AppHost> StartSecondInstanceAsync()
+    {
+        _redis = await RedisServer.StartAsync();
+        var settings = new Dictionary<string, string?> { ["Redis:Configuration"] = _redis.Configuration, ["Redis:Prefix"] = "e2e" };
+        App.Dispose();
+        App = AppHost.Start(_dataFolder, settings);
+        _second = AppHost.Start(_dataFolder, settings);
+        return _second;
+    }
+
     public async ValueTask DisposeAsync()
     {
         var failed = TestContext.Current.TestState?.Result == TestResult.Failed;
@@ -71,6 +89,11 @@ public abstract class E2ETest(BrowserFixture browser) : IAsyncLifetime
             await context.DisposeAsync();
         }
         App.Dispose();
+        _second?.Dispose();
+        if (_redis is not null)
+        {
+            await _redis.DisposeAsync();
+        }
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try
         {

@@ -20,8 +20,26 @@ public static class ChatsExtensions
         services.AddSingleton<ChangeReader>();
         services.AddSingleton<ChangeSequencer>();
         services.AddSingleton<ChatFeed>();
+        services.AddHostedService<EndStreamsOnShutdown>();
 
         services.AddSingleton<FragmentRenderer>();
         return builder;
     }
+}
+
+/// <summary>
+/// Ends every stream as soon as the instance begins to stop (a deploy), so clients reconnect through the load balancer
+/// to another instance at once instead of when the shutdown timeout cuts them.
+/// </summary>
+internal sealed class EndStreamsOnShutdown(ChatHub hub, IHostApplicationLifetime lifetime) : IHostedService
+{
+    private CancellationTokenRegistration _registration;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _registration = lifetime.ApplicationStopping.Register(hub.EndAll);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => _registration.DisposeAsync().AsTask();
 }
