@@ -360,4 +360,20 @@ public sealed class ChatPagesTests(AppFixture app) : IClassFixture<AppFixture>
         Assert.DoesNotContain(">m71</p>", fragment);
         Assert.DoesNotContain("<html", fragment);
     }
+
+    [Fact]
+    public async Task PagingOutsideTheRulesIs400OnThePagesAsOnTheApi()
+    {
+        var (ada, _) = await SignedInAsync();
+        var (_, bobName) = await SignedInAsync();
+        var chatId = await ada.StartChatAsync(bobName);
+
+        using var page = await ada.Http.GetAsync($"/chats/{chatId}?before=0");
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/chats/{chatId}/messages?before=-5");
+        request.Headers.Add("HX-Request", "true");
+        using var fragment = await ada.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, page.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, fragment.StatusCode);
+    }
 }

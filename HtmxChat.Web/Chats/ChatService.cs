@@ -74,11 +74,20 @@ public sealed class ChatService(
     public async Task<MessagePage?> GetMessagesAsync(string userId, string chatId, long? before, long? after, int limit, CancellationToken ct = default) =>
         await FindChatAsync(userId, chatId, ct) is { } chat ? await GetMessagesAsync(userId, chat, before, after, limit, ct) : null;
 
-    /// <summary>As above, for a chat the caller has already loaded (no second read of it).</summary>
-    public async Task<MessagePage?> GetMessagesAsync(string userId, Chat chat, long? before, long? after, int limit, CancellationToken ct = default) =>
-        chat.HasParticipant(userId) ? await chats.GetMessagesAsync(chat.Id, before, after, Math.Clamp(limit, 1, MaxPageSize), ct) : null;
+    /// <summary>As above, for a chat the caller has already loaded (no second read of it). Callers check <see cref="ValidatePaging"/> first.</summary>
+    public async Task<MessagePage?> GetMessagesAsync(string userId, Chat chat, long? before, long? after, int limit, CancellationToken ct = default)
+    {
+        if (ValidatePaging(before, after, limit) is { } invalid)
+        {
+            throw new ArgumentOutOfRangeException(invalid.Field, invalid.Error);
+        }
+        return chat.HasParticipant(userId) ? await chats.GetMessagesAsync(chat.Id, before, after, limit, ct) : null;
+    }
 
-    /// <summary>The paging rule of API.md: <c>limit</c> 1 to 100, seqs at least 0, <c>after</c> below <c>before</c>.</summary>
+    /// <summary>
+    /// The paging rule of API.md, for every way of paging (API, pages): <c>limit</c> 1 to 100, seqs at least 0,
+    /// <c>after</c> below <c>before</c>. Null when the values are good.
+    /// </summary>
     public static (string Field, string Error)? ValidatePaging(long? before, long? after, int? limit) =>
         limit is < 1 or > MaxPageSize ? ("limit", $"limit must be between 1 and {MaxPageSize}.")
         : before is < 1 ? ("before", "before must be a seq of 1 or more.")

@@ -38,6 +38,10 @@ public sealed class ChatsController(ChatService chats, UserManager<ChatUser> use
     [HttpGet("{id}")]
     public async Task<IActionResult> Detail(string id, long? before, CancellationToken ct)
     {
+        if (ChatService.ValidatePaging(before, after: null, limit: null) is not null)
+        {
+            return BadRequest();
+        }
         var chat = await chats.FindChatAsync(User.UserId(), id, ct);
         if (chat is null)
         {
@@ -47,7 +51,7 @@ public sealed class ChatsController(ChatService chats, UserManager<ChatUser> use
         {
             await chats.MarkReadAsync(User.UserId(), chat, chat.LastSeq, ct);
         }
-        return View("Chat", await PageAsync(chat, before is > 0 ? before : null, new SendFormView(id), ct));
+        return View("Chat", await PageAsync(chat, before, new SendFormView(id), ct));
     }
 
     /// <summary>Older messages for the top of the conversation; without htmx, the page showing them.</summary>
@@ -59,7 +63,11 @@ public sealed class ChatsController(ChatService chats, UserManager<ChatUser> use
             return RedirectToAction(nameof(Detail), new { id, before });
         }
         Response.Headers.Vary = "HX-Request";
-        var page = await chats.GetMessagesAsync(User.UserId(), id, Math.Max(before, 1), after: null, ChatService.DefaultPageSize, ct);
+        if (ChatService.ValidatePaging(before, after: null, limit: null) is not null)
+        {
+            return BadRequest();
+        }
+        var page = await chats.GetMessagesAsync(User.UserId(), id, before, after: null, ChatService.DefaultPageSize, ct);
         return page is null ? NotFound() : PartialView("_MessagesPage", new MessagesPageView(id, page, User.TimeZone()));
     }
 
