@@ -2,9 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using HtmxChat.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace HtmxChat.Tests.Api;
 
@@ -12,22 +9,19 @@ namespace HtmxChat.Tests.Api;
 public sealed class MalformedRequestTests : IAsyncLifetime
 {
     private readonly TempFolder _folder = new();
-    private AppFactory _app = null!;
+    private KestrelApp _app = null!;
     private ApiClient _api = null!;
     private HttpClient _http = null!;
     private string _chatId = "";
 
     public async ValueTask InitializeAsync()
     {
-        _app = new AppFactory(_folder.Path);
-        _app.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        _app.StartServer();
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        _http = new HttpClient { BaseAddress = new Uri(address) };
-        using var registrar = new HttpClient { BaseAddress = new Uri(address) };
+        _app = KestrelApp.Start(_folder.Path, new Dictionary<string, string?>());
+        _http = new HttpClient { BaseAddress = _app.Address };
+        using var registrar = new HttpClient { BaseAddress = _app.Address };
         var other = BrowserClient.UniqueName("other");
         await registrar.PostAsync("/api/register", Json($"{{\"username\":\"{other}\",\"email\":\"{other}@example.com\",\"password\":\"long enough\"}}"));
-        _api = await ApiClient.RegisterAsync(_app);
+        _api = await ApiClient.RegisterAsync(_app.Factory);
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _api.Token);
         var created = await _http.PostAsync("/api/chats", Json($"{{\"participants\":[\"{other}\"]}}"));
         _chatId = System.Text.Json.JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
@@ -37,7 +31,7 @@ public sealed class MalformedRequestTests : IAsyncLifetime
     {
         _http.Dispose();
         _api.Dispose();
-        await _app.DisposeAsync();
+        _app.Dispose();
         _folder.Dispose();
     }
 

@@ -114,6 +114,29 @@ public sealed class ChangeSequencerTests : IAsyncLifetime
         Assert.False(_reader.Events.TryRead(out _));
     }
 
+    [Fact]
+    public async Task AfterAResetTheNextChangeStartsAfreshAndEarlierOnesAreNotHeldForever()
+    {
+        _sequencer.Accept(Change(1));
+        _sequencer.Reset();
+        _sequencer.Accept(Change(3));
+        _sequencer.Accept(Change(4));
+
+        Assert.Equal([(1L, "m1"), (3L, "m3"), (4L, "m4")], await DeliveredAsync(3));
+        Assert.Equal(0, _store.Reads);
+    }
+
+    [Fact]
+    public async Task AForgottenChatIsFollowedAgainFromItsNextChange()
+    {
+        _sequencer.Accept(Change(1));
+        _sequencer.Forget(_chat.Id);
+        _sequencer.Accept(Change(4));
+
+        Assert.Equal([(1L, "m1"), (4L, "m4")], await DeliveredAsync(2));
+        Assert.Equal(0, _store.Reads);
+    }
+
     /// <summary>The real store, except that a version can be kept out of reads for a while, as a row not yet visible.</summary>
     private sealed class SlowToShow(IChatRepository inner) : IChatRepository
     {

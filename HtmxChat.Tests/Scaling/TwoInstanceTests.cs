@@ -33,6 +33,19 @@ public sealed class TwoInstanceTests
         return received;
     }
 
+    /// <summary>Ada on instance A, Bob following their chat's event stream on B, one message sent and seen.</summary>
+    private static async Task<(ApiClient Ada, ApiClient Bob, ApiClient BobOnB, string ChatId, EventStreamReader Stream, ServerSentEvent Last)>
+        BobFollowsOnBWhatAdaSendsOnAAsync(Cluster cluster)
+    {
+        var ada = await ApiClient.RegisterAsync(cluster.A);
+        var bob = await ApiClient.RegisterAsync(cluster.A);
+        var chatId = await ada.CreateChatIdAsync(bob.UserName);
+        var bobOnB = await OnOtherInstanceAsync(cluster.B, bob);
+        var stream = await EventStreamReader.OpenAsync(bobOnB.Http, $"/api/chats/{chatId}/events");
+        (await ada.SendAsync(chatId, "first")).Dispose();
+        return (ada, bob, bobOnB, chatId, stream, (await ReadAsync(stream, 1)).Single());
+    }
+
     private static string Content(ServerSentEvent e) => JsonDocument.Parse(e.Data).RootElement.GetProperty("content").GetString()!;
 
     private static async Task WaitUntilAsync(Func<bool> condition, string what)
@@ -179,13 +192,10 @@ public sealed class TwoInstanceTests
     public async Task WhileRedisIsDownSendsAreStoredHealthIsDegradedAndStreamsCatchUpWhenItReturns()
     {
         await using var cluster = await Cluster.StartAsync();
-        using var ada = await ApiClient.RegisterAsync(cluster.A);
-        using var bob = await ApiClient.RegisterAsync(cluster.A);
-        var chatId = await ada.CreateChatIdAsync(bob.UserName);
-        using var bobOnB = await OnOtherInstanceAsync(cluster.B, bob);
-        var stream = await EventStreamReader.OpenAsync(bobOnB.Http, $"/api/chats/{chatId}/events");
-        (await ada.SendAsync(chatId, "before the outage")).Dispose();
-        var last = (await ReadAsync(stream, 1)).Single();
+        var (ada, bob, bobOnB, chatId, stream, last) = await BobFollowsOnBWhatAdaSendsOnAAsync(cluster);
+        using var _ada = ada;
+        using var _bob = bob;
+        using var _bobOnB = bobOnB;
 
         await cluster.Redis.StopAsync();
         var duringOutage = new List<HttpStatusCode>();
@@ -242,13 +252,10 @@ public sealed class TwoInstanceTests
     public async Task WhenAnInstanceStopsItsClientsResumeExactlyOnTheOther()
     {
         await using var cluster = await Cluster.StartAsync();
-        using var ada = await ApiClient.RegisterAsync(cluster.A);
-        using var bob = await ApiClient.RegisterAsync(cluster.A);
-        var chatId = await ada.CreateChatIdAsync(bob.UserName);
-        using var bobOnB = await OnOtherInstanceAsync(cluster.B, bob);
-        var stream = await EventStreamReader.OpenAsync(bobOnB.Http, $"/api/chats/{chatId}/events");
-        (await ada.SendAsync(chatId, "one")).Dispose();
-        var last = (await ReadAsync(stream, 1)).Single();
+        var (ada, bob, bobOnB, chatId, stream, last) = await BobFollowsOnBWhatAdaSendsOnAAsync(cluster);
+        using var _ada = ada;
+        using var _bob = bob;
+        using var _bobOnB = bobOnB;
 
         await cluster.B.DisposeAsync();
         for (var i = 2; i <= 4; i++)

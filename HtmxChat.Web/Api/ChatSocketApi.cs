@@ -39,7 +39,7 @@ public static class ChatSocketApi
         return app;
     }
 
-    private static async Task<IResult> ConnectAsync(HttpContext http, ChatService chats, ChatFeed feed, IOptions<JsonOptions> json)
+    private static async Task<IResult> ConnectAsync(HttpContext http, ChatService chats, ChatFeed feed, IOptions<JsonOptions> json, ILoggerFactory logs)
     {
         if (!http.WebSockets.IsWebSocketRequest)
         {
@@ -56,20 +56,30 @@ public static class ChatSocketApi
 
         var pushing = Task.Run(async () =>
         {
-            var end = await feed.RunAsync(new FeedRequest(userId, Transport.WebSocket) { AllChats = true }, sink, done.Token);
-            if (end == FeedEnd.Stalled)
+            try
             {
-                socket.Abort();
-                return;
+                var end = await feed.RunAsync(new FeedRequest(userId, Transport.WebSocket) { AllChats = true }, sink, done.Token);
+                if (end == FeedEnd.Stalled)
+                {
+                    socket.Abort();
+                    return;
+                }
+                if (end is FeedEnd.Lagged or FeedEnd.Ended)
+                {
+                    // Said now, not at the client's next frame: a client that only listens would otherwise wait forever. A
+                    // client that stopped reading gets a few seconds to take the close frame, then the socket is aborted.
+                    done.CancelAfter(CloseTimeout);
+                    await (end == FeedEnd.Lagged
+                        ? sink.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, LaggedReason, done.Token)
+                        : sink.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, EndedReason, done.Token));
+                }
             }
-            if (end is FeedEnd.Lagged or FeedEnd.Ended)
+            catch (Exception e) when (e is not OperationCanceledException and not WebSocketException)
             {
-                // Said now, not at the client's next frame: a client that only listens would otherwise wait forever. A
-                // client that stopped reading gets a few seconds to take the close frame, then the socket is aborted.
+                // No silent socket: a client that only listens must learn that nothing more will come.
+                logs.CreateLogger(typeof(ChatSocketApi)).LogError(e, "The feed of a WebSocket failed; closing it");
                 done.CancelAfter(CloseTimeout);
-                await (end == FeedEnd.Lagged
-                    ? sink.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, LaggedReason, done.Token)
-                    : sink.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, EndedReason, done.Token));
+                await sink.CloseOutputAsync(WebSocketCloseStatus.InternalServerError, "Something went wrong on our side; reconnect.", done.Token);
             }
         });
 

@@ -10,16 +10,19 @@ namespace HtmxChat.Web.Scaling;
 /// Every instance's streams through one Redis pub/sub channel. An event is delivered to this instance's streams
 /// directly and published for the others, so local delivery never waits on (or needs) Redis. Each instance receives
 /// every event and drops, unread, those for people with no stream on it; the README says up to what size one
-/// channel does and what comes next. Redis never holds the only copy: the store does. When the connection comes back
-/// after an outage, every stream here is ended, and its client reconnects and catches up from the store.
+/// channel does and what comes next. Redis never holds the only copy: the store does. When an instance's connection
+/// comes back after an outage, it asks every instance (itself included) to resync: end every stream, whose clients
+/// reconnect and catch up from the store, so what was published into the outage on either side is not lost.
 /// </summary>
 public sealed class RedisEventBus(
     IConnectionMultiplexer redis, RedisKeys keys, LocalEventBus local, ChatHub hub, ChangeSequencer sequencer, FeedMetrics metrics, ILogger<RedisEventBus> logger)
     : IChatEventBus, IHostedService
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly TimeSpan ResyncDebounce = TimeSpan.FromSeconds(1);
     private readonly string _origin = Guid.NewGuid().ToString("N");
     private volatile bool _subscribed;
+    private long _lastResync;
 
     public void Publish(ChatEvent chatEvent)
     {
@@ -74,14 +77,22 @@ public sealed class RedisEventBus(
     {
         try
         {
-            // A queue delivers one message at a time, in the order Redis sent them, which leaves the sequencer less to do.
-            var queue = await redis.GetSubscriber().SubscribeAsync(keys.Changes);
-            queue.OnMessage(message => Receive(message.Message));
+            // The client keeps the subscription across reconnects. Handlers may run concurrently; the sequencer orders.
+            await redis.GetSubscriber().SubscribeAsync(keys.Changes, (_, value) => Receive(value));
             _subscribed = true;
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
             logger.LogWarning(e, "Redis is unreachable: live delivery reaches this instance's streams only until it is back");
+            try
+            {
+                // A half-made subscription would be restored on reconnect next to the one made then.
+                await redis.GetSubscriber().UnsubscribeAsync(keys.Changes);
+            }
+            catch (Exception again) when (again is RedisException or TimeoutException)
+            {
+                // Not connected: nothing to undo on the server.
+            }
         }
     }
 
@@ -118,8 +129,16 @@ public sealed class RedisEventBus(
         metrics.BackplaneLag(DateTimeOffset.UtcNow - DateTimeOffset.FromUnixTimeMilliseconds(envelope.SentAt));
         switch (envelope)
         {
-            case { Type: EnvelopeType.Change, Kind: { } kind, Chat: { } chat } when hub.HasAnyOf(chat.Participants.Select(p => p.UserId)):
-                local.Deliver(new ChatChange(kind, chat, envelope.Message));
+            case { Type: EnvelopeType.Change, Kind: { } kind, Chat: { } chat }:
+                if (hub.HasAnyOf(chat.Participants.Select(p => p.UserId)))
+                {
+                    local.Deliver(new ChatChange(kind, chat, envelope.Message));
+                }
+                else
+                {
+                    // Nobody here follows the chat, so this instance's place in its feed goes stale: start afresh next time.
+                    sequencer.Forget(chat.Id);
+                }
                 break;
             case { Type: EnvelopeType.Started, Chat: { } chat }:
                 local.Deliver(new ChatStarted(chat));
@@ -132,6 +151,9 @@ public sealed class RedisEventBus(
                 break;
             case { Type: EnvelopeType.EndUser, UserId: { } userId }:
                 local.EndUser(userId);
+                break;
+            case { Type: EnvelopeType.Resync }:
+                Resync("another instance reconnected to Redis");
                 break;
         }
     }
@@ -147,17 +169,26 @@ public sealed class RedisEventBus(
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
-        if (e.ConnectionType != ConnectionType.Subscription)
-        {
-            return;
-        }
-        metrics.BackplaneConnected(true);
-        if (!_subscribed)
+        metrics.BackplaneConnected(redis.IsConnected);
+        if (e.ConnectionType == ConnectionType.Subscription && !_subscribed)
         {
             _ = SubscribeAsync();
         }
-        // Events from other instances were missed while Redis was away: every stream here reconnects and catches up from the store.
-        logger.LogInformation("Redis is back: ending {Count} streams so they catch up from the store", hub.SubscriptionCount);
+        // Whatever this instance published while away, and whatever it missed, is in the store: every stream, here and
+        // on the other instances, reconnects and catches up from there.
+        Resync("the connection to Redis is back");
+        Send(new Envelope(EnvelopeType.Resync));
+    }
+
+    private void Resync(string why)
+    {
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref _lastResync);
+        if (now - last < ResyncDebounce.TotalMilliseconds || Interlocked.CompareExchange(ref _lastResync, now, last) != last)
+        {
+            return;
+        }
+        logger.LogInformation("Resync ({Why}): ending {Count} streams so they catch up from the store", why, hub.SubscriptionCount);
         sequencer.Reset();
         hub.EndAll();
     }
@@ -169,6 +200,7 @@ public sealed class RedisEventBus(
         Started,
         EndSession,
         EndUser,
+        Resync,
     }
 
     /// <summary>An event on the wire.</summary>

@@ -31,7 +31,7 @@ public sealed class RedisRateLimiter(IConnectionMultiplexer redis, RedisKeys key
             var wait = (long)await redis.GetDatabase().ScriptEvaluateAsync(Script, [keys.RateLimit(key)], [rule.IntervalMs, rule.Burst]);
             return wait < 0 ? null : TimeSpan.FromMilliseconds(wait);
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+        catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
         {
             logger.LogDebug(e, "Redis unavailable; limiting {Key} in this instance only", key);
             return await fallback.TryAcquireAsync(key, rule, ct);

@@ -28,6 +28,8 @@ public static class RedisSettings
         options.ClientName ??= "htmxchat";
         // Try again every second, so streams resume soon after Redis is back.
         options.ReconnectRetryPolicy = new LinearRetry(1000);
+        // A send or a login waits on the shared limit: an unanswering Redis must not hold it for long.
+        options.AsyncTimeout = Math.Min(options.AsyncTimeout, 2000);
         return options;
     }
 

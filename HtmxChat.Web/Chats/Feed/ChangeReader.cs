@@ -9,20 +9,24 @@ public sealed class ChangeReader(IChatRepository chats)
 {
     public const int PageSize = 100;
 
-    public Task<Chat?> FindChatAsync(string chatId, CancellationToken ct) => chats.FindAsync(chatId, ct);
-
     /// <summary>
-    /// Every change of <paramref name="chat"/> after <paramref name="afterVersion"/>, in version order, each changed item
-    /// once in its current state (a message posted and then edited comes once, as posted, already edited).
+    /// Every change of the chat after <paramref name="afterVersion"/>, in version order, each changed item once in its
+    /// current state (a message posted and then edited comes once, as posted, already edited). The chat is read first
+    /// and the messages up to its version: the caller has subscribed before calling, so anything newer arrives live,
+    /// and nothing stored in the meantime is skipped over.
     /// </summary>
-    public async IAsyncEnumerable<ChatChange> ReadAsync(Chat chat, long afterVersion, [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<ChatChange> ReadAsync(string chatId, long afterVersion, [EnumeratorCancellation] CancellationToken ct)
     {
+        if (await chats.FindAsync(chatId, ct) is not { } chat)
+        {
+            yield break;
+        }
         var detailsChanged = chat.DetailsVersion > afterVersion;
         var after = afterVersion;
-        while (true)
+        while (after < chat.Version)
         {
             var page = await chats.GetChangedMessagesAsync(chat.Id, after, PageSize, ct);
-            foreach (var message in page.Messages)
+            foreach (var message in page.Messages.TakeWhile(m => m.Version <= chat.Version))
             {
                 if (detailsChanged && chat.DetailsVersion < message.Version)
                 {
@@ -32,7 +36,7 @@ public sealed class ChangeReader(IChatRepository chats)
                 yield return ChatChange.ForReaderAfter(afterVersion, chat, message);
                 after = message.Version;
             }
-            if (!page.HasMore)
+            if (!page.HasMore || page.Messages.Count == 0 || page.Messages[^1].Version > chat.Version)
             {
                 break;
             }

@@ -14,52 +14,86 @@ public sealed class ChangeSequencer(ChatHub hub, ChangeReader reader, FeedMetric
 {
     public static readonly TimeSpan GapWait = TimeSpan.FromMilliseconds(50);
     public static readonly TimeSpan GapTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// A gap wider than this is not read here: the held changes go out as they are, and each stream reads what it
+    /// lacks itself (ChatFeed), rather than this instance pushing a flood through every stream's queue.
+    /// </summary>
+    public const int MaxGapRead = 256;
+
     private static readonly TimeSpan IdleLineLifetime = TimeSpan.FromMinutes(10);
 
     private readonly ConcurrentDictionary<string, Line> _lines = new(StringComparer.Ordinal);
     private long _lastSweep = Environment.TickCount64;
 
-    /// <summary>Where one chat's feed stands on this instance.</summary>
+    /// <summary>Where one chat's feed stands on this instance. Every field is read and written under its lock.</summary>
     private sealed class Line(long last)
     {
         public long Last = last;
         public readonly SortedList<long, ChatChange> Held = [];
         public bool Filling;
+
+        /// <summary>Taken out of the table: whoever still holds it starts over with the table's current line.</summary>
+        public bool Retired;
+
         public long TouchedAt = Environment.TickCount64;
     }
-
-    /// <summary>Chats with changes held back waiting for earlier versions.</summary>
-    public int Waiting => _lines.Values.Count(l => l.Held.Count > 0);
 
     public void Accept(ChatChange change)
     {
         SweepNowAndThen();
-        // The first change seen of a chat starts its line: there is nothing before it to wait for. A stream that
-        // replayed to an earlier version fills that difference itself (ChatFeed).
-        var line = _lines.GetOrAdd(change.ChatId, static (_, first) => new Line(first.Version - 1), change);
-        var fill = false;
-        lock (line)
+        while (true)
         {
-            line.TouchedAt = Environment.TickCount64;
-            if (change.Version <= line.Last)
+            // The first change seen of a chat starts its line: there is nothing before it to wait for. A stream that
+            // replayed to an earlier version fills that difference itself (ChatFeed).
+            var line = _lines.GetOrAdd(change.ChatId, static (_, first) => new Line(first.Version - 1), change);
+            var fill = false;
+            lock (line)
             {
-                return;
+                if (line.Retired)
+                {
+                    continue;
+                }
+                line.TouchedAt = Environment.TickCount64;
+                if (change.Version <= line.Last)
+                {
+                    return;
+                }
+                line.Held[change.Version] = change;
+                DeliverInOrder(line);
+                if (line.Held.Count > 0 && !line.Filling)
+                {
+                    line.Filling = fill = true;
+                }
             }
-            line.Held[change.Version] = change;
-            DeliverInOrder(line);
-            if (line.Held.Count > 0 && !line.Filling)
+            if (fill)
             {
-                line.Filling = fill = true;
+                _ = FillAsync(change.ChatId, line);
             }
+            return;
         }
-        if (fill)
+    }
+
+    /// <summary>Forgets where a chat stands, as when this instance stops receiving its changes (no one here follows it).</summary>
+    public void Forget(string chatId)
+    {
+        if (_lines.TryRemove(chatId, out var line))
         {
-            _ = FillAsync(change.ChatId, line);
+            lock (line)
+            {
+                line.Retired = true;
+            }
         }
     }
 
     /// <summary>Forgets every chat's position, as after missing events while the backplane was down.</summary>
-    public void Reset() => _lines.Clear();
+    public void Reset()
+    {
+        foreach (var chatId in _lines.Keys)
+        {
+            Forget(chatId);
+        }
+    }
 
     private async Task FillAsync(string chatId, Line line)
     {
@@ -72,26 +106,37 @@ public sealed class ChangeSequencer(ChatHub hub, ChangeReader reader, FeedMetric
                 long from;
                 lock (line)
                 {
-                    if (line.Held.Count == 0)
+                    if (line.Retired || line.Held.Count == 0)
                     {
+                        line.Filling = false;
+                        return;
+                    }
+                    if (line.Held.Keys[0] - line.Last > MaxGapRead)
+                    {
+                        DeliverInOrder(line, skipGaps: true);
                         line.Filling = false;
                         return;
                     }
                     from = line.Last;
                 }
                 metrics.GapFilled("instance");
-                var chat = await reader.FindChatAsync(chatId, CancellationToken.None);
                 var stored = new List<ChatChange>();
-                if (chat is not null)
+                await foreach (var change in reader.ReadAsync(chatId, from, CancellationToken.None))
                 {
-                    await foreach (var change in reader.ReadAsync(chat, from, CancellationToken.None))
+                    stored.Add(change);
+                    if (stored.Count >= MaxGapRead)
                     {
-                        stored.Add(change);
+                        break;
                     }
                 }
-                var givingUp = chat is null || Environment.TickCount64 >= deadline;
+                var givingUp = Environment.TickCount64 >= deadline;
                 lock (line)
                 {
+                    if (line.Retired)
+                    {
+                        line.Filling = false;
+                        return;
+                    }
                     foreach (var change in stored.Where(c => c.Version > line.Last))
                     {
                         // The stored state is at least as new as a held one of the same version.
@@ -114,11 +159,14 @@ public sealed class ChangeSequencer(ChatHub hub, ChangeReader reader, FeedMetric
         }
         catch (Exception e)
         {
-            logger.LogError(e, "Filling a gap in chat {ChatId} failed; its streams catch up when they reconnect", chatId);
+            logger.LogError(e, "Filling a gap in chat {ChatId} failed; its streams read what they lack themselves", chatId);
             lock (line)
             {
                 line.Filling = false;
-                DeliverInOrder(line, skipGaps: true);
+                if (!line.Retired)
+                {
+                    DeliverInOrder(line, skipGaps: true);
+                }
             }
         }
     }
@@ -154,9 +202,13 @@ public sealed class ChangeSequencer(ChatHub hub, ChangeReader reader, FeedMetric
         }
         foreach (var (chatId, line) in _lines)
         {
-            if (now - line.TouchedAt > IdleLineLifetime.TotalMilliseconds && line.Held.Count == 0 && !line.Filling)
+            lock (line)
             {
-                _lines.TryRemove(new KeyValuePair<string, Line>(chatId, line));
+                if (now - line.TouchedAt > IdleLineLifetime.TotalMilliseconds && line.Held.Count == 0 && !line.Filling)
+                {
+                    line.Retired = true;
+                    _lines.TryRemove(new KeyValuePair<string, Line>(chatId, line));
+                }
             }
         }
     }

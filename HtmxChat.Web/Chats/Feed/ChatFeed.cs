@@ -61,9 +61,7 @@ public sealed class ChatFeed(ChatHub hub, ChangeReader reader, IChatRepository c
     {
         using var subscription = hub.Subscribe(request.UserId, request.SessionId);
         metrics.StreamOpened(request.Transport);
-        using var stall = new CancellationTokenSource();
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, stall.Token);
-        var connection = new Connection(request, sink, stall, linked.Token, TimeSpan.FromSeconds(options.Value.WriteStallSeconds));
+        var connection = new Connection(request, sink, ct, TimeSpan.FromSeconds(options.Value.WriteStallSeconds));
         try
         {
             // Subscribed first: whatever is stored while the store is read arrives live too, and is skipped if replayed.
@@ -75,7 +73,7 @@ public sealed class ChatFeed(ChatHub hub, ChangeReader reader, IChatRepository c
             }
             return end;
         }
-        catch (OperationCanceledException) when (stall.IsCancellationRequested && !ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (connection.Stalled)
         {
             metrics.LaggardCut(request.Transport, "stalled");
             return FeedEnd.Stalled;
@@ -86,25 +84,78 @@ public sealed class ChatFeed(ChatHub hub, ChangeReader reader, IChatRepository c
         }
         finally
         {
+            connection.EndBatch();
             metrics.StreamClosed(request.Transport);
         }
     }
 
-    private sealed class Connection(FeedRequest request, IFeedSink sink, CancellationTokenSource stall, CancellationToken token, TimeSpan stallAfter)
+    /// <summary>Where a followed chat stands on this connection.</summary>
+    /// <param name="Version">The newest version delivered, or where the connection started.</param>
+    /// <param name="Strict">
+    /// True once the client has that version (it resumed there, or it was delivered): anything at or below it is a
+    /// repeat. False for a fresh start, where a change at or below it was stored just as the connection opened, and is
+    /// still news to the client.
+    /// </param>
+    private readonly record struct Position(long Version, bool Strict);
+
+    private sealed class Connection(FeedRequest request, IFeedSink sink, CancellationToken token, TimeSpan stallAfter)
     {
+        private CancellationTokenSource? _batch;
+
         public FeedRequest Request { get; } = request;
         public IFeedSink Sink { get; } = sink;
         public CancellationToken Token { get; } = token;
-
-        /// <summary>Per followed chat, the newest version this connection has delivered.</summary>
-        public Dictionary<string, long> Positions { get; } = new(StringComparer.Ordinal);
-
+        public Dictionary<string, Position> Positions { get; } = new(StringComparer.Ordinal);
         public long LastWrite { get; set; } = Stopwatch.GetTimestamp();
 
-        /// <summary>Writes from here on must make progress within the stall time.</summary>
-        public void Arm() => stall.CancelAfter(stallAfter);
+        /// <summary>A batch's writes ran out of the stall time without finishing: the client stopped reading.</summary>
+        public bool Stalled { get; private set; }
 
-        public void Disarm() => stall.CancelAfter(Timeout.InfiniteTimeSpan);
+        /// <summary>Between batches nothing is being written, so nothing can stall.</summary>
+        public void EndBatch()
+        {
+            _batch?.Dispose();
+            _batch = null;
+        }
+
+        public async Task<bool> WriteAsync(ChatEvent chatEvent) => await WithinStallTimeAsync(ct => Sink.WriteAsync(chatEvent, ct));
+
+        public async Task FlushAsync()
+        {
+            await WithinStallTimeAsync(async ct =>
+            {
+                await Sink.FlushAsync(ct);
+                return true;
+            });
+            EndBatch();
+        }
+
+        public async Task HeartbeatAsync()
+        {
+            await WithinStallTimeAsync(async ct =>
+            {
+                await Sink.HeartbeatAsync(ct);
+                return true;
+            });
+            EndBatch();
+            LastWrite = Stopwatch.GetTimestamp();
+        }
+
+        /// <summary>Each write of a batch must finish within the stall time of the one before it.</summary>
+        private async Task<bool> WithinStallTimeAsync(Func<CancellationToken, ValueTask<bool>> write)
+        {
+            _batch ??= CancellationTokenSource.CreateLinkedTokenSource(Token);
+            _batch.CancelAfter(stallAfter);
+            try
+            {
+                return await write(_batch.Token);
+            }
+            catch (OperationCanceledException) when (_batch.IsCancellationRequested && !Token.IsCancellationRequested)
+            {
+                Stalled = true;
+                throw;
+            }
+        }
     }
 
     private async Task StartAsync(Connection connection)
@@ -114,28 +165,29 @@ public sealed class ChatFeed(ChatHub hub, ChangeReader reader, IChatRepository c
         {
             foreach (var chat in await chats.ListForUserAsync(request.UserId, ChatService.MaxChatsListed, connection.Token))
             {
-                connection.Positions[chat.Id] = chat.Version;
+                connection.Positions[chat.Id] = new Position(chat.Version, Strict: false);
             }
         }
         if (request.Chat is not { } followed)
         {
             return;
         }
-        connection.Positions[followed.Id] = request.ResumeAfter ?? followed.Version;
-        if (request.ResumeAfter is { } after)
+        if (request.ResumeAfter is not { } after)
         {
-            var written = 0;
-            await foreach (var change in reader.ReadAsync(followed, after, connection.Token))
-            {
-                connection.Arm();
-                written += await connection.Sink.WriteAsync(change, connection.Token) ? 1 : 0;
-                connection.Positions[followed.Id] = change.Version;
-            }
-            connection.Arm();
-            await connection.Sink.FlushAsync(connection.Token);
-            connection.Disarm();
-            Delivered(connection, written);
+            // Read after subscribing: a change stored in between is then either counted here or delivered live.
+            var current = await chats.FindAsync(followed.Id, connection.Token) ?? followed;
+            connection.Positions[followed.Id] = new Position(current.Version, Strict: false);
+            return;
         }
+        connection.Positions[followed.Id] = new Position(after, Strict: true);
+        var written = 0;
+        await foreach (var change in reader.ReadAsync(followed.Id, after, connection.Token))
+        {
+            written += await connection.WriteAsync(change) ? 1 : 0;
+            connection.Positions[followed.Id] = new Position(change.Version, Strict: true);
+        }
+        await connection.FlushAsync();
+        Delivered(connection, written);
     }
 
     private async Task<FeedEnd> PumpAsync(Connection connection, Subscription subscription, TimeSpan heartbeat)
@@ -146,10 +198,7 @@ public sealed class ChatFeed(ChatHub hub, ChangeReader reader, IChatRepository c
             var quietFor = heartbeat - Stopwatch.GetElapsedTime(connection.LastWrite);
             if (quietFor <= TimeSpan.Zero)
             {
-                connection.Arm();
-                await connection.Sink.HeartbeatAsync(connection.Token);
-                connection.Disarm();
-                connection.LastWrite = Stopwatch.GetTimestamp();
+                await connection.HeartbeatAsync();
                 continue;
             }
             bool open;
@@ -169,7 +218,6 @@ public sealed class ChatFeed(ChatHub hub, ChangeReader reader, IChatRepository c
             {
                 return subscription.Lagged ? FeedEnd.Lagged : FeedEnd.Ended;
             }
-            connection.Arm();
             var written = 0;
             while (events.TryRead(out var chatEvent))
             {
@@ -177,10 +225,10 @@ public sealed class ChatFeed(ChatHub hub, ChangeReader reader, IChatRepository c
             }
             if (written > 0)
             {
-                await connection.Sink.FlushAsync(connection.Token);
+                await connection.FlushAsync();
                 Delivered(connection, written);
             }
-            connection.Disarm();
+            connection.EndBatch();
         }
     }
 
@@ -189,47 +237,48 @@ public sealed class ChatFeed(ChatHub hub, ChangeReader reader, IChatRepository c
     {
         if (chatEvent is ChatStarted started && connection.Request.AllChats)
         {
-            connection.Positions.TryAdd(started.Chat.Id, started.Chat.Version);
+            connection.Positions.TryAdd(started.Chat.Id, new Position(started.Chat.Version, Strict: false));
         }
-        if (chatEvent is not ChatChange change || !Follows(connection, change, out var last))
+        if (chatEvent is not ChatChange change || !Follows(connection, change, out var position))
         {
-            return await connection.Sink.WriteAsync(chatEvent, connection.Token) ? 1 : 0;
+            return await connection.WriteAsync(chatEvent) ? 1 : 0;
         }
-        if (change.Version <= last)
+        if (change.Version <= position.Version)
         {
-            return 0;
+            return position.Strict ? 0 : await connection.WriteAsync(change) ? 1 : 0;
         }
         var written = 0;
+        var last = position.Version;
         if (change.Version > last + 1)
         {
             // This instance started following the chat after this connection did (see ChangeSequencer): read the difference.
             metrics.GapFilled("stream");
-            await foreach (var stored in reader.ReadAsync(change.Chat, last, connection.Token))
+            await foreach (var stored in reader.ReadAsync(change.ChatId, last, connection.Token))
             {
-                written += await connection.Sink.WriteAsync(stored, connection.Token) ? 1 : 0;
+                written += await connection.WriteAsync(stored) ? 1 : 0;
                 last = stored.Version;
             }
-            connection.Positions[change.ChatId] = last;
+            connection.Positions[change.ChatId] = new Position(last, Strict: true);
             if (change.Version <= last)
             {
                 return written;
             }
         }
-        connection.Positions[change.ChatId] = change.Version;
-        return written + (await connection.Sink.WriteAsync(change, connection.Token) ? 1 : 0);
+        connection.Positions[change.ChatId] = new Position(change.Version, Strict: true);
+        return written + (await connection.WriteAsync(change) ? 1 : 0);
     }
 
-    private static bool Follows(Connection connection, ChatChange change, out long last)
+    private static bool Follows(Connection connection, ChatChange change, out Position position)
     {
-        if (connection.Positions.TryGetValue(change.ChatId, out last))
+        if (connection.Positions.TryGetValue(change.ChatId, out position))
         {
             return true;
         }
         if (connection.Request.AllChats)
         {
             // A chat this connection had not listed (beyond the list's limit): follow it from here.
-            last = change.Version - 1;
-            connection.Positions[change.ChatId] = last;
+            position = new Position(change.Version - 1, Strict: false);
+            connection.Positions[change.ChatId] = position;
             return true;
         }
         return false;
