@@ -60,6 +60,34 @@ public sealed class WebSocketApiTests(AppFixture app) : IClassFixture<AppFixture
     }
 
     [Fact]
+    public async Task EditsDeletionsAndReactionsGoBothWaysOverTheSocket()
+    {
+        using var ada = await ApiClient.RegisterAsync(app.Factory);
+        using var bob = await ApiClient.RegisterAsync(app.Factory);
+        var chatId = await ada.CreateChatIdAsync(bob.UserName);
+        using var adaSocket = await ConnectAsync(ada);
+        using var bobSocket = await ConnectAsync(bob);
+        await SendTextAsync(adaSocket, JsonSerializer.Serialize(new { type = "send", chatId, content = "helo" }));
+        var messageId = (await ReceiveAsync(bobSocket)).GetProperty("message").GetProperty("id").GetString();
+        await ReceiveAsync(adaSocket);
+
+        await SendTextAsync(adaSocket, JsonSerializer.Serialize(new { type = "edit", chatId, messageId, content = "hello" }));
+        var edited = await ReceiveAsync(bobSocket);
+        await SendTextAsync(bobSocket, JsonSerializer.Serialize(new { type = "react", chatId, messageId, reaction = "🎉", on = true }));
+        var reactedForBob = await ReceiveAsync(bobSocket);
+        await SendTextAsync(bobSocket, JsonSerializer.Serialize(new { type = "edit", chatId, messageId, content = "not mine" }));
+        var refused = await ReceiveAsync(bobSocket);
+        await SendTextAsync(adaSocket, JsonSerializer.Serialize(new { type = "delete", chatId, messageId }));
+        var deleted = await ReceiveAsync(bobSocket);
+
+        Assert.Equal(("message.updated", "hello"), (edited.GetProperty("type").GetString(), edited.GetProperty("message").GetProperty("content").GetString()));
+        var reaction = reactedForBob.GetProperty("message").GetProperty("reactions")[0];
+        Assert.Equal(("message.updated", "🎉", true), (reactedForBob.GetProperty("type").GetString(), reaction.GetProperty("emoji").GetString(), reaction.GetProperty("mine").GetBoolean()));
+        Assert.Equal(("error", 403), (refused.GetProperty("type").GetString(), refused.GetProperty("status").GetInt32()));
+        Assert.Equal(("message.deleted", true), (deleted.GetProperty("type").GetString(), deleted.GetProperty("message").GetProperty("deleted").GetBoolean()));
+    }
+
+    [Fact]
     public async Task BadFramesGetErrorFramesAndTheSocketStaysOpen()
     {
         using var ada = await ApiClient.RegisterAsync(app.Factory);

@@ -167,5 +167,14 @@ public sealed class ChangeSequencerTests : IAsyncLifetime
             inner.GetMessagesAsync(chatId, before, after, limit, ct);
 
         public Task<bool> MarkReadAsync(string chatId, string userId, long seq, CancellationToken ct = default) => inner.MarkReadAsync(chatId, userId, seq, ct);
+        public Task<Message?> FindMessageAsync(string chatId, string messageId, CancellationToken ct = default) => inner.FindMessageAsync(chatId, messageId, ct);
+
+        public Task<MessageChange?> EditMessageAsync(string chatId, string messageId, string content, DateTimeOffset editedAt, CancellationToken ct = default) =>
+            inner.EditMessageAsync(chatId, messageId, content, editedAt, ct);
+
+        public Task<MessageChange?> DeleteMessageAsync(string chatId, string messageId, CancellationToken ct = default) => inner.DeleteMessageAsync(chatId, messageId, ct);
+
+        public Task<MessageChange?> SetReactionAsync(string chatId, string messageId, Reactor reactor, string reaction, bool on, CancellationToken ct = default) =>
+            inner.SetReactionAsync(chatId, messageId, reactor, reaction, on, ct);
     }
 }

@@ -74,7 +74,7 @@ public sealed partial class StalledReaderTests : IDisposable
         var content = new string('x', 3_900);
         for (var i = 0; i < Messages; i++)
         {
-            Assert.IsType<SendResult.Sent>(await chats.SendAsync(adaId, adaName, chatId, content));
+            Assert.IsType<ChatResult.Done>(await chats.SendAsync(adaId, adaName, chatId, content));
         }
 
         await reading.WaitAsync(TimeSpan.FromSeconds(60));

@@ -75,7 +75,7 @@ public sealed class MongoMappingTests
 
         var document = MessageDocument.From(message).ToBsonDocument();
 
-        Assert.Equal(["_id", "chat_id", "seq", "sender_id", "sender_name", "content", "timestamp", "version", "created_version", "kind", "edited_at", "deleted"], document.Names);
+        Assert.Equal(["_id", "chat_id", "seq", "sender_id", "sender_name", "content", "timestamp", "version", "created_version", "kind", "edited_at", "deleted", "reactions"], document.Names);
         Assert.Equal(new ObjectId(ChatId), document["chat_id"]);
         Assert.Equal(new ObjectId(UserId), document["sender_id"]);
         Assert.Equal(7L, document["seq"]);
@@ -166,6 +166,48 @@ public sealed class MongoMappingTests
         Assert.Equal(
             BsonDocument.Parse($"{{ _id: ObjectId('{ChatId}'), members: {{ $elemMatch: {{ user_id: ObjectId('{UserId}') }} }} }}"),
             Render(MongoFilters.Member(ChatId, UserId)));
+    }
+
+    [Fact]
+    public void AReactionIsToggledOnlyWhenThePersonsOwnIsAbsentOrPresent()
+    {
+        var messageId = Ids.New();
+        var lacking = Render(MongoFilters.WithReaction(ChatId, messageId, "👍", UserId, has: false));
+        var having = Render(MongoFilters.WithReaction(ChatId, messageId, "👍", UserId, has: true));
+        var push = Render(MongoFilters.AddReaction("👍", new Reactor(UserId, "asha")));
+        var pull = Render(MongoFilters.RemoveReaction("👍", UserId));
+
+        var mine = $"{{ reaction: '👍', user_id: ObjectId('{UserId}') }}";
+        var live = $"_id: ObjectId('{messageId}'), chat_id: ObjectId('{ChatId}'), deleted: false";
+        Assert.Equal(BsonDocument.Parse($"{{ {live}, reactions: {{ $not: {{ $elemMatch: {mine} }} }} }}"), lacking);
+        Assert.Equal(BsonDocument.Parse($"{{ {live}, reactions: {{ $elemMatch: {mine} }} }}"), having);
+        Assert.Equal(BsonDocument.Parse($"{{ $push: {{ reactions: {{ reaction: '👍', user_id: ObjectId('{UserId}'), username: 'asha' }} }} }}"), push);
+        Assert.Equal(BsonDocument.Parse($"{{ $pull: {{ reactions: {mine} }} }}"), pull);
+    }
+
+    [Fact]
+    public void EditsAndTombstonesNeverMoveAMessagesVersionBack()
+    {
+        var at = DateTimeOffset.FromUnixTimeMilliseconds(1_000);
+
+        Assert.Equal(BsonDocument.Parse("{ $set: { content: 'new', edited_at: ISODate('1970-01-01T00:00:01Z') }, $max: { version: NumberLong(7) } }"),
+            Render(MongoFilters.Edit("new", at, 7)));
+        Assert.Equal(BsonDocument.Parse("{ $set: { content: '', deleted: true, reactions: [] }, $max: { version: NumberLong(8) } }"),
+            Render(MongoFilters.Tombstone(8)));
+        Assert.Equal(BsonDocument.Parse($"{{ _id: ObjectId('{ChatId}'), last_seq: NumberLong(4) }}"), Render(MongoFilters.NewestIs(ChatId, 4)));
+    }
+
+    [Fact]
+    public void ReactionsRoundTripGroupedInTheOrderFirstAdded()
+    {
+        var message = new Message(Ids.New(), ChatId, 1, UserId, "a", "hi", DateTimeOffset.UnixEpoch)
+        {
+            Reactions = [new("🎉", [new(OtherId, "b")]), new("👍", [new(UserId, "a"), new(OtherId, "b")])],
+        };
+
+        var back = BsonSerializer.Deserialize<MessageDocument>(MessageDocument.From(message).ToBson()).ToDomain();
+
+        Assert.Equal(["🎉:b", "👍:a,b"], back.Reactions.Select(r => $"{r.Reaction}:{string.Join(',', r.Users.Select(u => u.UserName))}"));
     }
 
     [Fact]

@@ -153,6 +153,10 @@ public abstract class StorageSuite : IAsyncLifetime
             Assert.Empty((await S.Chats.GetMessagesAsync(id, null, null, 10)).Messages);
             Assert.False(await S.Chats.MarkReadAsync(id, id, 1));
             Assert.Empty((await S.Chats.GetChangedMessagesAsync(id, 0, 10)).Messages);
+            Assert.Null(await S.Chats.FindMessageAsync(id, id));
+            Assert.Null(await S.Chats.EditMessageAsync(id, id, "x", Now()));
+            Assert.Null(await S.Chats.DeleteMessageAsync(id, id));
+            Assert.Null(await S.Chats.SetReactionAsync(id, id, new Reactor(id, "x"), "👍", on: true));
         }
     }
 
@@ -296,6 +300,106 @@ public abstract class StorageSuite : IAsyncLifetime
         Assert.Equal(Enumerable.Range(1, 50).Select(i => (long)i), messages.Select(m => m.Version).Order());
         Assert.All(messages, m => Assert.Equal(m.Seq, m.Version));
         Assert.Equal(50, (await S.Chats.FindAsync(chat.Id))?.Version);
+    }
+
+    [Fact]
+    public async Task AnEditTakesTheNextVersionAndTheNewestMessagesPreviewFollowsIt()
+    {
+        var a = await CreateUserAsync("edit_a");
+        var (chat, _) = await S.Chats.CreateAsync(NewChat("edits", a));
+        var first = await SendAsync(chat, a, "frist");
+        var second = await SendAsync(chat, a, "teh newest");
+        var at = Now();
+
+        var editedOld = await S.Chats.EditMessageAsync(chat.Id, first.Id, "first", at);
+        var editedNewest = await S.Chats.EditMessageAsync(chat.Id, second.Id, "the newest", at);
+
+        Assert.Equal((3L, 1L, "first", at), (editedOld!.Message.Version, editedOld.Message.CreatedVersion, editedOld.Message.Content, editedOld.Message.EditedAt!.Value));
+        Assert.Equal("teh newest", editedOld.Chat.LastMessage?.Content);
+        Assert.Equal((4L, 4L, "the newest"), (editedNewest!.Message.Version, editedNewest.Chat.Version, editedNewest.Chat.LastMessage?.Content));
+        Assert.Equal(2, editedNewest.Chat.LastSeq);
+        Assert.Equal("3 4", DescribeVersions(await S.Chats.GetChangedMessagesAsync(chat.Id, 2, 10)));
+    }
+
+    [Fact]
+    public async Task ADeletedMessageStaysAsATombstoneAndCannotBeEditedOrReactedTo()
+    {
+        var a = await CreateUserAsync("del_a");
+        var b = await CreateUserAsync("del_b");
+        var (chat, _) = await S.Chats.CreateAsync(NewChat("deletes", a, b));
+        var message = await SendAsync(chat, a, "take this back");
+        await S.Chats.SetReactionAsync(chat.Id, message.Id, new Reactor(b.Id, b.UserName), "👍", on: true);
+
+        var deleted = await S.Chats.DeleteMessageAsync(chat.Id, message.Id);
+        var again = await S.Chats.DeleteMessageAsync(chat.Id, message.Id);
+
+        Assert.True(deleted!.Changed);
+        Assert.Equal((message.Id, 1L, "", true, 3L), (deleted.Message.Id, deleted.Message.Seq, deleted.Message.Content, deleted.Message.Deleted, deleted.Message.Version));
+        Assert.Empty(deleted.Message.Reactions);
+        Assert.Equal(("", true), (deleted.Chat.LastMessage?.Content, deleted.Chat.LastMessage?.Deleted));
+        Assert.False(again!.Changed);
+        Assert.Equal(3, again.Chat.Version);
+        Assert.Null(await S.Chats.EditMessageAsync(chat.Id, message.Id, "no", Now()));
+        Assert.Null(await S.Chats.SetReactionAsync(chat.Id, message.Id, new Reactor(b.Id, b.UserName), "👍", on: true));
+        Assert.True((await S.Chats.FindMessageAsync(chat.Id, message.Id))!.Deleted);
+    }
+
+    [Fact]
+    public async Task ReactionsKeepTheOrderFirstAddedAndEachPersonCountsOnce()
+    {
+        var a = await CreateUserAsync("react_a");
+        var b = await CreateUserAsync("react_b");
+        var (chat, _) = await S.Chats.CreateAsync(NewChat("reactions", a, b));
+        var message = await SendAsync(chat, a, "react to me");
+        var ra = new Reactor(a.Id, a.UserName);
+        var rb = new Reactor(b.Id, b.UserName);
+
+        await S.Chats.SetReactionAsync(chat.Id, message.Id, rb, "🎉", on: true);
+        await S.Chats.SetReactionAsync(chat.Id, message.Id, ra, "👍", on: true);
+        await S.Chats.SetReactionAsync(chat.Id, message.Id, rb, "👍", on: true);
+        var twice = await S.Chats.SetReactionAsync(chat.Id, message.Id, rb, "👍", on: true);
+        var removed = await S.Chats.SetReactionAsync(chat.Id, message.Id, rb, "🎉", on: false);
+        var removedAgain = await S.Chats.SetReactionAsync(chat.Id, message.Id, rb, "🎉", on: false);
+
+        Assert.False(twice!.Changed);
+        Assert.Equal(4, twice.Chat.Version);
+        Assert.True(removed!.Changed);
+        Assert.False(removedAgain!.Changed);
+        var stored = (await S.Chats.FindMessageAsync(chat.Id, message.Id))!;
+        Assert.Equal(5, stored.Version);
+        Assert.Equal([("👍", "react_a,react_b")], stored.Reactions.Select(r => (r.Reaction, string.Join(',', r.Users.Select(u => u.UserName)))));
+        var page = await S.Chats.GetMessagesAsync(chat.Id, null, null, 10);
+        Assert.Equal(2, page.Messages.Single().Reactions.Single().Count);
+    }
+
+    [Fact]
+    public async Task TheSameReactionFromOnePersonAtOnceIsStoredOnceAndTakesOneVersion()
+    {
+        var a = await CreateUserAsync("race_a");
+        var (chat, _) = await S.Chats.CreateAsync(NewChat("race", a));
+        var message = await SendAsync(chat, a, "race");
+        var reactor = new Reactor(a.Id, a.UserName);
+
+        var changes = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(() => S.Chats.SetReactionAsync(chat.Id, message.Id, reactor, "❤️", on: true))));
+
+        Assert.Equal(1, changes.Count(c => c!.Changed));
+        Assert.Equal(1, (await S.Chats.FindMessageAsync(chat.Id, message.Id))!.Reactions.Single().Count);
+        Assert.Equal(2, (await S.Chats.FindAsync(chat.Id))!.Version);
+    }
+
+    [Fact]
+    public async Task AMessageIsFoundOnlyInItsOwnChat()
+    {
+        var a = await CreateUserAsync("where_a");
+        var (one, _) = await S.Chats.CreateAsync(NewChat("one", a));
+        var (other, _) = await S.Chats.CreateAsync(NewChat("other", a));
+        var message = await SendAsync(one, a, "here");
+
+        Assert.NotNull(await S.Chats.FindMessageAsync(one.Id, message.Id));
+        Assert.Null(await S.Chats.FindMessageAsync(other.Id, message.Id));
+        Assert.Null(await S.Chats.EditMessageAsync(other.Id, message.Id, "hijack", Now()));
+        Assert.Null(await S.Chats.DeleteMessageAsync(other.Id, message.Id));
+        Assert.Null(await S.Chats.SetReactionAsync(other.Id, message.Id, new Reactor(a.Id, a.UserName), "👍", on: true));
     }
 
     private static string DescribeVersions(MessagePage page) =>

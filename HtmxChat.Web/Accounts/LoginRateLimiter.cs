@@ -24,5 +24,5 @@ public sealed class LoginRateLimiter(IRateLimiter limiter, IOptions<RateLimitOpt
         limiter.TryAcquireAsync($"login:{http.Connection.RemoteIpAddress?.ToString() ?? "unknown"}", _rule, http.RequestAborted);
 
     public static string TooManyAttempts(TimeSpan wait) =>
-        $"Too many sign-in attempts from your address. Try again in {Chats.SendResult.RetryAfterSecondsFor(wait)} s.";
+        $"Too many sign-in attempts from your address. Try again in {Chats.ChatResult.RetryAfterSecondsFor(wait)} s.";
 }

@@ -49,12 +49,17 @@ public sealed record MessageResponse(
     string Content,
     DateTimeOffset Timestamp,
     DateTimeOffset? EditedAt,
-    bool Deleted)
+    bool Deleted,
+    IReadOnlyList<ReactionResponse> Reactions)
 {
-    public static MessageResponse From(Message m) => new(
+    /// <summary>As <paramref name="viewerId"/> sees it: <c>mine</c> on the reactions they added.</summary>
+    public static MessageResponse From(Message m, string viewerId) => new(
         m.Id, m.ChatId, m.Seq, m.Version, m.Kind == MessageKind.System ? "system" : "text", m.SenderId, m.SenderName,
-        m.Deleted ? "" : m.Content, m.Timestamp, m.EditedAt, m.Deleted);
+        m.Deleted ? "" : m.Content, m.Timestamp, m.EditedAt, m.Deleted,
+        [.. m.Reactions.Select(r => new ReactionResponse(r.Reaction, r.Count, r.HasUser(viewerId), [.. r.Users.Select(u => u.UserName)]))]);
 }
+
+public sealed record ReactionResponse(string Emoji, int Count, bool Mine, IReadOnlyList<string> Users);
 
 /// <summary>How a chat change is named on the event stream and the WebSocket.</summary>
 public static class ChangeEvents
@@ -78,6 +83,9 @@ public sealed record CreateChatRequest(IReadOnlyList<string>? Participants, stri
 
 [Description("1 to 4000 characters after trimming; stored exactly as sent.")]
 public sealed record SendMessageRequest(string? Content);
+
+[Description("The new text: 1 to 4000 characters after trimming, as for sending.")]
+public sealed record EditMessageRequest(string? Content);
 
 [Description("Marks the caller's messages up to this seq as seen.")]
 public sealed record ReadRequest(long? Seq);

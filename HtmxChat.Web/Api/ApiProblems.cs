@@ -11,9 +11,18 @@ internal static class ApiProblems
     public static ValidationProblem Validation(IReadOnlyDictionary<string, string[]> errors) =>
         TypedResults.ValidationProblem(errors.ToDictionary(e => ApiExtensions.CamelCase(e.Key), e => e.Value));
 
-    /// <summary>A refused send, worded as it is everywhere else (<see cref="Chats.SendResult.Refused"/>).</summary>
-    public static ProblemHttpResult Refused(Chats.SendResult.Refused refused) =>
-        TypedResults.Problem(statusCode: refused.Status, title: ReasonPhrases.GetReasonPhrase(refused.Status), detail: refused.Detail);
+    /// <summary>
+    /// A refused send, edit, deletion or reaction, worded as it is everywhere else (<see cref="Chats.ChatResult.Refused"/>);
+    /// a rate limit says when to retry.
+    /// </summary>
+    public static ProblemHttpResult Refused(Chats.ChatResult.Refused refused, HttpResponse response)
+    {
+        if (refused is Chats.ChatResult.RateLimited limited)
+        {
+            response.Headers.RetryAfter = limited.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return TypedResults.Problem(statusCode: refused.Status, title: ReasonPhrases.GetReasonPhrase(refused.Status), detail: refused.Detail);
+    }
 
     public static ProblemHttpResult NotFound(string what = "chat") =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"No such {what}.");

@@ -54,7 +54,7 @@ public static class AuthApi
         if (await loginLimit.TryAcquireAsync(http) is { } wait)
         {
             // RFC 8628's name for "too fast", in the token endpoint's OAuth2 shape (RFC 6749 5.2).
-            http.Response.Headers.RetryAfter = Chats.SendResult.RetryAfterSecondsFor(wait).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            http.Response.Headers.RetryAfter = Chats.ChatResult.RetryAfterSecondsFor(wait).ToString(System.Globalization.CultureInfo.InvariantCulture);
             return Results.Json(new OAuthErrorResponse("slow_down", LoginRateLimiter.TooManyAttempts(wait)), statusCode: StatusCodes.Status429TooManyRequests);
         }
         var request = await ReadLoginAsync(http, json.Value.SerializerOptions);

@@ -12,9 +12,9 @@ using Microsoft.Extensions.Options;
 namespace HtmxChat.Web.Api;
 
 /// <summary>
-/// <c>/api/ws/chat</c>, the seed's <c>/ws/chat</c>: JSON text frames. Clients send
-/// <c>{"type":"send","chatId","content"}</c>; they receive <c>{"type":"message","message"}</c> for every new message in
-/// any of their chats and <c>{"type":"error","status","detail"}</c> for a refused send or a bad frame.
+/// <c>/api/ws/chat</c>, the seed's <c>/ws/chat</c>: JSON text frames. Clients send <c>send</c>, <c>edit</c>, <c>delete</c>
+/// and <c>react</c> frames; they receive every change in any of their chats (<c>message</c>, <c>message.updated</c>,
+/// <c>message.deleted</c>, <c>chat.updated</c>) and <c>{"type":"error","status","detail"}</c> for a refused frame.
 /// </summary>
 public static class ChatSocketApi
 {
@@ -24,7 +24,10 @@ public static class ChatSocketApi
     private const string EndedReason = "The server ended this connection; reconnect and read what you missed from GET /api/chats/{chatId}/messages.";
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
-    private sealed record ClientFrame(string? Type, string? ChatId, string? Content);
+    private sealed record ClientFrame(string? Type, string? ChatId, string? Content, string? MessageId, string? Reaction, bool? On);
+
+    private const string ExpectedFrames = "Expected {\"type\":\"send\",\"chatId\",\"content\"}, {\"type\":\"edit\",\"chatId\",\"messageId\",\"content\"}, " +
+        "{\"type\":\"delete\",\"chatId\",\"messageId\"} or {\"type\":\"react\",\"chatId\",\"messageId\",\"reaction\",\"on\":true|false}.";
 
     public static IEndpointRouteBuilder MapChatSocketApi(this IEndpointRouteBuilder app)
     {
@@ -32,10 +35,11 @@ public static class ChatSocketApi
             .RequireAuthorization(ApiAuthentication.Policy)
             .WithTags("Chats")
             .WithName("ChatWebSocket")
-            .WithSummary("WebSocket: send and receive messages in all of the caller's chats")
+            .WithSummary("WebSocket: send, edit, delete and react, and receive every change, in all of the caller's chats")
             .WithDescription("Upgrade with the token in the Authorization header or as ?access_token=. " +
-                "Client frames: {\"type\":\"send\",\"chatId\":\"...\",\"content\":\"...\"}. Server frames: {\"type\":\"message\",\"message\":Message} " +
-                "and {\"type\":\"error\",\"status\":400|404|429,\"detail\":\"...\"}.");
+                "Client frames: send {chatId, content}, edit {chatId, messageId, content}, delete {chatId, messageId}, react {chatId, messageId, reaction, on}. " +
+                "Server frames: {\"type\":\"message\"|\"message.updated\"|\"message.deleted\",\"message\":Message}, {\"type\":\"chat.updated\",\"chat\":Chat} " +
+                "and {\"type\":\"error\",\"status\":400|403|404|409|429,\"detail\":\"...\"}.");
         return app;
     }
 
@@ -105,13 +109,19 @@ public static class ChatSocketApi
                     await sink.SendErrorAsync(400, "Send text frames of JSON.", done.Token);
                     continue;
                 }
-                var frame = Parse(buffer.AsSpan(0, length), serializer);
-                if (frame is not { Type: "send", ChatId: { Length: > 0 } chatId })
+                var result = Parse(buffer.AsSpan(0, length), serializer) switch
                 {
-                    await sink.SendErrorAsync(400, "Expected {\"type\":\"send\",\"chatId\":\"...\",\"content\":\"...\"}.", done.Token);
-                    continue;
-                }
-                if (await chats.SendAsync(userId, userName, chatId, frame.Content, done.Token) is SendResult.Refused refused)
+                    { Type: "send", ChatId: { Length: > 0 } chatId } frame =>
+                        await chats.SendAsync(userId, userName, chatId, frame.Content, done.Token),
+                    { Type: "edit", ChatId: { Length: > 0 } chatId, MessageId: { Length: > 0 } messageId } frame =>
+                        await chats.EditAsync(userId, chatId, messageId, frame.Content, done.Token),
+                    { Type: "delete", ChatId: { Length: > 0 } chatId, MessageId: { Length: > 0 } messageId } =>
+                        await chats.DeleteAsync(userId, http.User.IsInRole(Roles.Admin), chatId, messageId, done.Token),
+                    { Type: "react", ChatId: { Length: > 0 } chatId, MessageId: { Length: > 0 } messageId, On: { } on } frame =>
+                        await chats.ReactAsync(userId, userName, chatId, messageId, frame.Reaction, on, done.Token),
+                    _ => new ChatResult.Invalid(ExpectedFrames),
+                };
+                if (result is ChatResult.Refused refused)
                 {
                     await sink.SendErrorAsync(refused.Status, refused.Detail, done.Token);
                 }
@@ -168,7 +178,7 @@ public static class ChatSocketApi
             }
             var type = ChangeEvents.Name(change.Kind);
             var frame = change.Message is { } message
-                ? await Frames.GetAsync(change, "", () => Task.FromResult(JsonSerializer.SerializeToUtf8Bytes(new { type, message = MessageResponse.From(message) }, serializer)))
+                ? await Frames.GetAsync(change, message.ReactionsOf(viewerId), () => Task.FromResult(JsonSerializer.SerializeToUtf8Bytes(new { type, message = MessageResponse.From(message, viewerId) }, serializer)))
                 : await Frames.GetAsync(change, viewerId, () => Task.FromResult(JsonSerializer.SerializeToUtf8Bytes(new { type, chat = ChatResponse.From(change.Chat, viewerId) }, serializer)));
             await SendAsync(frame, ct);
             return true;

@@ -34,6 +34,17 @@ public static class ChatsApi
         api.MapPost("/{chatId}/messages", SendAsync).WithName("SendMessage")
             .WithSummary("Send a message")
             .WithDescription("1 to 4000 characters after trimming, stored exactly as sent. Sending faster than the rate limit answers 429 with Retry-After.");
+        api.MapPatch("/{chatId}/messages/{messageId}", EditAsync).WithName("EditMessage")
+            .WithSummary("Edit one of the caller's messages")
+            .WithDescription("The same content rules as sending. 403 for someone else's message or a system line, 409 for a deleted message.");
+        api.MapDelete("/{chatId}/messages/{messageId}", DeleteAsync).WithName("DeleteMessage")
+            .WithSummary("Delete a message")
+            .WithDescription("The sender, or an admin, can delete a message; a tombstone (same id and seq, `deleted: true`, no text) stays in the log.");
+        api.MapPut("/{chatId}/messages/{messageId}/reactions/{reaction}", AddReactionAsync).WithName("AddReaction")
+            .WithSummary("Add the caller's reaction")
+            .WithDescription("One emoji or a word of 1 to 16 characters, URL-encoded. Adding it again changes nothing.");
+        api.MapDelete("/{chatId}/messages/{messageId}/reactions/{reaction}", RemoveReactionAsync).WithName("RemoveReaction")
+            .WithSummary("Take back the caller's reaction");
         api.MapPost("/{chatId}/read", ReadAsync).WithName("MarkRead").WithSummary("Mark the chat read up to a seq");
         api.MapGet("/{chatId}/events", EventsAsync).WithName("ChatEvents")
             .WithSummary("The chat's changes as server-sent events")
@@ -82,26 +93,47 @@ public static class ChatsApi
         var page = await s.Chats.GetMessagesAsync(s.CallerId, chatId, before, after, limit ?? ChatService.DefaultPageSize, ct);
         return page is null
             ? ApiProblems.NotFound()
-            : TypedResults.Ok(new MessagesResponse([.. page.Messages.Select(MessageResponse.From)], page.HasMore));
+            : TypedResults.Ok(new MessagesResponse([.. page.Messages.Select(m => MessageResponse.From(m, s.CallerId))], page.HasMore));
     }
 
     private static async Task<Results<Created<MessageResponse>, ValidationProblem, ProblemHttpResult>> SendAsync(
         string chatId, SendMessageRequest? request, HttpResponse response, [AsParameters] ChatsApiServices s, CancellationToken ct)
     {
-        var result = await s.Chats.SendAsync(s.CallerId, s.Caller.UserName(), chatId, request?.Content, ct);
-        switch (result)
+        return await s.Chats.SendAsync(s.CallerId, s.Caller.UserName(), chatId, request?.Content, ct) switch
         {
-            case SendResult.Sent sent:
-                return TypedResults.Created($"/api/chats/{chatId}/messages?after={sent.Message.Seq - 1}&limit=1", MessageResponse.From(sent.Message));
-            case SendResult.Invalid invalid:
-                return ApiProblems.Validation("content", invalid.Detail);
-            case SendResult.RateLimited limited:
-                response.Headers.RetryAfter = limited.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-                return ApiProblems.Refused(limited);
-            default:
-                return ApiProblems.Refused((SendResult.Refused)result);
-        }
+            ChatResult.Done sent => TypedResults.Created($"/api/chats/{chatId}/messages?after={sent.Message.Seq - 1}&limit=1", MessageResponse.From(sent.Message, s.CallerId)),
+            ChatResult.Invalid invalid => ApiProblems.Validation("content", invalid.Detail),
+            var refused => ApiProblems.Refused((ChatResult.Refused)refused, response),
+        };
     }
+
+    private static async Task<Results<Ok<MessageResponse>, ValidationProblem, ProblemHttpResult>> EditAsync(
+        string chatId, string messageId, EditMessageRequest? request, HttpResponse response, [AsParameters] ChatsApiServices s, CancellationToken ct) =>
+        MessageOrProblem(await s.Chats.EditAsync(s.CallerId, chatId, messageId, request?.Content, ct), "content", response, s.CallerId);
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
+        string chatId, string messageId, HttpResponse response, [AsParameters] ChatsApiServices s, CancellationToken ct) =>
+        await s.Chats.DeleteAsync(s.CallerId, s.Caller.IsInRole(Roles.Admin), chatId, messageId, ct) switch
+        {
+            ChatResult.Done => TypedResults.NoContent(),
+            var refused => ApiProblems.Refused((ChatResult.Refused)refused, response),
+        };
+
+    private static async Task<Results<Ok<MessageResponse>, ValidationProblem, ProblemHttpResult>> AddReactionAsync(
+        string chatId, string messageId, string reaction, HttpResponse response, [AsParameters] ChatsApiServices s, CancellationToken ct) =>
+        MessageOrProblem(await s.Chats.ReactAsync(s.CallerId, s.Caller.UserName(), chatId, messageId, reaction, on: true, ct), "reaction", response, s.CallerId);
+
+    private static async Task<Results<Ok<MessageResponse>, ValidationProblem, ProblemHttpResult>> RemoveReactionAsync(
+        string chatId, string messageId, string reaction, HttpResponse response, [AsParameters] ChatsApiServices s, CancellationToken ct) =>
+        MessageOrProblem(await s.Chats.ReactAsync(s.CallerId, s.Caller.UserName(), chatId, messageId, reaction, on: false, ct), "reaction", response, s.CallerId);
+
+    private static Results<Ok<MessageResponse>, ValidationProblem, ProblemHttpResult> MessageOrProblem(ChatResult result, string field, HttpResponse response, string viewerId) =>
+        result switch
+        {
+            ChatResult.Done done => TypedResults.Ok(MessageResponse.From(done.Message, viewerId)),
+            ChatResult.Invalid invalid => ApiProblems.Validation(field, invalid.Detail),
+            var refused => ApiProblems.Refused((ChatResult.Refused)refused, response),
+        };
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> ReadAsync(
         string chatId, ReadRequest? request, [AsParameters] ChatsApiServices s, CancellationToken ct)
@@ -143,8 +175,9 @@ public static class ChatsApi
             {
                 return false;
             }
+            // Viewers who added none of its reactions (most) share a frame; the others share one per set of their own.
             var frame = change.Message is { } message
-                ? await Frames.GetAsync(change, "", () => Frame(change, MessageResponse.From(message)))
+                ? await Frames.GetAsync(change, message.ReactionsOf(viewerId), () => Frame(change, MessageResponse.From(message, viewerId)))
                 : await Frames.GetAsync(change, viewerId, () => Frame(change, ChatResponse.From(change.Chat, viewerId)));
             await stream.WriteAsync(frame, ct);
             return true;

@@ -8,18 +8,22 @@ using Microsoft.AspNetCore.Identity;
 namespace HtmxChat.Web.Chats;
 
 /// <summary>
-/// What came of a send. A refusal carries its HTTP status and what to tell the person, so the page, the API and the
-/// WebSocket say the same thing.
+/// What came of sending, editing, deleting or reacting: the message as it now is, or a refusal that carries its HTTP
+/// status and what to tell the person, so the page, the API and the WebSocket say the same thing.
 /// </summary>
-public abstract record SendResult
+public abstract record ChatResult
 {
-    public sealed record Sent(Message Message) : SendResult;
+    public sealed record Done(Message Message) : ChatResult;
 
-    public abstract record Refused(int Status, string Detail) : SendResult;
+    public abstract record Refused(int Status, string Detail) : ChatResult;
 
-    public sealed record NotFound() : Refused(StatusCodes.Status404NotFound, "This chat does not exist, or you are not in it.");
+    public sealed record NotFound(string Detail = "This chat does not exist, or you are not in it.") : Refused(StatusCodes.Status404NotFound, Detail);
 
     public sealed record Invalid(string Error) : Refused(StatusCodes.Status400BadRequest, Error);
+
+    public sealed record Forbidden(string Detail) : Refused(StatusCodes.Status403Forbidden, Detail);
+
+    public sealed record Conflict(string Detail) : Refused(StatusCodes.Status409Conflict, Detail);
 
     public sealed record RateLimited(TimeSpan RetryAfter)
         : Refused(StatusCodes.Status429TooManyRequests, $"You are sending messages too fast. Slow down and try again in {RetryAfterSecondsFor(RetryAfter)} s.")
@@ -103,34 +107,159 @@ public sealed class ChatService(
             : null;
     }
 
-    public async Task<SendResult> SendAsync(string userId, string userName, string chatId, string? content, CancellationToken ct = default)
+    public async Task<ChatResult> SendAsync(string userId, string userName, string chatId, string? content, CancellationToken ct = default)
     {
         if (ValidateContent(content) is { } error)
         {
-            return new SendResult.Invalid(error);
+            return new ChatResult.Invalid(error);
         }
         if (await FindChatAsync(userId, chatId, ct) is null)
         {
-            return new SendResult.NotFound();
+            return new ChatResult.NotFound();
         }
         if (await rateLimiter.TryAcquireAsync(userId, ct) is { } retryAfter)
         {
-            return new SendResult.RateLimited(retryAfter);
+            return new ChatResult.RateLimited(retryAfter);
         }
 
         var started = Stopwatch.GetTimestamp();
+        var result = await InChatOrderAsync(chatId, async () =>
+            await chats.AppendMessageAsync(chatId, userId, userName, content!, Now(), ct) is { } sent
+                ? new MessageChange(sent.Message, sent.Chat, Changed: true)
+                : null, ChangeKind.MessagePosted, ct);
+        metrics.SendTook(Stopwatch.GetElapsedTime(started));
+        return result is { } done ? new ChatResult.Done(done.Message) : new ChatResult.NotFound();
+    }
+
+    /// <summary>The sender replaces the text of their message (the same rules as sending); everyone sees <c>edited</c>.</summary>
+    public async Task<ChatResult> EditAsync(string userId, string chatId, string messageId, string? content, CancellationToken ct = default)
+    {
+        if (ValidateContent(content) is { } error)
+        {
+            return new ChatResult.Invalid(error);
+        }
+        var found = await LocateMessageAsync(userId, chatId, messageId, ct);
+        if (found.Refusal is { } refusal)
+        {
+            return refusal;
+        }
+        var message = found.Message!;
+        if (message.Kind == MessageKind.System || message.SenderId != userId)
+        {
+            return new ChatResult.Forbidden("Only the person who sent a message can edit it.");
+        }
+        if (message.Deleted)
+        {
+            return new ChatResult.Conflict("This message was deleted, so it cannot be edited.");
+        }
+        if (await rateLimiter.TryAcquireAsync(userId, ct) is { } retryAfter)
+        {
+            return new ChatResult.RateLimited(retryAfter);
+        }
+        var edited = await InChatOrderAsync(chatId, () => chats.EditMessageAsync(chatId, messageId, content!, Now(), ct), ChangeKind.MessageUpdated, ct);
+        return edited is { } done ? new ChatResult.Done(done.Message) : new ChatResult.Conflict("This message was deleted, so it cannot be edited.");
+    }
+
+    /// <summary>The sender (or an admin) takes a message back: a tombstone stays in the log for everyone.</summary>
+    public async Task<ChatResult> DeleteAsync(string userId, bool isAdmin, string chatId, string messageId, CancellationToken ct = default)
+    {
+        var found = await LocateMessageAsync(userId, chatId, messageId, ct);
+        if (found.Refusal is { } refusal)
+        {
+            return refusal;
+        }
+        var message = found.Message!;
+        if (message.Kind == MessageKind.System || (message.SenderId != userId && !isAdmin))
+        {
+            return new ChatResult.Forbidden("Only the person who sent a message, or an admin, can delete it.");
+        }
+        if (message.Deleted)
+        {
+            return new ChatResult.Done(message);
+        }
+        if (await rateLimiter.TryAcquireAsync(userId, ct) is { } retryAfter)
+        {
+            return new ChatResult.RateLimited(retryAfter);
+        }
+        var deleted = await InChatOrderAsync(chatId, () => chats.DeleteMessageAsync(chatId, messageId, ct), ChangeKind.MessageDeleted, ct);
+        return deleted is { } done ? new ChatResult.Done(done.Message) : new ChatResult.NotFound("No such message.");
+    }
+
+    /// <summary>Adds (<paramref name="on"/>) or takes back the person's reaction; adding one twice counts once.</summary>
+    public async Task<ChatResult> ReactAsync(string userId, string userName, string chatId, string messageId, string? reaction, bool on, CancellationToken ct = default)
+    {
+        if (ValidateReaction(reaction) is { } error)
+        {
+            return new ChatResult.Invalid(error);
+        }
+        var found = await LocateMessageAsync(userId, chatId, messageId, ct);
+        if (found.Refusal is { } refusal)
+        {
+            return refusal;
+        }
+        if (!found.Message!.IsActionable)
+        {
+            return on ? new ChatResult.Invalid("Deleted messages and system lines take no reactions.") : new ChatResult.Done(found.Message);
+        }
+        if (await rateLimiter.TryAcquireAsync(userId, ct) is { } retryAfter)
+        {
+            return new ChatResult.RateLimited(retryAfter);
+        }
+        var reacted = await InChatOrderAsync(chatId, () => chats.SetReactionAsync(chatId, messageId, new Reactor(userId, userName), reaction!, on, ct), ChangeKind.MessageUpdated, ct);
+        return reacted is { } done ? new ChatResult.Done(done.Message) : new ChatResult.Invalid("Deleted messages and system lines take no reactions.");
+    }
+
+    public const int MaxReactionLength = 16;
+
+    /// <summary>API.md's rule: one emoji or a short word, 1 to 16 characters, no white space or control characters.</summary>
+    public static string? ValidateReaction(string? reaction)
+    {
+        if (string.IsNullOrEmpty(reaction))
+        {
+            return "Choose a reaction.";
+        }
+        var characters = new System.Globalization.StringInfo(reaction).LengthInTextElements;
+        return characters > MaxReactionLength || reaction.Length > 4 * MaxReactionLength
+            ? $"A reaction is one emoji or a word of at most {MaxReactionLength} characters."
+            : reaction.EnumerateRunes().Any(r => Rune.IsWhiteSpace(r) || Rune.IsControl(r) || Rune.GetUnicodeCategory(r) == System.Globalization.UnicodeCategory.Format && r.Value != 0x200D && r.Value != 0xFE0F)
+                ? "A reaction has no spaces or control characters."
+                : null;
+    }
+
+    /// <summary>A message of a chat the caller is in; null for an outsider and for a wrong id alike.</summary>
+    public async Task<Message?> FindMessageAsync(string userId, string chatId, string messageId, CancellationToken ct = default) =>
+        (await LocateMessageAsync(userId, chatId, messageId, ct)).Message;
+
+    /// <summary>A message of a chat the caller is in, or the refusal to give (404 for both an outsider and a wrong id).</summary>
+    private async Task<FoundMessage> LocateMessageAsync(string userId, string chatId, string messageId, CancellationToken ct)
+    {
+        if (await FindChatAsync(userId, chatId, ct) is null)
+        {
+            return new FoundMessage(null, new ChatResult.NotFound());
+        }
+        return await chats.FindMessageAsync(chatId, messageId, ct) is { } message
+            ? new FoundMessage(message, null)
+            : new FoundMessage(null, new ChatResult.NotFound("No such message."));
+    }
+
+    private sealed record FoundMessage(Message? Message, ChatResult.Refused? Refusal);
+
+    /// <summary>
+    /// Stores one change and publishes it while holding the chat's turn in this process, so its changes leave in version
+    /// order (across instances the ChangeSequencer restores the order). A change that changed nothing is not published.
+    /// </summary>
+    private async Task<MessageChange?> InChatOrderAsync(string chatId, Func<Task<MessageChange?>> store, ChangeKind kind, CancellationToken ct)
+    {
         var gate = _chatLocks[(int)((uint)StringComparer.Ordinal.GetHashCode(chatId) % (uint)_chatLocks.Length)];
         await gate.WaitAsync(ct);
         try
         {
-            var appended = await chats.AppendMessageAsync(chatId, userId, userName, content!, Now(), ct);
-            if (appended is not { } sent)
+            var change = await store();
+            if (change is { Changed: true })
             {
-                return new SendResult.NotFound();
+                events.Publish(new ChatChange(kind, change.Chat, change.Message));
             }
-            events.Publish(new ChatChange(ChangeKind.MessagePosted, sent.Chat, sent.Message));
-            metrics.SendTook(Stopwatch.GetElapsedTime(started));
-            return new SendResult.Sent(sent.Message);
+            return change;
         }
         finally
         {

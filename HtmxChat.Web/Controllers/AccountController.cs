@@ -22,7 +22,7 @@ public sealed class AccountController(AccountService accounts, LoginRateLimiter 
         {
             ModelState.AddModelError(nameof(form.Password), LoginRateLimiter.TooManyAttempts(wait));
             form.Password = null;
-            Response.Headers.RetryAfter = Chats.SendResult.RetryAfterSecondsFor(wait).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Response.Headers.RetryAfter = Chats.ChatResult.RetryAfterSecondsFor(wait).ToString(System.Globalization.CultureInfo.InvariantCulture);
             Response.StatusCode = StatusCodes.Status429TooManyRequests;
             return View(form);
         }

@@ -68,21 +68,21 @@ public sealed class ChatsController(ChatService chats, UserManager<ChatUser> use
             return BadRequest();
         }
         var page = await chats.GetMessagesAsync(User.UserId(), id, before, after: null, ChatService.DefaultPageSize, ct);
-        return page is null ? NotFound() : PartialView("_MessagesPage", new MessagesPageView(id, page, User.TimeZone()));
+        return page is null ? NotFound() : PartialView("_MessagesPage", new MessagesPageView(id, page, User.TimeZone(), User.UserId()));
     }
 
     [HttpPost("{id}/messages")]
     public async Task<IActionResult> Send(string id, [FromForm(Name = "content")] string? content, CancellationToken ct)
     {
         var result = await chats.SendAsync(User.UserId(), User.UserName(), id, content, ct);
-        if (result is SendResult.Sent && !Request.IsHtmx())
+        if (result is ChatResult.Done && !Request.IsHtmx())
         {
             return RedirectToAction(nameof(Detail), new { id });
         }
-        var (status, form) = result is SendResult.Refused refused
+        var (status, form) = result is ChatResult.Refused refused
             ? (refused.Status, new SendFormView(id, content, refused.Detail))
             : (StatusCodes.Status200OK, new SendFormView(id));
-        if (result is SendResult.RateLimited wait)
+        if (result is ChatResult.RateLimited wait)
         {
             Response.Headers.RetryAfter = wait.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }

@@ -63,4 +63,5 @@ public sealed class ChatParticipant
     public long ReadSeq { get; set; }
 }
 
-public sealed record MessageSummary(string SenderId, string SenderName, string Content, DateTimeOffset Timestamp);
+/// <summary>The chat list's preview of the newest message; <see cref="Deleted"/> when it has been taken back.</summary>
+public sealed record MessageSummary(string SenderId, string SenderName, string Content, DateTimeOffset Timestamp, bool Deleted = false);

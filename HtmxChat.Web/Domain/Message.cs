@@ -19,8 +19,31 @@ public sealed record Message(
     public DateTimeOffset? EditedAt { get; init; }
     public bool Deleted { get; init; }
 
-    public MessageSummary ToSummary() => new(SenderId, SenderName, Content, Timestamp);
+    /// <summary>One entry per distinct reaction, in the order first added.</summary>
+    public IReadOnlyList<MessageReaction> Reactions { get; init; } = [];
+
+    /// <summary>What people can do with it: not a tombstone, not a line the server wrote.</summary>
+    public bool IsActionable => !Deleted && Kind == MessageKind.Text;
+
+    public MessageSummary ToSummary() => new(SenderId, SenderName, Content, Timestamp, Deleted);
+
+    /// <summary>The indexes of the reactions <paramref name="viewerId"/> has added: what differs between viewers.</summary>
+    public string ReactionsOf(string viewerId) =>
+        string.Join(',', Reactions.Select((r, i) => (r, i)).Where(x => x.r.HasUser(viewerId)).Select(x => x.i));
 }
+
+/// <summary>A reaction and the people who added it, first first.</summary>
+public sealed record MessageReaction(string Reaction, IReadOnlyList<Reactor> Users)
+{
+    public int Count => Users.Count;
+
+    public bool HasUser(string userId) => Users.Any(u => u.UserId == userId);
+}
+
+public sealed record Reactor(string UserId, string UserName);
+
+/// <summary>What the store changed, with the message and the chat right after it; <see cref="Changed"/> false when nothing did.</summary>
+public sealed record MessageChange(Message Message, Chat Chat, bool Changed);
 
 public enum MessageKind
 {

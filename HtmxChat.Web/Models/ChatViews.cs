@@ -3,8 +3,19 @@ using HtmxChat.Web.Domain;
 
 namespace HtmxChat.Web.Models;
 
-/// <summary>One message as every viewer in <see cref="Zone"/> sees it: nothing in it depends on who is looking.</summary>
-public sealed record MessageView(Message Message, TimeZoneInfo Zone);
+/// <summary>
+/// One message as viewers in <see cref="Zone"/> see it. The only thing in it that depends on who is looking is which
+/// reactions are the viewer's own; own-message actions are shown by a CSS rule keyed on the sender id.
+/// </summary>
+public sealed record MessageView(Message Message, TimeZoneInfo Zone, string ViewerId, bool OutOfBand = false)
+{
+    public static readonly IReadOnlyList<string> Palette = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
+
+    public string Base => $"/chats/{Message.ChatId}/messages/{Message.Id}";
+}
+
+/// <summary>A message with its text replaced by the edit form, or by the question whether to delete it.</summary>
+public sealed record MessageFormView(MessageView Message, string? Content = null, string? Error = null);
 
 public sealed record ChatRowView(Chat Chat, string ViewerId, TimeZoneInfo Zone, bool Active)
 {
@@ -17,7 +28,7 @@ public sealed record ChatRowView(Chat Chat, string ViewerId, TimeZoneInfo Zone, 
 public sealed record ChatPreviewView(string ChatId, MessageSummary? Last, TimeZoneInfo Zone, bool OutOfBand);
 
 /// <summary>A page of the conversation: a link to older messages when there are any, then the messages.</summary>
-public sealed record MessagesPageView(string ChatId, MessagePage Page, TimeZoneInfo Zone);
+public sealed record MessagesPageView(string ChatId, MessagePage Page, TimeZoneInfo Zone, string ViewerId);
 
 public sealed class StartChatForm
 {

@@ -28,6 +28,26 @@ public interface IChatRepository
     /// </summary>
     Task<MessagePage> GetChangedMessagesAsync(string chatId, long afterVersion, int limit, CancellationToken ct = default);
 
+    Task<Message?> FindMessageAsync(string chatId, string messageId, CancellationToken ct = default);
+
+    /// <summary>
+    /// Replaces the text of a message that is not deleted, taking the chat's next version; the chat's preview follows when
+    /// it is the newest message. Null when there is no such message, or it is deleted.
+    /// </summary>
+    Task<MessageChange?> EditMessageAsync(string chatId, string messageId, string content, DateTimeOffset editedAt, CancellationToken ct = default);
+
+    /// <summary>
+    /// Leaves a tombstone (same id and seq, no text, no reactions), taking the chat's next version; the preview follows.
+    /// A message deleted already comes back unchanged. Null when there is no such message.
+    /// </summary>
+    Task<MessageChange?> DeleteMessageAsync(string chatId, string messageId, CancellationToken ct = default);
+
+    /// <summary>
+    /// Adds (<paramref name="on"/>) or removes a person's reaction, taking the chat's next version only when that changes
+    /// anything: each person adds a given reaction once. Null when there is no such message, or it is deleted.
+    /// </summary>
+    Task<MessageChange?> SetReactionAsync(string chatId, string messageId, Reactor reactor, string reaction, bool on, CancellationToken ct = default);
+
     /// <summary>Moves the participant's read marker forward to <paramref name="seq"/>, never back. False if not a participant.</summary>
     Task<bool> MarkReadAsync(string chatId, string userId, long seq, CancellationToken ct = default);
 }

@@ -18,6 +18,7 @@ public static class BrowserStream
     public const string ActivityEvent = "chat-activity";
     public const string UnreadEvent = "chat-unread";
     public const string StartedEvent = "chat-started";
+    public const string MessageChangedEvent = "chat-message-changed";
 
     // Every viewer in one time zone sees the same fragment, and many viewers share an unread count.
     private static readonly FrameCache<ChatChange, string> ZoneFrames = new();
@@ -70,6 +71,13 @@ public static class BrowserStream
                     // Seeing a message in the open chat reads it.
                     _seenUpTo = Math.Max(_seenUpTo, message.Seq);
                     return true;
+                case ChatChange { Kind: ChangeKind.MessageUpdated or ChangeKind.MessageDeleted, Message: { } changed } change when change.ChatId == openChatId:
+                    await stream.WriteAsync(await MessageFrame(change, changed), ct);
+                    await stream.WriteAsync(await ActivityFrame(change), ct);
+                    return true;
+                case ChatChange { Kind: ChangeKind.MessageUpdated or ChangeKind.MessageDeleted } change:
+                    await stream.WriteAsync(await ActivityFrame(change), ct);
+                    return true;
                 case ChatChange { Kind: ChangeKind.MessagePosted } change:
                     await stream.WriteAsync(await ActivityFrame(change), ct);
                     var unread = change.Chat.UnreadCountFor(userId);
@@ -100,9 +108,18 @@ public static class BrowserStream
 
         public ValueTask HeartbeatAsync(CancellationToken ct) => stream.PingAsync(ct);
 
-        private Task<byte[]> MessageFrame(ChatChange change, Message message) =>
-            ZoneFrames.GetAsync(change, $"{MessageEvent}:{zone.Id}", async () => await EventStream.FrameAsync(
-                MessageEvent, await renderer.RenderAsync("~/Views/Chats/_Message.cshtml", new MessageView(message, zone)), change.Version));
+        /// <summary>
+        /// A new message is appended; a changed one replaces itself out of band. Made once per time zone and set of the
+        /// viewer's own reactions (for most viewers: none), however many streams show it.
+        /// </summary>
+        private Task<byte[]> MessageFrame(ChatChange change, Message message)
+        {
+            var eventType = change.Kind == ChangeKind.MessagePosted ? MessageEvent : MessageChangedEvent;
+            return ZoneFrames.GetAsync(change, $"{eventType}:{zone.Id}:{message.ReactionsOf(userId)}", async () => await EventStream.FrameAsync(
+                eventType,
+                await renderer.RenderAsync("~/Views/Chats/_Message.cshtml", new MessageView(message, zone, userId, OutOfBand: eventType == MessageChangedEvent)),
+                change.Version));
+        }
 
         private Task<byte[]> ActivityFrame(ChatChange change) =>
             ZoneFrames.GetAsync(change, $"{ActivityEvent}:{zone.Id}", async () => await EventStream.FrameAsync(

@@ -102,4 +102,79 @@ public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
         var result = await mongo.Chats.UpdateOneAsync(MongoFilters.Member(chatId, userId), MongoFilters.ReadUpTo(seq), cancellationToken: ct);
         return result.MatchedCount == 1;
     }
+
+    public async Task<Message?> FindMessageAsync(string chatId, string messageId, CancellationToken ct = default) =>
+        MongoFilters.IsObjectId(chatId) && MongoFilters.IsObjectId(messageId)
+            ? (await mongo.Messages.Find(MongoFilters.MessageOf(chatId, messageId)).FirstOrDefaultAsync(ct))?.ToDomain()
+            : null;
+
+    public async Task<MessageChange?> EditMessageAsync(string chatId, string messageId, string content, DateTimeOffset editedAt, CancellationToken ct = default)
+    {
+        if (await FindMessageAsync(chatId, messageId, ct) is not { Deleted: false } message)
+        {
+            return null;
+        }
+        var version = await NextVersionAsync(chatId, ct);
+        var edited = await mongo.Messages.FindOneAndUpdateAsync(MongoFilters.LiveMessageOf(chatId, messageId),
+            MongoFilters.Edit(content, editedAt, version), AfterUpdate<MessageDocument>(), CancellationToken.None);
+        if (edited is null)
+        {
+            return null;
+        }
+        var chat = await mongo.Chats.FindOneAndUpdateAsync(MongoFilters.NewestIs(chatId, message.Seq),
+            Builders<ChatDocument>.Update.Set(c => c.LastMessage!.Content, content), AfterUpdate<ChatDocument>(), CancellationToken.None);
+        return new MessageChange(edited.ToDomain(), (chat ?? await FindChatDocumentAsync(chatId))!.ToDomain(), Changed: true);
+    }
+
+    public async Task<MessageChange?> DeleteMessageAsync(string chatId, string messageId, CancellationToken ct = default)
+    {
+        if (await FindMessageAsync(chatId, messageId, ct) is not { } message)
+        {
+            return null;
+        }
+        if (message.Deleted)
+        {
+            return new MessageChange(message, (await FindChatDocumentAsync(chatId))!.ToDomain(), Changed: false);
+        }
+        var version = await NextVersionAsync(chatId, ct);
+        var deleted = await mongo.Messages.FindOneAndUpdateAsync(MongoFilters.LiveMessageOf(chatId, messageId),
+            MongoFilters.Tombstone(version), AfterUpdate<MessageDocument>(), CancellationToken.None);
+        var chat = await mongo.Chats.FindOneAndUpdateAsync(MongoFilters.NewestIs(chatId, message.Seq),
+            Builders<ChatDocument>.Update.Set(c => c.LastMessage!.Content, "").Set(c => c.LastMessage!.Deleted, true), AfterUpdate<ChatDocument>(), CancellationToken.None);
+        var tombstone = deleted?.ToDomain() ?? await FindMessageAsync(chatId, messageId, CancellationToken.None);
+        return new MessageChange(tombstone!, (chat ?? await FindChatDocumentAsync(chatId))!.ToDomain(), Changed: deleted is not null);
+    }
+
+    public async Task<MessageChange?> SetReactionAsync(string chatId, string messageId, Reactor reactor, string reaction, bool on, CancellationToken ct = default)
+    {
+        if (!MongoFilters.IsObjectId(chatId) || !MongoFilters.IsObjectId(messageId) || !MongoFilters.IsObjectId(reactor.UserId))
+        {
+            return null;
+        }
+        // The filter makes the toggle atomic: a reaction is pushed only if this person's is not there yet, pulled only if it is.
+        var toggled = await mongo.Messages.UpdateOneAsync(
+            MongoFilters.WithReaction(chatId, messageId, reaction, reactor.UserId, has: !on),
+            on ? MongoFilters.AddReaction(reaction, reactor) : MongoFilters.RemoveReaction(reaction, reactor.UserId),
+            cancellationToken: ct);
+        if (toggled.ModifiedCount == 0)
+        {
+            return await FindMessageAsync(chatId, messageId, ct) is { Deleted: false } unchanged
+                ? new MessageChange(unchanged, (await FindChatDocumentAsync(chatId))!.ToDomain(), Changed: false)
+                : null;
+        }
+        var version = await NextVersionAsync(chatId, CancellationToken.None);
+        var updated = await mongo.Messages.FindOneAndUpdateAsync(MongoFilters.MessageOf(chatId, messageId),
+            MongoFilters.AtVersion(version), AfterUpdate<MessageDocument>(), CancellationToken.None);
+        return new MessageChange(updated.ToDomain(), (await FindChatDocumentAsync(chatId))!.ToDomain(), Changed: true);
+    }
+
+    /// <summary>Takes the chat's next version. The change it stands for is written after, so it is finished even if the caller goes away.</summary>
+    private async Task<long> NextVersionAsync(string chatId, CancellationToken ct) =>
+        (await mongo.Chats.FindOneAndUpdateAsync(Builders<ChatDocument>.Filter.Eq(c => c.Id, chatId), MongoFilters.NextVersion,
+            AfterUpdate<ChatDocument>(), ct)).Version;
+
+    private async Task<ChatDocument?> FindChatDocumentAsync(string chatId) =>
+        await mongo.Chats.Find(c => c.Id == chatId).FirstOrDefaultAsync(CancellationToken.None);
+
+    private static FindOneAndUpdateOptions<T> AfterUpdate<T>() => new() { ReturnDocument = ReturnDocument.After };
 }

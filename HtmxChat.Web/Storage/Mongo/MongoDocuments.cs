@@ -127,6 +127,7 @@ public sealed class MessageSummaryDocument
     [BsonElement("sender_name")] public string SenderName { get; set; } = "";
     [BsonElement("content")] public string Content { get; set; } = "";
     [BsonElement("timestamp")] public DateTime Timestamp { get; set; }
+    [BsonElement("deleted"), BsonIgnoreIfDefault] public bool Deleted { get; set; }
 
     public static MessageSummaryDocument From(MessageSummary summary) => new()
     {
@@ -134,9 +135,10 @@ public sealed class MessageSummaryDocument
         SenderName = summary.SenderName,
         Content = summary.Content,
         Timestamp = summary.Timestamp.UtcDateTime,
+        Deleted = summary.Deleted,
     };
 
-    public MessageSummary ToDomain() => new(SenderId, SenderName, Content, UserDocument.Utc(Timestamp));
+    public MessageSummary ToDomain() => new(SenderId, SenderName, Content, UserDocument.Utc(Timestamp), Deleted);
 }
 
 [BsonIgnoreExtraElements]
@@ -155,6 +157,9 @@ public sealed class MessageDocument
     [BsonElement("edited_at")] public DateTime? EditedAt { get; set; }
     [BsonElement("deleted")] public bool Deleted { get; set; }
 
+    /// <summary>One entry per person and reaction, in the order added.</summary>
+    [BsonElement("reactions")] public List<ReactionDocument> Reactions { get; set; } = [];
+
     public static MessageDocument From(Message message) => new()
     {
         Id = message.Id,
@@ -169,6 +174,7 @@ public sealed class MessageDocument
         Kind = message.Kind == MessageKind.System ? "system" : "text",
         EditedAt = message.EditedAt?.UtcDateTime,
         Deleted = message.Deleted,
+        Reactions = [.. message.Reactions.SelectMany(r => r.Users.Select(u => new ReactionDocument { Reaction = r.Reaction, UserId = u.UserId, UserName = u.UserName }))],
     };
 
     public Message ToDomain() => new(Id, ChatId, Seq, SenderId, SenderName, Content, UserDocument.Utc(Timestamp))
@@ -178,7 +184,15 @@ public sealed class MessageDocument
         Kind = Kind == "system" ? MessageKind.System : MessageKind.Text,
         EditedAt = EditedAt is { } edited ? UserDocument.Utc(edited) : null,
         Deleted = Deleted,
+        Reactions = [.. Reactions.GroupBy(r => r.Reaction).Select(g => new MessageReaction(g.Key, [.. g.Select(r => new Reactor(r.UserId, r.UserName))]))],
     };
+}
+
+public sealed class ReactionDocument
+{
+    [BsonElement("reaction")] public string Reaction { get; set; } = "";
+    [BsonElement("user_id"), BsonRepresentation(BsonType.ObjectId)] public string UserId { get; set; } = "";
+    [BsonElement("username")] public string UserName { get; set; } = "";
 }
 
 public sealed class KeyDocument

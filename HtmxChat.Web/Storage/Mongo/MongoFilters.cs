@@ -46,6 +46,40 @@ public static class MongoFilters
 
     public static SortDefinition<MessageDocument> OldestChangeFirst { get; } = Builders<MessageDocument>.Sort.Ascending(m => m.Version);
 
+    public static FilterDefinition<MessageDocument> MessageOf(string chatId, string messageId) =>
+        Message.Eq(m => m.Id, messageId) & Message.Eq(m => m.ChatId, chatId);
+
+    public static FilterDefinition<MessageDocument> LiveMessageOf(string chatId, string messageId) =>
+        MessageOf(chatId, messageId) & Message.Eq(m => m.Deleted, false);
+
+    /// <summary>A live message that has (<paramref name="has"/>) or lacks this person's reaction.</summary>
+    public static FilterDefinition<MessageDocument> WithReaction(string chatId, string messageId, string reaction, string userId, bool has)
+    {
+        var mine = Message.ElemMatch(m => m.Reactions,
+            Builders<ReactionDocument>.Filter.Eq(r => r.Reaction, reaction) & Builders<ReactionDocument>.Filter.Eq(r => r.UserId, userId));
+        return LiveMessageOf(chatId, messageId) & (has ? mine : Message.Not(mine));
+    }
+
+    public static UpdateDefinition<MessageDocument> AddReaction(string reaction, Domain.Reactor reactor) =>
+        Builders<MessageDocument>.Update.Push(m => m.Reactions, new ReactionDocument { Reaction = reaction, UserId = reactor.UserId, UserName = reactor.UserName });
+
+    public static UpdateDefinition<MessageDocument> RemoveReaction(string reaction, string userId) =>
+        Builders<MessageDocument>.Update.PullFilter(m => m.Reactions,
+            Builders<ReactionDocument>.Filter.Eq(r => r.Reaction, reaction) & Builders<ReactionDocument>.Filter.Eq(r => r.UserId, userId));
+
+    public static UpdateDefinition<MessageDocument> Edit(string content, DateTimeOffset editedAt, long version) =>
+        Builders<MessageDocument>.Update.Set(m => m.Content, content).Set(m => m.EditedAt, editedAt.UtcDateTime).Max(m => m.Version, version);
+
+    public static UpdateDefinition<MessageDocument> Tombstone(long version) =>
+        Builders<MessageDocument>.Update.Set(m => m.Content, "").Set(m => m.Deleted, true).Set(m => m.Reactions, []).Max(m => m.Version, version);
+
+    public static UpdateDefinition<MessageDocument> AtVersion(long version) => Builders<MessageDocument>.Update.Max(m => m.Version, version);
+
+    /// <summary>The chat whose newest message is <paramref name="seq"/>: its preview shows that message.</summary>
+    public static FilterDefinition<ChatDocument> NewestIs(string chatId, long seq) => Chat.Eq(c => c.Id, chatId) & Chat.Eq(c => c.LastSeq, seq);
+
+    public static UpdateDefinition<ChatDocument> NextVersion { get; } = Builders<ChatDocument>.Update.Inc(c => c.Version, 1);
+
     /// <summary>Documents stored before chat versions existed have no <c>version</c> field.</summary>
     public static FilterDefinition<ChatDocument> ChatsWithoutVersion { get; } = Chat.Exists(c => c.Version, exists: false);
 

@@ -8,7 +8,7 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
 {
     private const string ChatColumns =
         "c.id, c.user_id, c.title, c.direct_key, c.last_seq, c.last_sender_id, c.last_sender_name, c.last_content, " +
-        "c.last_timestamp, c.created_at, c.last_activity_at, c.version, c.details_version";
+        "c.last_timestamp, c.created_at, c.last_activity_at, c.version, c.details_version, c.last_deleted";
 
     private const string MessageColumns = "id, chat_id, seq, sender_id, sender_name, content, timestamp, version, created_version, kind, edited_at, deleted";
 
@@ -80,7 +80,7 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
         long seq, version;
         await using (var bump = connection.Command(
             "UPDATE chats SET last_seq = last_seq + 1, version = version + 1, last_sender_id = $sender, last_sender_name = $name, " +
-            "last_content = $content, last_timestamp = $ts, last_activity_at = $ts WHERE id = $chat RETURNING last_seq, version", transaction)
+            "last_content = $content, last_deleted = 0, last_timestamp = $ts, last_activity_at = $ts WHERE id = $chat RETURNING last_seq, version", transaction)
             .With("$chat", chatId).With("$sender", senderId).With("$name", senderName).With("$content", content).With("$ts", timestamp.ToUnixMs()))
         await using (var bumped = await bump.ExecuteReaderAsync(ct))
         {
@@ -128,7 +128,7 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
         {
             messages.Reverse();
         }
-        return new MessagePage(messages, hasMore);
+        return new MessagePage(await WithReactionsAsync(connection, null, messages, ct), hasMore);
     }
 
     public async Task<MessagePage> GetChangedMessagesAsync(string chatId, long afterVersion, int limit, CancellationToken ct = default)
@@ -143,7 +143,134 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
         {
             messages.RemoveAt(messages.Count - 1);
         }
-        return new MessagePage(messages, hasMore);
+        return new MessagePage(await WithReactionsAsync(connection, null, messages, ct), hasMore);
+    }
+
+    public async Task<Message?> FindMessageAsync(string chatId, string messageId, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await FindMessageAsync(connection, null, chatId, messageId, ct);
+    }
+
+    public Task<MessageChange?> EditMessageAsync(string chatId, string messageId, string content, DateTimeOffset editedAt, CancellationToken ct = default) =>
+        ChangeMessageAsync(chatId, messageId, ct, async (connection, transaction, message, version) =>
+        {
+            if (message.Deleted)
+            {
+                return false;
+            }
+            await using var edit = connection.Command(
+                "UPDATE messages SET content = $content, edited_at = $at, version = $version WHERE id = $id", transaction)
+                .With("$content", content).With("$at", editedAt.ToUnixMs()).With("$version", version).With("$id", messageId);
+            await edit.ExecuteNonQueryAsync(ct);
+            await using var preview = connection.Command(
+                "UPDATE chats SET last_content = $content WHERE id = $chat AND last_seq = $seq", transaction)
+                .With("$content", content).With("$chat", chatId).With("$seq", message.Seq);
+            await preview.ExecuteNonQueryAsync(ct);
+            return true;
+        }, rejectDeleted: true);
+
+    public Task<MessageChange?> DeleteMessageAsync(string chatId, string messageId, CancellationToken ct = default) =>
+        ChangeMessageAsync(chatId, messageId, ct, async (connection, transaction, message, version) =>
+        {
+            if (message.Deleted)
+            {
+                return false;
+            }
+            await using var delete = connection.Command(
+                "UPDATE messages SET content = '', deleted = 1, version = $version WHERE id = $id; " +
+                "DELETE FROM message_reactions WHERE message_id = $id; " +
+                "UPDATE chats SET last_content = '', last_deleted = 1 WHERE id = $chat AND last_seq = $seq;", transaction)
+                .With("$version", version).With("$id", messageId).With("$chat", chatId).With("$seq", message.Seq);
+            await delete.ExecuteNonQueryAsync(ct);
+            return true;
+        }, rejectDeleted: false);
+
+    public Task<MessageChange?> SetReactionAsync(string chatId, string messageId, Reactor reactor, string reaction, bool on, CancellationToken ct = default) =>
+        ChangeMessageAsync(chatId, messageId, ct, async (connection, transaction, message, version) =>
+        {
+            await using var toggle = connection.Command(on
+                ? "INSERT OR IGNORE INTO message_reactions (message_id, reaction, user_id, username) VALUES ($id, $reaction, $user, $name)"
+                : "DELETE FROM message_reactions WHERE message_id = $id AND reaction = $reaction AND user_id = $user", transaction)
+                .With("$id", messageId).With("$reaction", reaction).With("$user", reactor.UserId).With("$name", reactor.UserName);
+            if (await toggle.ExecuteNonQueryAsync(ct) == 0)
+            {
+                return false;
+            }
+            await using var bump = connection.Command("UPDATE messages SET version = $version WHERE id = $id", transaction)
+                .With("$version", version).With("$id", messageId);
+            await bump.ExecuteNonQueryAsync(ct);
+            return true;
+        }, rejectDeleted: true);
+
+    /// <summary>
+    /// One change to one message, in one write transaction: <paramref name="apply"/> gets the message and the version it
+    /// would take, and says whether it changed anything; only then does the chat's version move.
+    /// </summary>
+    private async Task<MessageChange?> ChangeMessageAsync(
+        string chatId, string messageId, CancellationToken ct,
+        Func<SqliteConnection, SqliteTransaction, Message, long, Task<bool>> apply, bool rejectDeleted)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        var message = await FindMessageAsync(connection, transaction, chatId, messageId, ct);
+        if (message is null || (rejectDeleted && message.Deleted))
+        {
+            return null;
+        }
+        long version;
+        await using (var next = connection.Command("SELECT version + 1 FROM chats WHERE id = $chat", transaction).With("$chat", chatId))
+        {
+            version = (long)(await next.ExecuteScalarAsync(ct))!;
+        }
+        var changed = await apply(connection, transaction, message, version);
+        if (changed)
+        {
+            await using var bump = connection.Command("UPDATE chats SET version = $version WHERE id = $chat", transaction)
+                .With("$version", version).With("$chat", chatId);
+            await bump.ExecuteNonQueryAsync(ct);
+            message = await FindMessageAsync(connection, transaction, chatId, messageId, ct);
+        }
+        var chat = await FindAsync(connection, transaction, "c.id = $value", chatId, ct);
+        await transaction.CommitAsync(ct);
+        return new MessageChange(message!, chat!, changed);
+    }
+
+    private static async Task<Message?> FindMessageAsync(SqliteConnection connection, SqliteTransaction? transaction, string chatId, string messageId, CancellationToken ct)
+    {
+        await using var command = connection.Command($"SELECT {MessageColumns} FROM messages WHERE id = $id AND chat_id = $chat", transaction)
+            .With("$id", messageId).With("$chat", chatId);
+        var messages = await WithReactionsAsync(connection, transaction, await ReadMessagesAsync(command, ct), ct);
+        return messages.Count > 0 ? messages[0] : null;
+    }
+
+    /// <summary>The messages with their reactions, read for all of them at once.</summary>
+    private static async Task<List<Message>> WithReactionsAsync(SqliteConnection connection, SqliteTransaction? transaction, List<Message> messages, CancellationToken ct)
+    {
+        if (messages.Count == 0)
+        {
+            return messages;
+        }
+        var byMessage = new Dictionary<string, List<(string Reaction, Reactor Reactor)>>();
+        await using (var command = connection.Command(
+            "SELECT message_id, reaction, user_id, username FROM message_reactions " +
+            "WHERE message_id IN (SELECT value FROM json_each($ids)) ORDER BY rowid", transaction)
+            .With("$ids", JsonSerializer.Serialize(messages.Select(m => m.Id))))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                var id = reader.GetString(0);
+                if (!byMessage.TryGetValue(id, out var list))
+                {
+                    byMessage[id] = list = [];
+                }
+                list.Add((reader.GetString(1), new Reactor(reader.GetString(2), reader.GetString(3))));
+            }
+        }
+        return [.. messages.Select(m => byMessage.TryGetValue(m.Id, out var reactions)
+            ? m with { Reactions = [.. reactions.GroupBy(r => r.Reaction).Select(g => new MessageReaction(g.Key, [.. g.Select(r => r.Reactor)]))] }
+            : m)];
     }
 
     private static async Task<List<Message>> ReadMessagesAsync(SqliteCommand command, CancellationToken ct)
@@ -197,7 +324,7 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
                 DirectKey = reader.GetStringOrNull("direct_key"),
                 LastSeq = reader.GetInt64(4),
                 LastMessage = lastSenderId is null ? null : new MessageSummary(
-                    lastSenderId, reader.GetString(6), reader.GetString(7), reader.GetTime("last_timestamp")),
+                    lastSenderId, reader.GetString(6), reader.GetString(7), reader.GetTime("last_timestamp"), reader.GetInt64(13) != 0),
                 CreatedAt = reader.GetTime("created_at"),
                 LastActivityAt = reader.GetTime("last_activity_at"),
                 Version = reader.GetInt64(11),

@@ -85,5 +85,18 @@ internal static class SqliteSchema
         UPDATE messages SET version = seq, created_version = seq;
         CREATE UNIQUE INDEX messages_by_version ON messages (chat_id, version);
         """,
+        // 3: edits, deletions and reactions. The chat's preview can show a deleted newest message; reactions keep the
+        // order they were added in (rowid).
+        """
+        ALTER TABLE chats ADD COLUMN last_deleted INTEGER NOT NULL DEFAULT 0;
+
+        CREATE TABLE message_reactions (
+            message_id  TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+            reaction    TEXT NOT NULL,
+            user_id     TEXT NOT NULL,
+            username    TEXT NOT NULL,
+            PRIMARY KEY (message_id, reaction, user_id)
+        );
+        """,
     ];
 }

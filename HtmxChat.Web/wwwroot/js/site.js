@@ -12,12 +12,12 @@ document.addEventListener("click", (event) => {
   toggle.setAttribute("aria-pressed", String(show));
 });
 
-// A refused send (400, 404, 429) still swaps in the form, which shows why and keeps the text.
+// A refused send or edit (400, 403, 404, 409, 429) still swaps in the form, which shows why and keeps the text.
 document.addEventListener("DOMContentLoaded", () => {
   htmx.config.responseHandling = [
     { code: "204", swap: false },
     { code: "[23]..", swap: true },
-    { code: "(400|404|429)", swap: true, error: true },
+    { code: "(400|403|404|409|429)", swap: true, error: true },
     { code: "[45]..", swap: false, error: true },
   ];
   scrollLogToEnd();
@@ -54,4 +54,46 @@ document.addEventListener("htmx:oobAfterSwap", (event) => {
   if (!event.target.id?.startsWith("chat-preview-")) return;
   const row = event.target.closest(".chat-row");
   row?.parentElement?.prepend(row);
+});
+
+// React opens the palette of reactions beside it; Escape or a choice closes it.
+document.addEventListener("click", (event) => {
+  const toggle = event.target.closest(".react-toggle");
+  if (toggle) {
+    const palette = document.getElementById(toggle.getAttribute("aria-controls"));
+    const open = palette.hidden;
+    palette.hidden = !open;
+    toggle.setAttribute("aria-expanded", String(open));
+    if (open) palette.querySelector("button")?.focus();
+    return;
+  }
+  const choice = event.target.closest(".react-palette button");
+  if (choice) closePalette(choice.closest(".react-palette"));
+});
+
+function closePalette(palette) {
+  palette.hidden = true;
+  const toggle = document.querySelector(`[aria-controls="${palette.id}"]`);
+  toggle?.setAttribute("aria-expanded", "false");
+  return toggle;
+}
+
+// Escape cancels an edit or a deletion, and closes an open palette.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  const cancel = event.target.closest(".edit-form, .delete-confirm")?.querySelector(".edit-cancel, .delete-cancel");
+  if (cancel) {
+    event.preventDefault();
+    cancel.click();
+    return;
+  }
+  const palette = event.target.closest(".react-palette");
+  if (palette) closePalette(palette)?.focus();
+});
+
+// After an edit or deletion is saved or cancelled, focus goes back to the message field.
+document.addEventListener("htmx:afterSwap", (event) => {
+  if (event.detail.target?.classList?.contains("message") && !event.detail.target.querySelector("form.edit-form, form.delete-confirm")) {
+    document.getElementById("Message")?.focus({ preventScroll: true });
+  }
 });

@@ -1,0 +1,108 @@
+using HtmxChat.Web.Accounts;
+using HtmxChat.Web.Chats;
+using HtmxChat.Web.Domain;
+using HtmxChat.Web.Models;
+using Htmx;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+
+namespace HtmxChat.Web.Controllers;
+
+/// <summary>
+/// Editing, deleting and reacting to a message in the browser. htmx swaps the message in place (the stream then brings
+/// the same change to every tab); without JavaScript, Edit and Delete are pages and every post redirects to the chat.
+/// </summary>
+[Authorize, Route("chats/{chatId}/messages/{messageId}")]
+public sealed class MessagesController(ChatService chats) : Controller
+{
+    [HttpGet("")]
+    public async Task<IActionResult> Show(string chatId, string messageId, CancellationToken ct) =>
+        await FindAsync(chatId, messageId, ct) is { } message ? Fragment("_Message", View(message)) : NotFound();
+
+    [HttpGet("edit")]
+    public async Task<IActionResult> Edit(string chatId, string messageId, CancellationToken ct)
+    {
+        if (await FindAsync(chatId, messageId, ct) is not { } message)
+        {
+            return NotFound();
+        }
+        if (!message.IsActionable || message.SenderId != User.UserId())
+        {
+            return Forbid();
+        }
+        return Form("_EditMessage", nameof(EditMessage), new MessageFormView(View(message)));
+    }
+
+    [HttpPost("edit")]
+    public async Task<IActionResult> EditMessage(string chatId, string messageId, [FromForm(Name = "content")] string? content, CancellationToken ct)
+    {
+        var result = await chats.EditAsync(User.UserId(), chatId, messageId, content, ct);
+        if (result is ChatResult.Done done)
+        {
+            return Request.IsHtmx() ? Fragment("_Message", View(done.Message)) : BackToChat(chatId, done.Message);
+        }
+        var refused = (ChatResult.Refused)result;
+        if (await FindAsync(chatId, messageId, ct) is not { } message)
+        {
+            return NotFound();
+        }
+        Response.StatusCode = refused.Status;
+        return Form("_EditMessage", nameof(EditMessage), new MessageFormView(View(message), content, refused.Detail));
+    }
+
+    [HttpGet("delete")]
+    public async Task<IActionResult> Delete(string chatId, string messageId, CancellationToken ct) =>
+        await FindAsync(chatId, messageId, ct) is { } message
+            ? Form("_DeleteMessage", nameof(DeleteMessage), new MessageFormView(View(message)))
+            : NotFound();
+
+    [HttpPost("delete")]
+    public async Task<IActionResult> DeleteMessage(string chatId, string messageId, CancellationToken ct)
+    {
+        var result = await chats.DeleteAsync(User.UserId(), User.IsInRole(Roles.Admin), chatId, messageId, ct);
+        if (result is ChatResult.Done done)
+        {
+            return Request.IsHtmx() ? Fragment("_Message", View(done.Message)) : BackToChat(chatId, done.Message);
+        }
+        var refused = (ChatResult.Refused)result;
+        if (await FindAsync(chatId, messageId, ct) is not { } message)
+        {
+            return NotFound();
+        }
+        Response.StatusCode = refused.Status;
+        return Form("_DeleteMessage", nameof(DeleteMessage), new MessageFormView(View(message), Error: refused.Detail));
+    }
+
+    [HttpPost("reactions")]
+    public async Task<IActionResult> React(string chatId, string messageId, [FromForm] string? reaction, [FromForm] bool on, CancellationToken ct)
+    {
+        var result = await chats.ReactAsync(User.UserId(), User.UserName(), chatId, messageId, reaction, on, ct);
+        if (result is ChatResult.Done done)
+        {
+            // The stream shows the new counts in every tab, this one included.
+            return Request.IsHtmx() ? NoContent() : BackToChat(chatId, done.Message);
+        }
+        var refused = (ChatResult.Refused)result;
+        return refused.Status == StatusCodes.Status404NotFound ? NotFound() : StatusCode(refused.Status, refused.Detail);
+    }
+
+    private async Task<Message?> FindAsync(string chatId, string messageId, CancellationToken ct) =>
+        await chats.FindMessageAsync(User.UserId(), chatId, messageId, ct);
+
+    private MessageView View(Message message) => new(message, User.TimeZone(), User.UserId());
+
+    private PartialViewResult Fragment(string partial, MessageView message)
+    {
+        Response.Headers.Vary = "HX-Request";
+        return PartialView(partial, message);
+    }
+
+    /// <summary>The form swapped into the log for htmx; a page of its own without JavaScript.</summary>
+    private IActionResult Form(string partial, string page, MessageFormView model)
+    {
+        Response.Headers.Vary = "HX-Request";
+        return Request.IsHtmx() ? PartialView(partial, model) : View(page == nameof(EditMessage) ? "EditMessage" : "DeleteMessage", model);
+    }
+
+    private RedirectResult BackToChat(string chatId, Message message) => Redirect($"/chats/{chatId}#m-{message.Seq}");
+}
