@@ -1,3 +1,5 @@
+using static Microsoft.Playwright.Assertions;
+
 namespace HtmxChat.E2E.Pages;
 
 /// <summary>The chat list and the open conversation (/chats and /chats/{id}).</summary>
@@ -49,6 +51,36 @@ public sealed class ChatPage(IPage page)
     }
 
     public async Task<IReadOnlyList<string>> MessageTextsAsync() => await Log.Locator(".message-text").AllInnerTextsAsync();
+
+    /// <summary>The message that shows <paramref name="text"/> (or a message whose text was <paramref name="text"/> before it was deleted: use <see cref="MessageAt"/>).</summary>
+    public ILocator Message(string text) => Messages.Filter(new() { Has = page.Locator(".message-text", new() { HasTextString = text }) });
+
+    public ILocator MessageAt(long seq) => Log.Locator($"article.message[data-seq=\"{seq}\"]");
+
+    public ILocator Action(ILocator message, string name) => message.GetByRole(AriaRole.Button, new() { Name = name, Exact = true });
+
+    public ILocator Reaction(ILocator message, string emoji) => message.Locator(".message-reactions").GetByRole(AriaRole.Button, new() { Name = emoji });
+
+    public async Task EditAsync(ILocator message, string newText)
+    {
+        await Action(message, "Edit").ClickAsync();
+        var field = page.GetByLabel("Edit message");
+        await field.FillAsync(newText);
+        await field.PressAsync("Enter");
+    }
+
+    public async Task DeleteAsync(ILocator message)
+    {
+        await Action(message, "Delete").ClickAsync();
+        await Expect(message.GetByText("Delete this message?")).ToBeVisibleAsync();
+        await Action(message, "Delete").ClickAsync();
+    }
+
+    public async Task ReactAsync(ILocator message, string emoji)
+    {
+        await Action(message, "React").ClickAsync();
+        await message.Locator(".react-palette").GetByRole(AriaRole.Button, new() { Name = emoji, Exact = true }).ClickAsync();
+    }
 
     /// <summary>Resolves once the tab's event stream is open, so nothing sent afterwards can be missed.</summary>
     public async Task WaitForStreamAsync() =>

@@ -376,4 +376,68 @@ public sealed class ChatPagesTests(AppFixture app) : IClassFixture<AppFixture>
         Assert.Equal(HttpStatusCode.BadRequest, page.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, fragment.StatusCode);
     }
+
+    [Fact]
+    public async Task WithoutJavaScriptEditAndDeleteArePagesWhosePostsRedirectToTheChat()
+    {
+        var (ada, _) = await SignedInAsync();
+        var (bob, bobName) = await SignedInAsync();
+        var chatId = await ada.StartChatAsync(bobName);
+        (await ada.SendHtmxAsync(chatId, "typo heer")).Dispose();
+        var messageId = System.Text.RegularExpressions.Regex.Match(await ada.GetPageAsync($"/chats/{chatId}"), "/messages/([0-9a-f]{24})/edit").Groups[1].Value;
+        var url = $"/chats/{chatId}/messages/{messageId}";
+
+        var editPage = await ada.GetPageAsync($"{url}/edit");
+        using var edited = await ada.PostFormAsync($"{url}/edit", $"{url}/edit", [new("content", "typo here")]);
+        using var bobsEdit = await bob.Http.GetAsync($"{url}/edit");
+        var deletePage = await ada.GetPageAsync($"{url}/delete");
+        using var deleted = await ada.PostFormAsync($"{url}/delete", $"{url}/delete", []);
+        var chat = await ada.GetPageAsync($"/chats/{chatId}");
+
+        Assert.Contains("Edit message", editPage);
+        Assert.Contains("value=\"typo heer\"", editPage);
+        Assert.Equal(HttpStatusCode.Redirect, edited.StatusCode);
+        Assert.Equal($"/chats/{chatId}#m-1", edited.Headers.Location?.OriginalString);
+        Assert.Equal(HttpStatusCode.Forbidden, bobsEdit.StatusCode);
+        Assert.Contains("Delete this message?", deletePage);
+        Assert.Equal(HttpStatusCode.Redirect, deleted.StatusCode);
+        Assert.Contains("This message was deleted.", chat);
+        Assert.DoesNotContain("typo here", chat);
+    }
+
+    [Fact]
+    public async Task AnEmptyEditIsRefusedBesideTheFieldAndKeepsTheMessage()
+    {
+        var (ada, _) = await SignedInAsync();
+        var (_, bobName) = await SignedInAsync();
+        var chatId = await ada.StartChatAsync(bobName);
+        (await ada.SendHtmxAsync(chatId, "keep")).Dispose();
+        var messageId = System.Text.RegularExpressions.Regex.Match(await ada.GetPageAsync($"/chats/{chatId}"), "/messages/([0-9a-f]{24})/edit").Groups[1].Value;
+        var url = $"/chats/{chatId}/messages/{messageId}";
+
+        using var refused = await ada.PostFormAsync($"{url}/edit", $"{url}/edit", [new("content", "  ")]);
+        var form = await refused.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("role=\"alert\"", form);
+        Assert.Contains("Write a message first.", form);
+        Assert.Contains(">keep</p>", await ada.GetPageAsync($"/chats/{chatId}"));
+    }
+
+    [Fact]
+    public async Task AReactionPostedFromThePageIsStoredAndShownWithItsCount()
+    {
+        var (ada, _) = await SignedInAsync();
+        var (bob, bobName) = await SignedInAsync();
+        var chatId = await ada.StartChatAsync(bobName);
+        (await ada.SendHtmxAsync(chatId, "react")).Dispose();
+        var messageId = System.Text.RegularExpressions.Regex.Match(await ada.GetPageAsync($"/chats/{chatId}"), "/messages/([0-9a-f]{24})/edit").Groups[1].Value;
+
+        using var reacted = await bob.PostFormAsync($"/chats/{chatId}", $"/chats/{chatId}/messages/{messageId}/reactions", [new("reaction", "👍"), new("on", "true")]);
+        var page = await ada.GetPageAsync($"/chats/{chatId}");
+
+        Assert.Equal(HttpStatusCode.Redirect, reacted.StatusCode);
+        Assert.Contains("aria-pressed=\"false\"", page);
+        Assert.Contains("👍 1</button>", WebUtility.HtmlDecode(page));
+    }
 }

@@ -17,7 +17,7 @@ public sealed class MessagesController(ChatService chats) : Controller
 {
     [HttpGet("")]
     public async Task<IActionResult> Show(string chatId, string messageId, CancellationToken ct) =>
-        await FindAsync(chatId, messageId, ct) is { } message ? Fragment("_Message", View(message)) : NotFound();
+        await FindAsync(chatId, messageId, ct) is { } message ? Fragment(View(message)) : NotFound();
 
     [HttpGet("edit")]
     public async Task<IActionResult> Edit(string chatId, string messageId, CancellationToken ct)
@@ -28,9 +28,9 @@ public sealed class MessagesController(ChatService chats) : Controller
         }
         if (!message.IsActionable || message.SenderId != User.UserId())
         {
-            return Forbid();
+            return StatusCode(StatusCodes.Status403Forbidden);
         }
-        return Form("_EditMessage", nameof(EditMessage), new MessageFormView(View(message)));
+        return Form("_EditMessage", "EditMessage", new MessageFormView(View(message)));
     }
 
     [HttpPost("edit")]
@@ -39,7 +39,7 @@ public sealed class MessagesController(ChatService chats) : Controller
         var result = await chats.EditAsync(User.UserId(), chatId, messageId, content, ct);
         if (result is ChatResult.Done done)
         {
-            return Request.IsHtmx() ? Fragment("_Message", View(done.Message)) : BackToChat(chatId, done.Message);
+            return Request.IsHtmx() ? Fragment(View(done.Message)) : BackToChat(chatId, done.Message);
         }
         var refused = (ChatResult.Refused)result;
         if (await FindAsync(chatId, messageId, ct) is not { } message)
@@ -47,13 +47,13 @@ public sealed class MessagesController(ChatService chats) : Controller
             return NotFound();
         }
         Response.StatusCode = refused.Status;
-        return Form("_EditMessage", nameof(EditMessage), new MessageFormView(View(message), content, refused.Detail));
+        return Form("_EditMessage", "EditMessage", new MessageFormView(View(message), content, refused.Detail));
     }
 
     [HttpGet("delete")]
     public async Task<IActionResult> Delete(string chatId, string messageId, CancellationToken ct) =>
         await FindAsync(chatId, messageId, ct) is { } message
-            ? Form("_DeleteMessage", nameof(DeleteMessage), new MessageFormView(View(message)))
+            ? Form("_DeleteMessage", "DeleteMessage", new MessageFormView(View(message)))
             : NotFound();
 
     [HttpPost("delete")]
@@ -62,7 +62,7 @@ public sealed class MessagesController(ChatService chats) : Controller
         var result = await chats.DeleteAsync(User.UserId(), User.IsInRole(Roles.Admin), chatId, messageId, ct);
         if (result is ChatResult.Done done)
         {
-            return Request.IsHtmx() ? Fragment("_Message", View(done.Message)) : BackToChat(chatId, done.Message);
+            return Request.IsHtmx() ? Fragment(View(done.Message)) : BackToChat(chatId, done.Message);
         }
         var refused = (ChatResult.Refused)result;
         if (await FindAsync(chatId, messageId, ct) is not { } message)
@@ -70,7 +70,7 @@ public sealed class MessagesController(ChatService chats) : Controller
             return NotFound();
         }
         Response.StatusCode = refused.Status;
-        return Form("_DeleteMessage", nameof(DeleteMessage), new MessageFormView(View(message), Error: refused.Detail));
+        return Form("_DeleteMessage", "DeleteMessage", new MessageFormView(View(message), Error: refused.Detail));
     }
 
     [HttpPost("reactions")]
@@ -91,17 +91,18 @@ public sealed class MessagesController(ChatService chats) : Controller
 
     private MessageView View(Message message) => new(message, User.TimeZone(), User.UserId());
 
-    private PartialViewResult Fragment(string partial, MessageView message)
+    // The views live with the chat page's, in Views/Chats.
+    private PartialViewResult Fragment(MessageView message)
     {
         Response.Headers.Vary = "HX-Request";
-        return PartialView(partial, message);
+        return PartialView("~/Views/Chats/_Message.cshtml", message);
     }
 
     /// <summary>The form swapped into the log for htmx; a page of its own without JavaScript.</summary>
     private IActionResult Form(string partial, string page, MessageFormView model)
     {
         Response.Headers.Vary = "HX-Request";
-        return Request.IsHtmx() ? PartialView(partial, model) : View(page == nameof(EditMessage) ? "EditMessage" : "DeleteMessage", model);
+        return Request.IsHtmx() ? PartialView($"~/Views/Chats/{partial}.cshtml", model) : View($"~/Views/Chats/{page}.cshtml", model);
     }
 
     private RedirectResult BackToChat(string chatId, Message message) => Redirect($"/chats/{chatId}#m-{message.Seq}");

@@ -7,7 +7,11 @@ namespace HtmxChat.Web.Models;
 /// One message as viewers in <see cref="Zone"/> see it. The only thing in it that depends on who is looking is which
 /// reactions are the viewer's own; own-message actions are shown by a CSS rule keyed on the sender id.
 /// </summary>
-public sealed record MessageView(Message Message, TimeZoneInfo Zone, string ViewerId, bool OutOfBand = false)
+/// <param name="ForStream">
+/// Rendered once for the event stream and shared: its forms carry no antiforgery token (one would belong to no one);
+/// htmx sends the page's token in a header instead.
+/// </param>
+public sealed record MessageView(Message Message, TimeZoneInfo Zone, string ViewerId, bool OutOfBand = false, bool ForStream = false)
 {
     public static readonly IReadOnlyList<string> Palette = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
 

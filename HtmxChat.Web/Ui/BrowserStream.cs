@@ -117,7 +117,7 @@ public static class BrowserStream
             var eventType = change.Kind == ChangeKind.MessagePosted ? MessageEvent : MessageChangedEvent;
             return ZoneFrames.GetAsync(change, $"{eventType}:{zone.Id}:{message.ReactionsOf(userId)}", async () => await EventStream.FrameAsync(
                 eventType,
-                await renderer.RenderAsync("~/Views/Chats/_Message.cshtml", new MessageView(message, zone, userId, OutOfBand: eventType == MessageChangedEvent)),
+                await renderer.RenderAsync("~/Views/Chats/_Message.cshtml", new MessageView(message, zone, userId, OutOfBand: eventType == MessageChangedEvent, ForStream: true)),
                 change.Version));
         }
 

@@ -65,10 +65,13 @@ document.addEventListener("click", (event) => {
     palette.hidden = !open;
     toggle.setAttribute("aria-expanded", String(open));
     if (open) palette.querySelector("button")?.focus();
-    return;
   }
-  const choice = event.target.closest(".react-palette button");
-  if (choice) closePalette(choice.closest(".react-palette"));
+});
+
+// A reaction chosen from the palette closes it once it is sent (closing it on the click would cancel the send).
+document.addEventListener("htmx:afterRequest", (event) => {
+  const palette = event.detail.elt?.closest?.(".react-palette");
+  if (palette) closePalette(palette);
 });
 
 function closePalette(palette) {
@@ -91,9 +94,15 @@ document.addEventListener("keydown", (event) => {
   if (palette) closePalette(palette)?.focus();
 });
 
-// After an edit or deletion is saved or cancelled, focus goes back to the message field.
-document.addEventListener("htmx:afterSwap", (event) => {
-  if (event.detail.target?.classList?.contains("message") && !event.detail.target.querySelector("form.edit-form, form.delete-confirm")) {
+// After an edit or deletion is saved or cancelled, focus goes back to the message field. The request's own element
+// is swapped out with the message, so its events never reach the document: note it before, act when the new content loads.
+let refocusMessageField = false;
+document.addEventListener("htmx:beforeRequest", (event) => {
+  refocusMessageField = Boolean(event.target.closest(".edit-form, .delete-confirm"));
+});
+document.addEventListener("htmx:load", () => {
+  if (refocusMessageField && !document.querySelector(".edit-form, .delete-confirm")) {
+    refocusMessageField = false;
     document.getElementById("Message")?.focus({ preventScroll: true });
   }
 });
