@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Text.RegularExpressions;
 using HtmxChat.E2E.Infrastructure;
 using HtmxChat.E2E.Pages;
@@ -149,5 +150,123 @@ public sealed partial class ConversationTests(BrowserFixture browser) : E2ETest(
         await page.GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true }).ClickAsync();
         await Expect(page).ToHaveURLAsync(ChatUrl());
         await Expect(chat.Messages.First).ToContainTextAsync("This message was deleted.");
+    }
+
+    [Fact]
+    public async Task AReplyQuotesItsOriginalAndTheQuoteBringsItIntoViewEvenFarBack()
+    {
+        var (ada, bob, adaPage, bobPage) = await ChattingAsync();
+        var chatId = adaPage.Url[^24..];
+        var chats = App.Services.GetRequiredService<HtmxChat.Web.Chats.ChatService>();
+        var adaId = await adaPage.EvaluateAsync<string>("document.body.dataset.userId");
+        var adaName = await adaPage.Locator("#signed-in-user").InnerTextAsync();
+        var store = App.Services.GetRequiredService<HtmxChat.Web.Storage.IChatRepository>();
+        var first = (await store.AppendMessageAsync(chatId, adaId, adaName, "the very first", DateTimeOffset.UtcNow))!.Value.Message;
+        for (var i = 2; i <= 200; i++)
+        {
+            await store.AppendMessageAsync(chatId, adaId, adaName, $"m{i}", DateTimeOffset.UtcNow);
+        }
+        await adaPage.ReloadAsync();
+        await bobPage.ReloadAsync();
+        await ada.WaitForStreamAsync();
+        await bob.WaitForStreamAsync();
+
+        // Bob answers the newest message through Reply.
+        await bob.Action(bob.Message("m200"), "Reply").ClickAsync();
+        await Expect(bobPage.GetByText($"Replying to {adaName}")).ToBeVisibleAsync();
+        await Expect(bob.MessageField).ToBeFocusedAsync();
+        await bob.SendAsync("agreed");
+        await Expect(ada.Message("agreed").Locator(".reply-quote")).ToContainTextAsync("m200", new() { Timeout = 1_000 });
+        await Expect(bobPage.GetByText($"Replying to {adaName}")).ToHaveCountAsync(0);
+
+        // A reply to the very first message, 200 back: its quote opens the chat there.
+        Assert.IsType<HtmxChat.Web.Chats.ChatResult.Done>(await chats.SendAsync(adaId, adaName, chatId, "remember this?", first.Id));
+        await Expect(bob.Message("remember this?")).ToHaveCountAsync(1);
+        await bob.Message("remember this?").Locator(".reply-quote").ClickAsync();
+
+        await Expect(bobPage).ToHaveURLAsync(new Regex($"at=1$"));
+        var original = bob.MessageAt(1);
+        await Expect(original).ToContainTextAsync("the very first");
+        await Expect(original).ToHaveClassAsync(new Regex("message-highlight"));
+        await Expect(original).ToBeInViewportAsync();
+        await bob.Log.EvaluateAsync("log => log.scrollTop = log.scrollHeight");
+        await Expect(bob.MessageAt(60)).ToHaveCountAsync(1);
+    }
+
+    [Fact]
+    public async Task OneSendersMessagesWithinFiveMinutesAreGroupedUnderDaySeparators()
+    {
+        var (ada, bob, adaPage, bobPage) = await ChattingAsync();
+        var chatId = adaPage.Url[^24..];
+        var store = App.Services.GetRequiredService<HtmxChat.Web.Storage.IChatRepository>();
+        var adaId = await adaPage.EvaluateAsync<string>("document.body.dataset.userId");
+        var adaName = await adaPage.Locator("#signed-in-user").InnerTextAsync();
+        var yesterday = DateTimeOffset.UtcNow.AddDays(-1);
+        await store.AppendMessageAsync(chatId, adaId, adaName, "yesterday one", yesterday);
+        await store.AppendMessageAsync(chatId, adaId, adaName, "yesterday two", yesterday.AddMinutes(1));
+        await bobPage.ReloadAsync();
+        await bob.WaitForStreamAsync();
+
+        await ada.SendAsync("today one");
+        await ada.SendAsync("today two");
+        await Expect(bob.Messages).ToHaveCountAsync(4);
+
+        var separators = bobPage.GetByRole(AriaRole.Separator);
+        await Expect(separators).ToHaveTextAsync(["Yesterday", "Today"]);
+        await Expect(bob.Message("yesterday two")).ToHaveClassAsync(new Regex("message-continued"));
+        await Expect(bob.Message("today one")).Not.ToHaveClassAsync(new Regex("message-continued"));
+        await Expect(bob.Message("today two")).ToHaveClassAsync(new Regex("message-continued"));
+    }
+
+    [Fact]
+    public async Task NewMessagesWhileScrolledUpWaitBehindJumpToLatestWithTheirCount()
+    {
+        var (ada, bob, adaPage, bobPage) = await ChattingAsync();
+        var chatId = adaPage.Url[^24..];
+        var store = App.Services.GetRequiredService<HtmxChat.Web.Storage.IChatRepository>();
+        var adaId = await adaPage.EvaluateAsync<string>("document.body.dataset.userId");
+        for (var i = 1; i <= 40; i++)
+        {
+            await store.AppendMessageAsync(chatId, adaId, "ada", $"m{i}", DateTimeOffset.UtcNow);
+        }
+        await bobPage.ReloadAsync();
+        await bob.WaitForStreamAsync();
+        await bob.Log.EvaluateAsync("log => log.scrollTop = 0");
+
+        await ada.SendAsync("new one");
+        await ada.SendAsync("new two");
+        var jump = bobPage.GetByRole(AriaRole.Button, new() { Name = "Jump to latest" });
+
+        await Expect(jump).ToBeVisibleAsync();
+        await Expect(jump).ToContainTextAsync("2");
+        await Expect(bob.Message("new two")).Not.ToBeInViewportAsync();
+        await jump.ClickAsync();
+        await Expect(bob.Message("new two")).ToBeInViewportAsync();
+        await Expect(jump).ToBeHiddenAsync();
+    }
+
+    [Fact]
+    public async Task TheThemeFollowsTheSystemUntilChosenAndIsAppliedBeforeTheFirstPaint()
+    {
+        var page = await NewPersonAsync(width: 360, height: 740, colorScheme: ColorScheme.Dark);
+        await page.AddInitScriptAsync("document.addEventListener('DOMContentLoaded', () => { window.themeAtFirstParse = document.documentElement.dataset.bsTheme; });");
+        await new RegisterPage(page).RegisterAsync(UniqueName("night"), "a long password");
+        var theme = page.GetByLabel("Theme");
+
+        await Expect(page.Locator("html")).ToHaveAttributeAsync("data-bs-theme", "dark");
+        await Expect(theme).ToHaveValueAsync("auto");
+        Directory.CreateDirectory(ArtifactsFolder);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(ArtifactsFolder, "dark-360.png"), FullPage = true });
+        var background = await page.EvaluateAsync<string>("getComputedStyle(document.body).backgroundColor");
+        Assert.Equal("rgb(33, 37, 41)", background);
+
+        await theme.SelectOptionAsync("light");
+        await Expect(page.Locator("html")).ToHaveAttributeAsync("data-bs-theme", "light");
+        await page.ReloadAsync();
+        Assert.Equal("light", await page.EvaluateAsync<string>("window.themeAtFirstParse"));
+        await Expect(page.GetByLabel("Theme")).ToHaveValueAsync("light");
+
+        await page.GetByLabel("Theme").SelectOptionAsync("auto");
+        await Expect(page.Locator("html")).ToHaveAttributeAsync("data-bs-theme", "dark");
     }
 }

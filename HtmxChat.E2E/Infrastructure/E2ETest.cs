@@ -29,7 +29,7 @@ public abstract class E2ETest(BrowserFixture browser) : IAsyncLifetime
     }
 
     /// <summary>A separate browser profile: a different person, or the same person in a fresh window.</summary>
-    protected async Task<IPage> NewPersonAsync(int width = 1280, int height = 800, Uri? through = null, bool javaScript = true)
+    protected async Task<IPage> NewPersonAsync(int width = 1280, int height = 800, Uri? through = null, bool javaScript = true, ColorScheme colorScheme = ColorScheme.Light)
     {
         var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -37,6 +37,7 @@ public abstract class E2ETest(BrowserFixture browser) : IAsyncLifetime
             ViewportSize = new ViewportSize { Width = width, Height = height },
             TimezoneId = "UTC",
             JavaScriptEnabled = javaScript,
+            ColorScheme = colorScheme,
         });
         context.SetDefaultTimeout(10_000);
         await context.Tracing.StartAsync(new TracingStartOptions { Screenshots = true, Snapshots = true, Sources = false });

@@ -38,16 +38,34 @@ public sealed class ChatPage(IPage page)
 
     public async Task OpenAsync(string title) => await page.GetByRole(AriaRole.Link, new() { Name = title }).ClickAsync();
 
+    /// <summary>Sends and waits until the form has been answered (swapped, or the page reloaded), so the next send cannot type into the old one.</summary>
     public async Task SendAsync(string text)
     {
-        await MessageField.FillAsync(text);
-        await MessageField.PressAsync("Enter");
+        var field = await MessageField.ElementHandleAsync();
+        await field.FillAsync(text);
+        await field.PressAsync("Enter");
+        await GoneAsync(field);
     }
 
     public async Task SendWithButtonAsync(string text)
     {
-        await MessageField.FillAsync(text);
+        var field = await MessageField.ElementHandleAsync();
+        await field.FillAsync(text);
         await page.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
+        await GoneAsync(field);
+    }
+
+    /// <summary>Waits until the answer has replaced <paramref name="field"/>: swapped out by htmx, or its page replaced.</summary>
+    private static async Task GoneAsync(IElementHandle field)
+    {
+        try
+        {
+            await field.WaitForElementStateAsync(ElementState.Hidden);
+        }
+        catch (PlaywrightException e) when (e.Message.Contains("not attached", StringComparison.Ordinal) || e.Message.Contains("destroyed", StringComparison.Ordinal))
+        {
+            // Gone already.
+        }
     }
 
     public async Task<IReadOnlyList<string>> MessageTextsAsync() => await Log.Locator(".message-text").AllInnerTextsAsync();

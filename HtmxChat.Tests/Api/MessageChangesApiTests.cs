@@ -254,4 +254,81 @@ public sealed class MessageChangesApiTests(AppFixture app) : IClassFixture<AppFi
             Assert.Equal("message.updated 8 1 'first, edited' 1", Describe(live));
         }
     }
+
+    [Fact]
+    public async Task AReplyQuotesTheOriginalAsItReadsNow()
+    {
+        var (ada, bob, chatId, originalId) = await ChatWithAMessageAsync("where shall we meet?");
+        using (ada)
+        using (bob)
+        {
+            using var replied = await bob.Http.PostAsJsonAsync($"/api/chats/{chatId}/messages", new { content = "at the station", replyTo = originalId });
+            var reply = await replied.Content.ReadFromJsonAsync<JsonElement>();
+            (await EditAsync(ada, chatId, originalId, new { content = "where shall we meet tomorrow?" })).Dispose();
+            var afterEdit = (await bob.GetJsonAsync($"/api/chats/{chatId}/messages")).GetProperty("messages")[1].GetProperty("replyTo");
+            (await ada.Http.DeleteAsync($"/api/chats/{chatId}/messages/{originalId}")).Dispose();
+            var afterDelete = (await bob.GetJsonAsync($"/api/chats/{chatId}/messages")).GetProperty("messages")[1].GetProperty("replyTo");
+
+            Assert.Equal(HttpStatusCode.Created, replied.StatusCode);
+            var quoted = reply.GetProperty("replyTo");
+            Assert.Equal((originalId, 1L, ada.UserName, "where shall we meet?"),
+                (quoted.GetProperty("id").GetString(), quoted.GetProperty("seq").GetInt64(), quoted.GetProperty("senderName").GetString(), quoted.GetProperty("excerpt").GetString()));
+            Assert.Equal("where shall we meet tomorrow?", afterEdit.GetProperty("excerpt").GetString());
+            Assert.Equal("", afterDelete.GetProperty("excerpt").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task AReplyToAMessageOfAnotherChatOrToADeletedOneIsRefused()
+    {
+        var (ada, bob, chatId, messageId) = await ChatWithAMessageAsync();
+        var (carol, dave, otherChat, otherMessage) = await ChatWithAMessageAsync();
+        using (ada)
+        using (bob)
+        using (carol)
+        using (dave)
+        {
+            using var elsewhere = await bob.Http.PostAsJsonAsync($"/api/chats/{chatId}/messages", new { content = "hi", replyTo = otherMessage });
+            using var unknown = await bob.Http.PostAsJsonAsync($"/api/chats/{chatId}/messages", new { content = "hi", replyTo = "not-an-id" });
+            (await ada.Http.DeleteAsync($"/api/chats/{chatId}/messages/{messageId}")).Dispose();
+            using var toDeleted = await bob.Http.PostAsJsonAsync($"/api/chats/{chatId}/messages", new { content = "hi", replyTo = messageId });
+
+            foreach (var response in new[] { elsewhere, unknown, toDeleted })
+            {
+                var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest);
+                Assert.True(problem.GetProperty("errors").TryGetProperty("replyTo", out _));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task AroundGivesTheMessageWithOthersOnBothSides()
+    {
+        var (ada, bob, chatId, _) = await ChatWithAMessageAsync("m1");
+        using (ada)
+        using (bob)
+        {
+            for (var i = 2; i <= 30; i++)
+            {
+                (await ada.SendAsync(chatId, $"m{i}")).Dispose();
+            }
+
+            var middle = await bob.GetJsonAsync($"/api/chats/{chatId}/messages?around=15&limit=10");
+            var start = await bob.GetJsonAsync($"/api/chats/{chatId}/messages?around=1&limit=4");
+            var end = await bob.GetJsonAsync($"/api/chats/{chatId}/messages?around=30&limit=4");
+            using var both = await bob.Http.GetAsync($"/api/chats/{chatId}/messages?around=3&before=10");
+            using var zero = await bob.Http.GetAsync($"/api/chats/{chatId}/messages?around=0");
+
+            static long[] Seqs(JsonElement page) => [.. page.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("seq").GetInt64())];
+            Assert.Equal([10L, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20], Seqs(middle));
+            Assert.Equal((true, true), (middle.GetProperty("hasMore").GetBoolean(), middle.GetProperty("hasMoreAfter").GetBoolean()));
+            Assert.Equal([1L, 2, 3, 4, 5], Seqs(start));
+            Assert.Equal((false, true), (start.GetProperty("hasMore").GetBoolean(), start.GetProperty("hasMoreAfter").GetBoolean()));
+            Assert.Equal([26L, 27, 28, 29, 30], Seqs(end));
+            Assert.False(end.GetProperty("hasMoreAfter").GetBoolean());
+            await both.AssertProblemAsync(HttpStatusCode.BadRequest);
+            await zero.AssertProblemAsync(HttpStatusCode.BadRequest);
+            Assert.False((await bob.GetJsonAsync($"/api/chats/{chatId}/messages?limit=5")).TryGetProperty("hasMoreAfter", out _));
+        }
+    }
 }

@@ -160,8 +160,9 @@ public sealed class ChangeSequencerTests : IAsyncLifetime
         public Task<Chat?> FindByDirectKeyAsync(string directKey, CancellationToken ct = default) => inner.FindByDirectKeyAsync(directKey, ct);
         public Task<IReadOnlyList<Chat>> ListForUserAsync(string userId, int limit, CancellationToken ct = default) => inner.ListForUserAsync(userId, limit, ct);
 
-        public Task<(Message Message, Chat Chat)?> AppendMessageAsync(string chatId, string senderId, string senderName, string content, DateTimeOffset timestamp, CancellationToken ct = default) =>
-            inner.AppendMessageAsync(chatId, senderId, senderName, content, timestamp, ct);
+        public Task<(Message Message, Chat Chat)?> AppendMessageAsync(
+            string chatId, string senderId, string senderName, string content, DateTimeOffset timestamp, string? replyToId = null, CancellationToken ct = default) =>
+            inner.AppendMessageAsync(chatId, senderId, senderName, content, timestamp, replyToId, ct);
 
         public Task<MessagePage> GetMessagesAsync(string chatId, long? before, long? after, int limit, CancellationToken ct = default) =>
             inner.GetMessagesAsync(chatId, before, after, limit, ct);

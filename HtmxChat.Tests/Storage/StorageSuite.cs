@@ -62,7 +62,7 @@ public abstract class StorageSuite : IAsyncLifetime
 
     private async Task<Message> SendAsync(Chat chat, ChatUser sender, string content, DateTimeOffset? at = null)
     {
-        var appended = await S.Chats.AppendMessageAsync(chat.Id, sender.Id, sender.UserName, content, at ?? Now(), TestContext.Current.CancellationToken);
+        var appended = await S.Chats.AppendMessageAsync(chat.Id, sender.Id, sender.UserName, content, at ?? Now(), ct: TestContext.Current.CancellationToken);
         Assert.NotNull(appended);
         return appended.Value.Message;
     }

@@ -50,16 +50,21 @@ public sealed record MessageResponse(
     DateTimeOffset Timestamp,
     DateTimeOffset? EditedAt,
     bool Deleted,
+    ReplyResponse? ReplyTo,
     IReadOnlyList<ReactionResponse> Reactions)
 {
     /// <summary>As <paramref name="viewerId"/> sees it: <c>mine</c> on the reactions they added.</summary>
     public static MessageResponse From(Message m, string viewerId) => new(
         m.Id, m.ChatId, m.Seq, m.Version, m.Kind == MessageKind.System ? "system" : "text", m.SenderId, m.SenderName,
         m.Deleted ? "" : m.Content, m.Timestamp, m.EditedAt, m.Deleted,
+        m.Deleted || m.ReplyTo is not { } reply ? null : new ReplyResponse(reply.Id, reply.Seq, reply.SenderName, reply.Excerpt),
         [.. m.Reactions.Select(r => new ReactionResponse(r.Reaction, r.Count, r.HasUser(viewerId), [.. r.Users.Select(u => u.UserName)]))]);
 }
 
 public sealed record ReactionResponse(string Emoji, int Count, bool Mine, IReadOnlyList<string> Users);
+
+[Description("The message replied to, as it reads now: at most 200 characters of its text, empty once it is deleted.")]
+public sealed record ReplyResponse(string Id, long Seq, string SenderName, string Excerpt);
 
 /// <summary>How a chat change is named on the event stream and the WebSocket.</summary>
 public static class ChangeEvents
@@ -73,7 +78,10 @@ public static class ChangeEvents
     };
 }
 
-public sealed record MessagesResponse(IReadOnlyList<MessageResponse> Messages, bool HasMore);
+public sealed record MessagesResponse(
+    IReadOnlyList<MessageResponse> Messages,
+    bool HasMore,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), Description("With around: whether there are newer messages after the page.")] bool? HasMoreAfter = null);
 
 [Description("A new account. Username: 3 to 32 letters, digits, '.', '_' or '-'. Time zone: an IANA id, UTC when left out.")]
 public sealed record RegisterRequest(string? Username, string? Email, string? Password, string? Gender, string? TimeZone);
@@ -81,8 +89,8 @@ public sealed record RegisterRequest(string? Username, string? Email, string? Pa
 [Description("Usernames of the other participants (the caller is added), and an optional title.")]
 public sealed record CreateChatRequest(IReadOnlyList<string>? Participants, string? Title);
 
-[Description("1 to 4000 characters after trimming; stored exactly as sent.")]
-public sealed record SendMessageRequest(string? Content);
+[Description("1 to 4000 characters after trimming; stored exactly as sent. replyTo: the id of a message of this chat to answer.")]
+public sealed record SendMessageRequest(string? Content, string? ReplyTo = null);
 
 [Description("The new text: 1 to 4000 characters after trimming, as for sending.")]
 public sealed record EditMessageRequest(string? Content);

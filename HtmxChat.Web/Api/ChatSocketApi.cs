@@ -24,7 +24,7 @@ public static class ChatSocketApi
     private const string EndedReason = "The server ended this connection; reconnect and read what you missed from GET /api/chats/{chatId}/messages.";
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
-    private sealed record ClientFrame(string? Type, string? ChatId, string? Content, string? MessageId, string? Reaction, bool? On);
+    private sealed record ClientFrame(string? Type, string? ChatId, string? Content, string? MessageId, string? Reaction, bool? On, string? ReplyTo);
 
     private const string ExpectedFrames = "Expected {\"type\":\"send\",\"chatId\",\"content\"}, {\"type\":\"edit\",\"chatId\",\"messageId\",\"content\"}, " +
         "{\"type\":\"delete\",\"chatId\",\"messageId\"} or {\"type\":\"react\",\"chatId\",\"messageId\",\"reaction\",\"on\":true|false}.";
@@ -37,7 +37,7 @@ public static class ChatSocketApi
             .WithName("ChatWebSocket")
             .WithSummary("WebSocket: send, edit, delete and react, and receive every change, in all of the caller's chats")
             .WithDescription("Upgrade with the token in the Authorization header or as ?access_token=. " +
-                "Client frames: send {chatId, content}, edit {chatId, messageId, content}, delete {chatId, messageId}, react {chatId, messageId, reaction, on}. " +
+                "Client frames: send {chatId, content, replyTo?}, edit {chatId, messageId, content}, delete {chatId, messageId}, react {chatId, messageId, reaction, on}. " +
                 "Server frames: {\"type\":\"message\"|\"message.updated\"|\"message.deleted\",\"message\":Message}, {\"type\":\"chat.updated\",\"chat\":Chat} " +
                 "and {\"type\":\"error\",\"status\":400|403|404|409|429,\"detail\":\"...\"}.");
         return app;
@@ -112,7 +112,7 @@ public static class ChatSocketApi
                 var result = Parse(buffer.AsSpan(0, length), serializer) switch
                 {
                     { Type: "send", ChatId: { Length: > 0 } chatId } frame =>
-                        await chats.SendAsync(userId, userName, chatId, frame.Content, done.Token),
+                        await chats.SendAsync(userId, userName, chatId, frame.Content, frame.ReplyTo, done.Token),
                     { Type: "edit", ChatId: { Length: > 0 } chatId, MessageId: { Length: > 0 } messageId } frame =>
                         await chats.EditAsync(userId, chatId, messageId, frame.Content, done.Token),
                     { Type: "delete", ChatId: { Length: > 0 } chatId, MessageId: { Length: > 0 } messageId } =>

@@ -30,7 +30,8 @@ public static class ChatsApi
         api.MapGet("/{chatId}", GetAsync).WithName("GetChat").WithSummary("One of the caller's chats");
         api.MapGet("/{chatId}/messages", MessagesAsync).WithName("ListMessages")
             .WithSummary("A page of messages, oldest first")
-            .WithDescription("The newest `limit` (default 50, at most 100) before `before`, or the oldest after `after`. `hasMore` says whether the page was cut short.");
+            .WithDescription("The newest `limit` (default 50, at most 100) before `before`, or the oldest after `after`, or those around `around` " +
+                "(about half before it, with `hasMoreAfter`). `hasMore` says whether the page was cut short.");
         api.MapPost("/{chatId}/messages", SendAsync).WithName("SendMessage")
             .WithSummary("Send a message")
             .WithDescription("1 to 4000 characters after trimming, stored exactly as sent. Sending faster than the rate limit answers 429 with Retry-After.");
@@ -84,11 +85,18 @@ public static class ChatsApi
         await s.Chats.FindChatAsync(s.CallerId, chatId, ct) is { } chat ? TypedResults.Ok(ChatResponse.From(chat, s.CallerId)) : ApiProblems.NotFound();
 
     private static async Task<Results<Ok<MessagesResponse>, ValidationProblem, ProblemHttpResult>> MessagesAsync(
-        string chatId, long? before, long? after, int? limit, [AsParameters] ChatsApiServices s, CancellationToken ct)
+        string chatId, long? before, long? after, long? around, int? limit, [AsParameters] ChatsApiServices s, CancellationToken ct)
     {
-        if (ChatService.ValidatePaging(before, after, limit) is { } invalid)
+        if (ChatService.ValidatePaging(before, after, limit, around) is { } invalid)
         {
             return ApiProblems.Validation(invalid.Field, invalid.Error);
+        }
+        if (around is { } seq)
+        {
+            return await s.Chats.FindChatAsync(s.CallerId, chatId, ct) is { } chat
+                && await s.Chats.GetMessagesAroundAsync(s.CallerId, chat, seq, limit ?? ChatService.DefaultPageSize, ct) is { } window
+                ? TypedResults.Ok(new MessagesResponse([.. window.Messages.Select(m => MessageResponse.From(m, s.CallerId))], window.HasMoreBefore, window.HasMoreAfter))
+                : ApiProblems.NotFound();
         }
         var page = await s.Chats.GetMessagesAsync(s.CallerId, chatId, before, after, limit ?? ChatService.DefaultPageSize, ct);
         return page is null
@@ -99,17 +107,17 @@ public static class ChatsApi
     private static async Task<Results<Created<MessageResponse>, ValidationProblem, ProblemHttpResult>> SendAsync(
         string chatId, SendMessageRequest? request, HttpResponse response, [AsParameters] ChatsApiServices s, CancellationToken ct)
     {
-        return await s.Chats.SendAsync(s.CallerId, s.Caller.UserName(), chatId, request?.Content, ct) switch
+        return await s.Chats.SendAsync(s.CallerId, s.Caller.UserName(), chatId, request?.Content, request?.ReplyTo, ct) switch
         {
             ChatResult.Done sent => TypedResults.Created($"/api/chats/{chatId}/messages?after={sent.Message.Seq - 1}&limit=1", MessageResponse.From(sent.Message, s.CallerId)),
-            ChatResult.Invalid invalid => ApiProblems.Validation("content", invalid.Detail),
+            ChatResult.Invalid invalid => ApiProblems.Validation(invalid.Field, invalid.Detail),
             var refused => ApiProblems.Refused((ChatResult.Refused)refused, response),
         };
     }
 
     private static async Task<Results<Ok<MessageResponse>, ValidationProblem, ProblemHttpResult>> EditAsync(
         string chatId, string messageId, EditMessageRequest? request, HttpResponse response, [AsParameters] ChatsApiServices s, CancellationToken ct) =>
-        MessageOrProblem(await s.Chats.EditAsync(s.CallerId, chatId, messageId, request?.Content, ct), "content", response, s.CallerId);
+        MessageOrProblem(await s.Chats.EditAsync(s.CallerId, chatId, messageId, request?.Content, ct), response, s.CallerId);
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
         string chatId, string messageId, HttpResponse response, [AsParameters] ChatsApiServices s, CancellationToken ct) =>
@@ -121,17 +129,17 @@ public static class ChatsApi
 
     private static async Task<Results<Ok<MessageResponse>, ValidationProblem, ProblemHttpResult>> AddReactionAsync(
         string chatId, string messageId, string reaction, HttpResponse response, [AsParameters] ChatsApiServices s, CancellationToken ct) =>
-        MessageOrProblem(await s.Chats.ReactAsync(s.CallerId, s.Caller.UserName(), chatId, messageId, reaction, on: true, ct), "reaction", response, s.CallerId);
+        MessageOrProblem(await s.Chats.ReactAsync(s.CallerId, s.Caller.UserName(), chatId, messageId, reaction, on: true, ct), response, s.CallerId);
 
     private static async Task<Results<Ok<MessageResponse>, ValidationProblem, ProblemHttpResult>> RemoveReactionAsync(
         string chatId, string messageId, string reaction, HttpResponse response, [AsParameters] ChatsApiServices s, CancellationToken ct) =>
-        MessageOrProblem(await s.Chats.ReactAsync(s.CallerId, s.Caller.UserName(), chatId, messageId, reaction, on: false, ct), "reaction", response, s.CallerId);
+        MessageOrProblem(await s.Chats.ReactAsync(s.CallerId, s.Caller.UserName(), chatId, messageId, reaction, on: false, ct), response, s.CallerId);
 
-    private static Results<Ok<MessageResponse>, ValidationProblem, ProblemHttpResult> MessageOrProblem(ChatResult result, string field, HttpResponse response, string viewerId) =>
+    private static Results<Ok<MessageResponse>, ValidationProblem, ProblemHttpResult> MessageOrProblem(ChatResult result, HttpResponse response, string viewerId) =>
         result switch
         {
             ChatResult.Done done => TypedResults.Ok(MessageResponse.From(done.Message, viewerId)),
-            ChatResult.Invalid invalid => ApiProblems.Validation(field, invalid.Detail),
+            ChatResult.Invalid invalid => ApiProblems.Validation(invalid.Field, invalid.Detail),
             var refused => ApiProblems.Refused((ChatResult.Refused)refused, response),
         };
 

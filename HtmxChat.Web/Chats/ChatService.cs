@@ -19,7 +19,8 @@ public abstract record ChatResult
 
     public sealed record NotFound(string Detail = "This chat does not exist, or you are not in it.") : Refused(StatusCodes.Status404NotFound, Detail);
 
-    public sealed record Invalid(string Error) : Refused(StatusCodes.Status400BadRequest, Error);
+    /// <param name="Field">The input at fault, as the API names it.</param>
+    public sealed record Invalid(string Error, string Field = "content") : Refused(StatusCodes.Status400BadRequest, Error);
 
     public sealed record Forbidden(string Detail) : Refused(StatusCodes.Status403Forbidden, Detail);
 
@@ -89,14 +90,41 @@ public sealed class ChatService(
     }
 
     /// <summary>
-    /// The paging rule of API.md, for every way of paging (API, pages): <c>limit</c> 1 to 100, seqs at least 0,
-    /// <c>after</c> below <c>before</c>. Null when the values are good.
+    /// The message with seq <paramref name="seq"/> and up to <paramref name="limit"/> others around it (about half before),
+    /// oldest first: opening a chat at a search hit or a quoted message. Null when the chat is not the caller's.
     /// </summary>
-    public static (string Field, string Error)? ValidatePaging(long? before, long? after, int? limit) =>
+    public async Task<MessageWindow?> GetMessagesAroundAsync(string userId, Chat chat, long seq, int limit, CancellationToken ct = default)
+    {
+        if (ValidatePaging(null, null, limit, seq) is { } invalid)
+        {
+            throw new ArgumentOutOfRangeException(invalid.Field, invalid.Error);
+        }
+        if (!chat.HasParticipant(userId))
+        {
+            return null;
+        }
+        // Read a full page on each side, then keep about half of each; near either end the other side fills the rest.
+        var upTo = await chats.GetMessagesAsync(chat.Id, before: seq + 1, after: null, limit + 1, ct);
+        var after = await chats.GetMessagesAsync(chat.Id, before: null, after: seq, limit, ct);
+        var fromBefore = Math.Min(upTo.Messages.Count, Math.Max(limit / 2 + 1, limit + 1 - after.Messages.Count));
+        var fromAfter = Math.Min(after.Messages.Count, limit + 1 - fromBefore);
+        return new MessageWindow(
+            [.. upTo.Messages.Skip(upTo.Messages.Count - fromBefore), .. after.Messages.Take(fromAfter)],
+            upTo.HasMore || fromBefore < upTo.Messages.Count,
+            after.HasMore || fromAfter < after.Messages.Count);
+    }
+
+    /// <summary>
+    /// The paging rule of API.md, for every way of paging (API, pages): <c>limit</c> 1 to 100, seqs at least 0,
+    /// <c>after</c> below <c>before</c>, <c>around</c> a seq of 1 or more and alone. Null when the values are good.
+    /// </summary>
+    public static (string Field, string Error)? ValidatePaging(long? before, long? after, int? limit, long? around = null) =>
         limit is < 1 or > MaxPageSize ? ("limit", $"limit must be between 1 and {MaxPageSize}.")
         : before is < 1 ? ("before", "before must be a seq of 1 or more.")
         : after is < 0 ? ("after", "after must be a seq of 0 or more.")
         : before is not null && after is not null && after >= before ? ("after", "after must be less than before.")
+        : around is < 1 ? ("around", "around must be a seq of 1 or more.")
+        : around is not null && (before is not null || after is not null) ? ("around", "around goes alone, without before or after.")
         : null;
 
     public static string? ValidateContent(string? content)
@@ -107,7 +135,8 @@ public sealed class ChatService(
             : null;
     }
 
-    public async Task<ChatResult> SendAsync(string userId, string userName, string chatId, string? content, CancellationToken ct = default)
+    /// <summary>Sends a message, optionally as a reply to <paramref name="replyToId"/>, a message of the same chat that people can still act on.</summary>
+    public async Task<ChatResult> SendAsync(string userId, string userName, string chatId, string? content, string? replyToId = null, CancellationToken ct = default)
     {
         if (ValidateContent(content) is { } error)
         {
@@ -117,6 +146,10 @@ public sealed class ChatService(
         {
             return new ChatResult.NotFound();
         }
+        if (replyToId is not null && await chats.FindMessageAsync(chatId, replyToId, ct) is not { IsActionable: true })
+        {
+            return new ChatResult.Invalid(ReplyRefused, "replyTo");
+        }
         if (await rateLimiter.TryAcquireAsync(userId, ct) is { } retryAfter)
         {
             return new ChatResult.RateLimited(retryAfter);
@@ -124,7 +157,7 @@ public sealed class ChatService(
 
         var started = Stopwatch.GetTimestamp();
         var result = await InChatOrderAsync(chatId, async () =>
-            await chats.AppendMessageAsync(chatId, userId, userName, content!, Now(), ct) is { } sent
+            await chats.AppendMessageAsync(chatId, userId, userName, content!, Now(), replyToId, ct) is { } sent
                 ? new MessageChange(sent.Message, sent.Chat, Changed: true)
                 : null, ChangeKind.MessagePosted, ct);
         metrics.SendTook(Stopwatch.GetElapsedTime(started));
@@ -190,7 +223,7 @@ public sealed class ChatService(
     {
         if (ValidateReaction(reaction) is { } error)
         {
-            return new ChatResult.Invalid(error);
+            return new ChatResult.Invalid(error, "reaction");
         }
         var found = await LocateMessageAsync(userId, chatId, messageId, ct);
         if (found.Refusal is { } refusal)
@@ -199,15 +232,17 @@ public sealed class ChatService(
         }
         if (!found.Message!.IsActionable)
         {
-            return on ? new ChatResult.Invalid("Deleted messages and system lines take no reactions.") : new ChatResult.Done(found.Message);
+            return on ? new ChatResult.Invalid("Deleted messages and system lines take no reactions.", "reaction") : new ChatResult.Done(found.Message);
         }
         if (await rateLimiter.TryAcquireAsync(userId, ct) is { } retryAfter)
         {
             return new ChatResult.RateLimited(retryAfter);
         }
         var reacted = await InChatOrderAsync(chatId, () => chats.SetReactionAsync(chatId, messageId, new Reactor(userId, userName), reaction!, on, ct), ChangeKind.MessageUpdated, ct);
-        return reacted is { } done ? new ChatResult.Done(done.Message) : new ChatResult.Invalid("Deleted messages and system lines take no reactions.");
+        return reacted is { } done ? new ChatResult.Done(done.Message) : new ChatResult.Invalid("Deleted messages and system lines take no reactions.", "reaction");
     }
+
+    public const string ReplyRefused = "You can only reply to a message of this chat that is not deleted.";
 
     public const int MaxReactionLength = 16;
 

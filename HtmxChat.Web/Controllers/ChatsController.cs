@@ -35,10 +35,14 @@ public sealed class ChatsController(ChatService chats, UserManager<ChatUser> use
         return View("Chat", await PageAsync(null, null, null, ct) with { StartChat = form });
     }
 
+    /// <summary>
+    /// The conversation: the newest messages, or those before <paramref name="before"/>, or those around <paramref name="at"/>
+    /// (a quoted message, a search hit). <paramref name="replyTo"/> opens the form as a reply, for browsers without JavaScript.
+    /// </summary>
     [HttpGet("{id}")]
-    public async Task<IActionResult> Detail(string id, long? before, CancellationToken ct)
+    public async Task<IActionResult> Detail(string id, long? before, long? at, string? replyTo, CancellationToken ct)
     {
-        if (ChatService.ValidatePaging(before, after: null, limit: null) is not null)
+        if (ChatService.ValidatePaging(before, after: null, limit: null, around: at) is not null)
         {
             return BadRequest();
         }
@@ -47,40 +51,68 @@ public sealed class ChatsController(ChatService chats, UserManager<ChatUser> use
         {
             return NotFound();
         }
-        if (before is null)
+        if (before is null && at is null)
         {
             await chats.MarkReadAsync(User.UserId(), chat, chat.LastSeq, ct);
         }
-        return View("Chat", await PageAsync(chat, before, new SendFormView(id), ct));
+        var sendForm = await SendFormAsync(id, replyTo, ct);
+        if (at is { } seq)
+        {
+            var window = await chats.GetMessagesAroundAsync(User.UserId(), chat, seq, ChatService.DefaultPageSize, ct);
+            var page = await PageAsync(chat, null, sendForm, ct);
+            return View("Chat", page with { Messages = new MessagePage(window!.Messages, window.HasMoreBefore), ShowingOlder = true, At = seq, HasNewer = window.HasMoreAfter });
+        }
+        return View("Chat", await PageAsync(chat, before, sendForm, ct));
     }
 
-    /// <summary>Older messages for the top of the conversation; without htmx, the page showing them.</summary>
+    /// <summary>The send form, as a reply to <paramref name="replyTo"/> when that is a message people can answer.</summary>
+    [HttpGet("{id}/send-form")]
+    public async Task<IActionResult> SendForm(string id, string? replyTo, CancellationToken ct)
+    {
+        Response.Headers.Vary = "HX-Request";
+        if (await chats.FindChatAsync(User.UserId(), id, ct) is null)
+        {
+            return NotFound();
+        }
+        return Request.IsHtmx() ? PartialView("_SendForm", await SendFormAsync(id, replyTo, ct)) : RedirectToAction(nameof(Detail), new { id, replyTo });
+    }
+
+    private async Task<SendFormView> SendFormAsync(string chatId, string? replyTo, CancellationToken ct) =>
+        replyTo is { Length: > 0 } && await chats.FindMessageAsync(User.UserId(), chatId, replyTo, ct) is { IsActionable: true } original
+            ? new SendFormView(chatId, ReplyTo: ReplyRef.Of(original))
+            : new SendFormView(chatId);
+
+    /// <summary>
+    /// Older messages for the top of the conversation (<paramref name="before"/>), or newer ones for its bottom when it was
+    /// opened at a message (<paramref name="after"/>); without htmx, the page showing them.
+    /// </summary>
     [HttpGet("{id}/messages")]
-    public async Task<IActionResult> Older(string id, long before, CancellationToken ct)
+    public async Task<IActionResult> Older(string id, long? before, long? after, CancellationToken ct)
     {
         if (!Request.IsHtmx())
         {
-            return RedirectToAction(nameof(Detail), new { id, before });
+            return after is { } seq ? RedirectToAction(nameof(Detail), new { id, at = seq + 1 }) : RedirectToAction(nameof(Detail), new { id, before });
         }
         Response.Headers.Vary = "HX-Request";
-        if (ChatService.ValidatePaging(before, after: null, limit: null) is not null)
+        if ((before is null) == (after is null) || ChatService.ValidatePaging(before, after, limit: null) is not null)
         {
             return BadRequest();
         }
-        var page = await chats.GetMessagesAsync(User.UserId(), id, before, after: null, ChatService.DefaultPageSize, ct);
-        return page is null ? NotFound() : PartialView("_MessagesPage", new MessagesPageView(id, page, User.TimeZone(), User.UserId()));
+        var page = await chats.GetMessagesAsync(User.UserId(), id, before, after, ChatService.DefaultPageSize, ct);
+        return page is null ? NotFound() : PartialView("_MessagesPage", new MessagesPageView(id, page, User.TimeZone(), User.UserId(), Newer: after is not null));
     }
 
     [HttpPost("{id}/messages")]
-    public async Task<IActionResult> Send(string id, [FromForm(Name = "content")] string? content, CancellationToken ct)
+    public async Task<IActionResult> Send(string id, [FromForm(Name = "content")] string? content, [FromForm(Name = "replyTo")] string? replyTo, CancellationToken ct)
     {
-        var result = await chats.SendAsync(User.UserId(), User.UserName(), id, content, ct);
+        replyTo = string.IsNullOrEmpty(replyTo) ? null : replyTo;
+        var result = await chats.SendAsync(User.UserId(), User.UserName(), id, content, replyTo, ct);
         if (result is ChatResult.Done && !Request.IsHtmx())
         {
             return RedirectToAction(nameof(Detail), new { id });
         }
         var (status, form) = result is ChatResult.Refused refused
-            ? (refused.Status, new SendFormView(id, content, refused.Detail))
+            ? (refused.Status, await SendFormAsync(id, replyTo, ct) with { Content = content, Error = refused.Detail })
             : (StatusCodes.Status200OK, new SendFormView(id));
         if (result is ChatResult.RateLimited wait)
         {

@@ -19,6 +19,9 @@ public sealed record Message(
     public DateTimeOffset? EditedAt { get; init; }
     public bool Deleted { get; init; }
 
+    /// <summary>The message this one answers, as it reads now (its excerpt follows edits and deletion), or null.</summary>
+    public ReplyRef? ReplyTo { get; init; }
+
     /// <summary>One entry per distinct reaction, in the order first added.</summary>
     public IReadOnlyList<MessageReaction> Reactions { get; init; } = [];
 
@@ -42,6 +45,24 @@ public sealed record MessageReaction(string Reaction, IReadOnlyList<Reactor> Use
 
 public sealed record Reactor(string UserId, string UserName);
 
+/// <summary>A quoted message: who wrote it and the start of what it says now (empty once deleted).</summary>
+public sealed record ReplyRef(string Id, long Seq, string SenderName, string Excerpt, bool Deleted)
+{
+    public const int MaxExcerptLength = 200;
+
+    public static ReplyRef Of(Message original) => new(original.Id, original.Seq, original.SenderName, ExcerptOf(original.Deleted ? "" : original.Content), original.Deleted);
+
+    public static string ExcerptOf(string content)
+    {
+        var text = content.Trim();
+        if (new System.Globalization.StringInfo(text).LengthInTextElements <= MaxExcerptLength)
+        {
+            return text;
+        }
+        return new System.Globalization.StringInfo(text).SubstringByTextElements(0, MaxExcerptLength - 1) + "…";
+    }
+}
+
 /// <summary>What the store changed, with the message and the chat right after it; <see cref="Changed"/> false when nothing did.</summary>
 public sealed record MessageChange(Message Message, Chat Chat, bool Changed);
 
@@ -56,3 +77,6 @@ public enum MessageKind
 
 /// <summary>A page of a chat's messages, oldest first (by seq, or by version for a page of changes).</summary>
 public sealed record MessagePage(IReadOnlyList<Message> Messages, bool HasMore);
+
+/// <summary>Messages around one, oldest first, and whether there are more on either side.</summary>
+public sealed record MessageWindow(IReadOnlyList<Message> Messages, bool HasMoreBefore, bool HasMoreAfter);

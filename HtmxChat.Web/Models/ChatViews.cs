@@ -11,7 +11,7 @@ namespace HtmxChat.Web.Models;
 /// Rendered once for the event stream and shared: its forms carry no antiforgery token (one would belong to no one);
 /// htmx sends the page's token in a header instead.
 /// </param>
-public sealed record MessageView(Message Message, TimeZoneInfo Zone, string ViewerId, bool OutOfBand = false, bool ForStream = false)
+public sealed record MessageView(Message Message, TimeZoneInfo Zone, string ViewerId, bool OutOfBand = false, bool ForStream = false, bool Highlight = false)
 {
     public static readonly IReadOnlyList<string> Palette = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
 
@@ -32,7 +32,8 @@ public sealed record ChatRowView(Chat Chat, string ViewerId, TimeZoneInfo Zone, 
 public sealed record ChatPreviewView(string ChatId, MessageSummary? Last, TimeZoneInfo Zone, bool OutOfBand);
 
 /// <summary>A page of the conversation: a link to older messages when there are any, then the messages.</summary>
-public sealed record MessagesPageView(string ChatId, MessagePage Page, TimeZoneInfo Zone, string ViewerId);
+/// <param name="Newer">A page below the ones shown (the conversation was opened at a message): its link to more comes after it.</param>
+public sealed record MessagesPageView(string ChatId, MessagePage Page, TimeZoneInfo Zone, string ViewerId, bool Newer = false, long? Highlight = null);
 
 public sealed class StartChatForm
 {
@@ -40,7 +41,7 @@ public sealed class StartChatForm
     public string? Title { get; set; }
 }
 
-public sealed record SendFormView(string ChatId, string? Content = null, string? Error = null);
+public sealed record SendFormView(string ChatId, string? Content = null, string? Error = null, ReplyRef? ReplyTo = null);
 
 public sealed record ChatPageView(
     IReadOnlyList<Chat> Chats,
@@ -50,7 +51,9 @@ public sealed record ChatPageView(
     Chat? Open = null,
     MessagePage? Messages = null,
     SendFormView? SendForm = null,
-    bool ShowingOlder = false)
+    bool ShowingOlder = false,
+    long? At = null,
+    bool HasNewer = false)
 {
     /// <summary>
     /// The tab's stream, resuming after the chat version read before its messages: a change stored while the page was
@@ -69,6 +72,13 @@ public static class TimeFormat
     /// <summary>Absolute, so a fragment rendered once stays true for every viewer in the zone at any later time.</summary>
     public static string Short(DateTimeOffset time, TimeZoneInfo zone) =>
         TimeZoneInfo.ConvertTime(time, zone).ToString("d MMM, HH:mm", CultureInfo.InvariantCulture);
+
+    /// <summary>The calendar day in the zone, for day separators (<c>2026-11-27</c>).</summary>
+    public static string Day(DateTimeOffset time, TimeZoneInfo zone) =>
+        TimeZoneInfo.ConvertTime(time, zone).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    public static string DayLabel(DateTimeOffset time, TimeZoneInfo zone) =>
+        TimeZoneInfo.ConvertTime(time, zone).ToString("dddd d MMMM yyyy", CultureInfo.InvariantCulture);
 
     public static string Full(DateTimeOffset time, TimeZoneInfo zone) =>
         TimeZoneInfo.ConvertTime(time, zone).ToString("dddd d MMMM yyyy, HH:mm:ss", CultureInfo.InvariantCulture) + $" ({zone.Id})";

@@ -17,7 +17,8 @@ public interface IChatRepository
     /// Gives the message the chat's next seq and next version and stores it, updating the chat's last message, activity time and
     /// the sender's read marker in the same atomic step. Returns null when the chat does not exist.
     /// </summary>
-    Task<(Message Message, Chat Chat)?> AppendMessageAsync(string chatId, string senderId, string senderName, string content, DateTimeOffset timestamp, CancellationToken ct = default);
+    Task<(Message Message, Chat Chat)?> AppendMessageAsync(
+        string chatId, string senderId, string senderName, string content, DateTimeOffset timestamp, string? replyToId = null, CancellationToken ct = default);
 
     /// <summary>Messages with seq in (after, before), oldest first; the newest <paramref name="limit"/> unless <paramref name="after"/> is set, then the oldest.</summary>
     Task<MessagePage> GetMessagesAsync(string chatId, long? before, long? after, int limit, CancellationToken ct = default);

@@ -36,12 +36,13 @@ public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
     }
 
     public async Task<(Message Message, Chat Chat)?> AppendMessageAsync(
-        string chatId, string senderId, string senderName, string content, DateTimeOffset timestamp, CancellationToken ct = default)
+        string chatId, string senderId, string senderName, string content, DateTimeOffset timestamp, string? replyToId = null, CancellationToken ct = default)
     {
         if (!MongoFilters.IsObjectId(chatId))
         {
             return null;
         }
+        var original = replyToId is null ? null : await FindMessageAsync(chatId, replyToId, ct);
         var summary = MessageSummaryDocument.From(new MessageSummary(senderId, senderName, content, timestamp));
         // One findOneAndUpdate takes the next seq and version and moves last_message, so they always agree.
         var chat = await mongo.Chats.FindOneAndUpdateAsync(
@@ -54,7 +55,12 @@ public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
             return null;
         }
         // The seq is taken: finish the message even if the caller goes away, or the chat would show one that was never stored.
-        var message = new Message(Ids.New(), chatId, chat.LastSeq, senderId, senderName, content, timestamp) { Version = chat.Version, CreatedVersion = chat.Version };
+        var message = new Message(Ids.New(), chatId, chat.LastSeq, senderId, senderName, content, timestamp)
+        {
+            Version = chat.Version,
+            CreatedVersion = chat.Version,
+            ReplyTo = original is null ? null : ReplyRef.Of(original),
+        };
         await mongo.Messages.InsertOneAsync(MessageDocument.From(message), cancellationToken: CancellationToken.None);
         await MarkReadAsync(chatId, senderId, message.Seq, CancellationToken.None);
         if (chat.Members.Find(m => m.UserId == senderId) is { } sender)
@@ -74,7 +80,7 @@ public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
         var sort = oldestFirst ? Builders<MessageDocument>.Sort.Ascending(m => m.Seq) : Builders<MessageDocument>.Sort.Descending(m => m.Seq);
         var documents = await mongo.Messages.Find(MongoFilters.MessagesBetween(chatId, before, after)).Sort(sort).Limit(limit + 1).ToListAsync(ct);
         var hasMore = documents.Count > limit;
-        var messages = documents.Take(limit).Select(d => d.ToDomain()).ToList();
+        var messages = await ToDomainAsync(documents.Take(limit), ct);
         if (!oldestFirst)
         {
             messages.Reverse();
@@ -90,7 +96,7 @@ public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
         }
         var documents = await mongo.Messages.Find(MongoFilters.ChangedAfter(chatId, afterVersion))
             .Sort(MongoFilters.OldestChangeFirst).Limit(limit + 1).ToListAsync(ct);
-        return new MessagePage([.. documents.Take(limit).Select(d => d.ToDomain())], documents.Count > limit);
+        return new MessagePage(await ToDomainAsync(documents.Take(limit), ct), documents.Count > limit);
     }
 
     public async Task<bool> MarkReadAsync(string chatId, string userId, long seq, CancellationToken ct = default)
@@ -105,8 +111,19 @@ public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
 
     public async Task<Message?> FindMessageAsync(string chatId, string messageId, CancellationToken ct = default) =>
         MongoFilters.IsObjectId(chatId) && MongoFilters.IsObjectId(messageId)
-            ? (await mongo.Messages.Find(MongoFilters.MessageOf(chatId, messageId)).FirstOrDefaultAsync(ct))?.ToDomain()
-            : null;
+            && await mongo.Messages.Find(MongoFilters.MessageOf(chatId, messageId)).FirstOrDefaultAsync(ct) is { } document
+                ? (await ToDomainAsync([document], ct))[0]
+                : null;
+
+    /// <summary>The messages with the ones they reply to as those read now, looked up for all of them at once.</summary>
+    private async Task<List<Message>> ToDomainAsync(IEnumerable<MessageDocument> documents, CancellationToken ct)
+    {
+        var list = documents.ToList();
+        var replyIds = list.Select(d => d.ReplyToId).OfType<string>().Distinct().ToList();
+        var originals = replyIds.Count == 0 ? [] : (await mongo.Messages.Find(Builders<MessageDocument>.Filter.In(m => m.Id, replyIds)).ToListAsync(ct))
+            .ToDictionary(o => o.Id, o => ReplyRef.Of(o.ToDomain()));
+        return [.. list.Select(d => d.ToDomain() with { ReplyTo = d.ReplyToId is { } id ? originals.GetValueOrDefault(id) : null })];
+    }
 
     public async Task<MessageChange?> EditMessageAsync(string chatId, string messageId, string content, DateTimeOffset editedAt, CancellationToken ct = default)
     {
@@ -123,7 +140,7 @@ public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
         }
         var chat = await mongo.Chats.FindOneAndUpdateAsync(MongoFilters.NewestIs(chatId, message.Seq),
             Builders<ChatDocument>.Update.Set(c => c.LastMessage!.Content, content), AfterUpdate<ChatDocument>(), CancellationToken.None);
-        return new MessageChange(edited.ToDomain(), (chat ?? await FindChatDocumentAsync(chatId))!.ToDomain(), Changed: true);
+        return new MessageChange((await ToDomainAsync([edited], CancellationToken.None))[0], (chat ?? await FindChatDocumentAsync(chatId))!.ToDomain(), Changed: true);
     }
 
     public async Task<MessageChange?> DeleteMessageAsync(string chatId, string messageId, CancellationToken ct = default)
@@ -165,7 +182,7 @@ public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
         var version = await NextVersionAsync(chatId, CancellationToken.None);
         var updated = await mongo.Messages.FindOneAndUpdateAsync(MongoFilters.MessageOf(chatId, messageId),
             MongoFilters.AtVersion(version), AfterUpdate<MessageDocument>(), CancellationToken.None);
-        return new MessageChange(updated.ToDomain(), (await FindChatDocumentAsync(chatId))!.ToDomain(), Changed: true);
+        return new MessageChange((await ToDomainAsync([updated], CancellationToken.None))[0], (await FindChatDocumentAsync(chatId))!.ToDomain(), Changed: true);
     }
 
     /// <summary>Takes the chat's next version. The change it stands for is written after, so it is finished even if the caller goes away.</summary>

@@ -157,6 +157,8 @@ public sealed class MessageDocument
     [BsonElement("edited_at")] public DateTime? EditedAt { get; set; }
     [BsonElement("deleted")] public bool Deleted { get; set; }
 
+    [BsonElement("reply_to_id"), BsonRepresentation(BsonType.ObjectId), BsonIgnoreIfNull] public string? ReplyToId { get; set; }
+
     /// <summary>One entry per person and reaction, in the order added.</summary>
     [BsonElement("reactions")] public List<ReactionDocument> Reactions { get; set; } = [];
 
@@ -174,6 +176,7 @@ public sealed class MessageDocument
         Kind = message.Kind == MessageKind.System ? "system" : "text",
         EditedAt = message.EditedAt?.UtcDateTime,
         Deleted = message.Deleted,
+        ReplyToId = message.ReplyTo?.Id,
         Reactions = [.. message.Reactions.SelectMany(r => r.Users.Select(u => new ReactionDocument { Reaction = r.Reaction, UserId = u.UserId, UserName = u.UserName }))],
     };
 

@@ -10,7 +10,12 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
         "c.id, c.user_id, c.title, c.direct_key, c.last_seq, c.last_sender_id, c.last_sender_name, c.last_content, " +
         "c.last_timestamp, c.created_at, c.last_activity_at, c.version, c.details_version, c.last_deleted";
 
-    private const string MessageColumns = "id, chat_id, seq, sender_id, sender_name, content, timestamp, version, created_version, kind, edited_at, deleted";
+    private const string MessageColumns =
+        "m.id, m.chat_id, m.seq, m.sender_id, m.sender_name, m.content, m.timestamp, m.version, m.created_version, m.kind, m.edited_at, m.deleted, " +
+        "m.reply_to_id, r.seq, r.sender_name, r.content, r.deleted";
+
+    // A message with the one it replies to, which may have been edited or deleted since.
+    private const string Messages = "messages m LEFT JOIN messages r ON r.id = m.reply_to_id";
 
     public async Task<(Chat Chat, bool Created)> CreateAsync(Chat chat, CancellationToken ct = default)
     {
@@ -72,7 +77,7 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
     }
 
     public async Task<(Message Message, Chat Chat)?> AppendMessageAsync(
-        string chatId, string senderId, string senderName, string content, DateTimeOffset timestamp, CancellationToken ct = default)
+        string chatId, string senderId, string senderName, string content, DateTimeOffset timestamp, string? replyToId = null, CancellationToken ct = default)
     {
         await using var connection = await database.OpenAsync(ct);
         // BEGIN IMMEDIATE: the write lock is taken up front, so concurrent senders queue instead of failing to upgrade.
@@ -92,10 +97,17 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
         }
 
         var message = new Message(Ids.New(), chatId, seq, senderId, senderName, content, timestamp) { Version = version, CreatedVersion = version };
+        if (replyToId is not null)
+        {
+            var original = await FindMessageAsync(connection, transaction, chatId, replyToId, ct);
+            message = message with { ReplyTo = original is null ? null : ReplyRef.Of(original) };
+            replyToId = original?.Id;
+        }
         await using (var insert = connection.Command(
-            $"INSERT INTO messages ({MessageColumns}) VALUES ($id, $chat, $seq, $sender, $name, $content, $ts, $version, $version, 'text', NULL, 0)", transaction)
+            "INSERT INTO messages (id, chat_id, seq, sender_id, sender_name, content, timestamp, version, created_version, kind, edited_at, deleted, reply_to_id) " +
+            "VALUES ($id, $chat, $seq, $sender, $name, $content, $ts, $version, $version, 'text', NULL, 0, $reply)", transaction)
             .With("$id", message.Id).With("$chat", chatId).With("$seq", seq).With("$sender", senderId)
-            .With("$name", senderName).With("$content", content).With("$ts", timestamp.ToUnixMs()).With("$version", version))
+            .With("$name", senderName).With("$content", content).With("$ts", timestamp.ToUnixMs()).With("$version", version).With("$reply", replyToId))
         {
             await insert.ExecuteNonQueryAsync(ct);
         }
@@ -115,8 +127,8 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
         await using var connection = await database.OpenAsync(ct);
         var oldestFirst = after is not null;
         await using var command = connection.Command(
-            $"SELECT {MessageColumns} FROM messages WHERE chat_id = $chat AND seq > $after AND seq < $before " +
-            $"ORDER BY seq {(oldestFirst ? "ASC" : "DESC")} LIMIT $take")
+            $"SELECT {MessageColumns} FROM {Messages} WHERE m.chat_id = $chat AND m.seq > $after AND m.seq < $before " +
+            $"ORDER BY m.seq {(oldestFirst ? "ASC" : "DESC")} LIMIT $take")
             .With("$chat", chatId).With("$after", after ?? 0).With("$before", before ?? long.MaxValue).With("$take", limit + 1);
         var messages = await ReadMessagesAsync(command, ct);
         var hasMore = messages.Count > limit;
@@ -135,7 +147,7 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
     {
         await using var connection = await database.OpenAsync(ct);
         await using var command = connection.Command(
-            $"SELECT {MessageColumns} FROM messages WHERE chat_id = $chat AND version > $after ORDER BY version LIMIT $take")
+            $"SELECT {MessageColumns} FROM {Messages} WHERE m.chat_id = $chat AND m.version > $after ORDER BY m.version LIMIT $take")
             .With("$chat", chatId).With("$after", afterVersion).With("$take", limit + 1);
         var messages = await ReadMessagesAsync(command, ct);
         var hasMore = messages.Count > limit;
@@ -238,7 +250,7 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
 
     private static async Task<Message?> FindMessageAsync(SqliteConnection connection, SqliteTransaction? transaction, string chatId, string messageId, CancellationToken ct)
     {
-        await using var command = connection.Command($"SELECT {MessageColumns} FROM messages WHERE id = $id AND chat_id = $chat", transaction)
+        await using var command = connection.Command($"SELECT {MessageColumns} FROM {Messages} WHERE m.id = $id AND m.chat_id = $chat", transaction)
             .With("$id", messageId).With("$chat", chatId);
         var messages = await WithReactionsAsync(connection, transaction, await ReadMessagesAsync(command, ct), ct);
         return messages.Count > 0 ? messages[0] : null;
@@ -285,8 +297,11 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
                 Version = reader.GetInt64(7),
                 CreatedVersion = reader.GetInt64(8),
                 Kind = reader.GetString(9) == "system" ? MessageKind.System : MessageKind.Text,
-                EditedAt = reader.GetTimeOrNull("edited_at"),
+                EditedAt = reader.IsDBNull(10) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(10)),
                 Deleted = reader.GetInt64(11) != 0,
+                ReplyTo = reader.IsDBNull(12) || reader.IsDBNull(13) ? null : new ReplyRef(
+                    reader.GetString(12), reader.GetInt64(13), reader.GetString(14),
+                    reader.GetInt64(16) != 0 ? "" : ReplyRef.ExcerptOf(reader.GetString(15)), reader.GetInt64(16) != 0),
             });
         }
         return messages;

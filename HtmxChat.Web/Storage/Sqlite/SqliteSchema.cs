@@ -98,5 +98,9 @@ internal static class SqliteSchema
             PRIMARY KEY (message_id, reaction, user_id)
         );
         """,
+        // 4: replies. The quoted message is joined when reading, so its excerpt follows edits and deletion.
+        """
+        ALTER TABLE messages ADD COLUMN reply_to_id TEXT;
+        """,
     ];
 }

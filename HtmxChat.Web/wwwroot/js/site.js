@@ -14,6 +14,7 @@ document.addEventListener("click", (event) => {
 
 // A refused send or edit (400, 403, 404, 409, 429) still swaps in the form, which shows why and keeps the text.
 document.addEventListener("DOMContentLoaded", () => {
+  tidyLog();
   htmx.config.responseHandling = [
     { code: "204", swap: false },
     { code: "[23]..", swap: true },
@@ -38,6 +39,10 @@ document.addEventListener("htmx:sseBeforeMessage", (event) => {
 
 // Keep the stream URL's `after` at the newest chat version this tab has, so a brand-new EventSource (which sends
 // no Last-Event-ID) resumes exactly where this tab left off.
+let wasAtLatest = true;
+document.addEventListener("htmx:sseBeforeMessage", (event) => {
+  if (event.detail.type === "chat-message") wasAtLatest = isAtLatest();
+});
 document.addEventListener("htmx:sseMessage", (event) => {
   if (!event.detail.lastEventId) return;
   const source = event.target.closest("[sse-connect]");
@@ -46,7 +51,70 @@ document.addEventListener("htmx:sseMessage", (event) => {
   source.setAttribute("sse-connect", url.pathname + url.search);
   if (event.detail.type !== "chat-message") return;
   document.querySelector("#message-log .empty-log")?.remove();
+  tidyLog();
+  // Someone reading further up is not pulled down: the count of new messages waits on "Jump to latest".
+  if (wasAtLatest) scrollLogToEnd();
+  else countNewMessage();
+});
+
+function isAtLatest() {
+  const log = document.getElementById("message-log");
+  return !log || log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+}
+
+function countNewMessage() {
+  const jump = document.getElementById("jump-to-latest");
+  if (!jump) return;
+  const count = jump.querySelector(".new-count");
+  count.textContent = String(Number(count.textContent) + 1);
+  jump.hidden = false;
+}
+
+function resetJump() {
+  const jump = document.getElementById("jump-to-latest");
+  if (!jump) return;
+  jump.hidden = true;
+  jump.querySelector(".new-count").textContent = "0";
+}
+
+document.addEventListener("click", (event) => {
+  if (!event.target.closest("#jump-to-latest")) return;
   scrollLogToEnd();
+  resetJump();
+  document.getElementById("Message")?.focus({ preventScroll: true });
+});
+
+document.addEventListener("scroll", (event) => {
+  if (event.target.id === "message-log" && isAtLatest()) resetJump();
+}, true);
+
+// Day separators (Today, Yesterday, or the date, in the viewer's time zone) and grouping of one sender's messages
+// within five minutes, worked out from the messages themselves whenever the log changes.
+const GROUP_WITHIN_MS = 5 * 60 * 1000;
+function tidyLog() {
+  const log = document.getElementById("message-log");
+  if (!log) return;
+  log.querySelectorAll(":scope > .day-separator").forEach((s) => s.remove());
+  let previous = null;
+  for (const message of log.querySelectorAll(":scope > article.message")) {
+    const day = message.dataset.day;
+    if (!previous || previous.dataset.day !== day) {
+      const separator = document.createElement("div");
+      separator.className = "day-separator";
+      separator.setAttribute("role", "separator");
+      separator.textContent = day === log.dataset.today ? "Today" : day === log.dataset.yesterday ? "Yesterday" : message.dataset.dayLabel;
+      message.before(separator);
+    }
+    const continued = previous && previous.dataset.day === day && previous.dataset.senderId === message.dataset.senderId
+      && Number(message.dataset.ts) - Number(previous.dataset.ts) < GROUP_WITHIN_MS;
+    message.classList.toggle("message-continued", Boolean(continued));
+    previous = message;
+  }
+}
+
+// Older or newer pages, and changed messages, keep the log tidy too.
+document.addEventListener("htmx:afterSettle", (event) => {
+  if (event.target.closest?.("#message-log") || event.target.id === "message-log") tidyLog();
 });
 
 // The chat with the newest message moves to the top of the list.
@@ -105,4 +173,41 @@ document.addEventListener("htmx:load", () => {
     refocusMessageField = false;
     document.getElementById("Message")?.focus({ preventScroll: true });
   }
+});
+
+// A quoted message already on the page is brought into view and highlighted; otherwise the link opens the chat there.
+document.addEventListener("click", (event) => {
+  const quote = event.target.closest(".reply-quote");
+  const original = quote && document.getElementById(`m-${quote.dataset.seq}`);
+  if (!original) return;
+  event.preventDefault();
+  highlight(original);
+});
+
+function highlight(message) {
+  document.querySelectorAll(".message-highlight").forEach((m) => m.classList.remove("message-highlight"));
+  message.classList.add("message-highlight");
+  message.scrollIntoView({ block: "center" });
+}
+
+// A chat opened at a message (?at=) shows it in view, highlighted.
+document.addEventListener("DOMContentLoaded", () => {
+  const marked = document.querySelector("#message-log .message-highlight");
+  if (marked) highlight(marked);
+});
+
+// Choosing Reply puts the cursor in the message field.
+document.addEventListener("htmx:load", (event) => {
+  if (event.detail.elt.id === "send-form" && event.detail.elt.querySelector(".reply-context, [name=replyTo]") !== null) {
+    document.getElementById("Message")?.focus();
+  }
+});
+
+// The Theme control: Light, Dark or Auto (following the system), remembered by this browser (theme.js applies it).
+document.addEventListener("DOMContentLoaded", () => {
+  const select = document.getElementById("theme");
+  if (!select || !window.htmxChatTheme) return;
+  select.value = window.htmxChatTheme.choice();
+  select.closest(".theme-control").classList.replace("d-none", "d-flex");
+  select.addEventListener("change", () => window.htmxChatTheme.choose(select.value));
 });
