@@ -269,4 +269,34 @@ public sealed partial class ConversationTests(BrowserFixture browser) : E2ETest(
         await page.GetByLabel("Theme").SelectOptionAsync("auto");
         await Expect(page.Locator("html")).ToHaveAttributeAsync("data-bs-theme", "dark");
     }
+
+    [Fact]
+    public async Task SearchFindsAMessageAndOpensItsChatThereHighlighted()
+    {
+        var (_, _, adaPage, bobPage) = await ChattingAsync();
+        var chatId = adaPage.Url[^24..];
+        var store = App.Services.GetRequiredService<HtmxChat.Web.Storage.IChatRepository>();
+        var adaId = await adaPage.EvaluateAsync<string>("document.body.dataset.userId");
+        var at = DateTimeOffset.UtcNow.AddMinutes(-200);
+        for (var i = 1; i <= 120; i++)
+        {
+            await store.AppendMessageAsync(chatId, adaId, "ada", i == 10 ? "the hidden <b>treasure</b> is here" : $"filler {i}", at.AddMinutes(i));
+        }
+
+        var search = bobPage.GetByRole(AriaRole.Search).GetByLabel("Search");
+        await search.FillAsync("treas");
+        await search.PressAsync("Enter");
+
+        await Expect(bobPage).ToHaveURLAsync(new Regex("/search\\?q=treas"));
+        var result = bobPage.Locator(".search-result");
+        await Expect(result).ToHaveCountAsync(1);
+        await Expect(result.Locator("mark")).ToHaveTextAsync("treasure");
+        await Expect(result).ToContainTextAsync("the hidden <b>treasure</b> is here");
+        await result.GetByRole(AriaRole.Link).ClickAsync();
+
+        await Expect(bobPage).ToHaveURLAsync(new Regex("at=10$"));
+        var hit = new ChatPage(bobPage).MessageAt(10);
+        await Expect(hit).ToHaveClassAsync(new Regex("message-highlight"));
+        await Expect(hit).ToBeInViewportAsync();
+    }
 }

@@ -170,6 +170,9 @@ public sealed class ChangeSequencerTests : IAsyncLifetime
         public Task<bool> MarkReadAsync(string chatId, string userId, long seq, CancellationToken ct = default) => inner.MarkReadAsync(chatId, userId, seq, ct);
         public Task<Message?> FindMessageAsync(string chatId, string messageId, CancellationToken ct = default) => inner.FindMessageAsync(chatId, messageId, ct);
 
+        public Task<SearchPage> SearchAsync(string userId, SearchQuery query, string? chatId, SearchCursor? before, int limit, CancellationToken ct = default) =>
+            inner.SearchAsync(userId, query, chatId, before, limit, ct);
+
         public Task<MessageChange?> EditMessageAsync(string chatId, string messageId, string content, DateTimeOffset editedAt, CancellationToken ct = default) =>
             inner.EditMessageAsync(chatId, messageId, content, editedAt, ct);
 

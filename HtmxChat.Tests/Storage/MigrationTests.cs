@@ -38,6 +38,20 @@ public sealed class MigrationTests : IDisposable
     }
 
     [Fact]
+    public async Task MessagesStoredBeforeSearchExistedAreFound()
+    {
+        var database = new SqliteDatabase($"Data Source={_path}");
+        var chats = new SqliteChatRepository(database);
+        var arun = await new SqliteUserRepository(database).FindByNormalizedUserNameAsync("ARUN");
+
+        var found = await chats.SearchAsync(arun!.Id, HtmxChat.Web.Chats.SearchQuery.Parse("trip"), null, null, 10);
+        var notHis = await chats.SearchAsync(arun.Id, HtmxChat.Web.Chats.SearchQuery.Parse("hello"), null, null, 10);
+
+        Assert.Equal(["Trip 5", "Trip 4", "Trip 3", "Trip 2", "Trip 1"], found.Hits.Select(h => h.Message.Content));
+        Assert.Empty(notHis.Hits);
+    }
+
+    [Fact]
     public async Task AfterTheMigrationNewMessagesContinueBothCounters()
     {
         var database = new SqliteDatabase($"Data Source={_path}");

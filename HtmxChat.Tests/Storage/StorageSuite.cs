@@ -402,6 +402,89 @@ public abstract class StorageSuite : IAsyncLifetime
         Assert.Null(await S.Chats.SetReactionAsync(other.Id, message.Id, new Reactor(a.Id, a.UserName), "👍", on: true));
     }
 
+    private async Task<List<string>> SearchAsync(ChatUser user, string text, string? chatId = null) =>
+        [.. (await S.Chats.SearchAsync(user.Id, HtmxChat.Web.Chats.SearchQuery.Parse(text), chatId, null, 20)).Hits.Select(h => h.Message.Content)];
+
+    [Fact]
+    public async Task SearchFindsWordsWithoutCaseOrAccentsNewestFirstInThePersonsChatsOnly()
+    {
+        var a = await CreateUserAsync("find_a");
+        var b = await CreateUserAsync("find_b");
+        var c = await CreateUserAsync("find_c");
+        var (ab, _) = await S.Chats.CreateAsync(NewChat("ab", a, b));
+        var (bc, _) = await S.Chats.CreateAsync(NewChat("bc", b, c));
+        var start = Now();
+        await SendAsync(ab, a, "Meet at the Café Zoë", start);
+        await SendAsync(ab, b, "the cafe is closed", start.AddSeconds(1));
+        await SendAsync(bc, c, "cafe for c only", start.AddSeconds(2));
+
+        Assert.Equal(["the cafe is closed", "Meet at the Café Zoë"], await SearchAsync(a, "CAFE"));
+        Assert.Equal(["Meet at the Café Zoë"], await SearchAsync(a, "zoe"));
+        Assert.Equal(["cafe for c only", "the cafe is closed", "Meet at the Café Zoë"], await SearchAsync(b, "cafe"));
+        Assert.Equal(["the cafe is closed", "Meet at the Café Zoë"], await SearchAsync(b, "cafe", chatId: ab.Id));
+    }
+
+    [Fact]
+    public async Task SearchFindsEditedMessagesByTheirNewTextAndNeverDeletedOnes()
+    {
+        var a = await CreateUserAsync("fedit_a");
+        var (chat, _) = await S.Chats.CreateAsync(NewChat("fedit", a));
+        var edited = await SendAsync(chat, a, "original wording");
+        var deleted = await SendAsync(chat, a, "secret plans");
+        await S.Chats.EditMessageAsync(chat.Id, edited.Id, "revised wording", Now());
+        await S.Chats.DeleteMessageAsync(chat.Id, deleted.Id);
+
+        Assert.Empty(await SearchAsync(a, "original"));
+        Assert.Equal(["revised wording"], await SearchAsync(a, "revised"));
+        Assert.Empty(await SearchAsync(a, "secret"));
+    }
+
+    [Fact]
+    public async Task SearchTakesPrefixesPhrasesAndExclusionsAndTreatsEverythingElseAsText()
+    {
+        var a = await CreateUserAsync("fsyn_a");
+        var (chat, _) = await S.Chats.CreateAsync(NewChat("fsyn", a));
+        var start = Now();
+        await SendAsync(chat, a, "deploy the release tonight", start);
+        await SendAsync(chat, a, "release notes are ready", start.AddSeconds(1));
+        await SendAsync(chat, a, "tonight we release", start.AddSeconds(2));
+
+        Assert.Equal(3, (await SearchAsync(a, "rele")).Count);
+        Assert.Equal(["deploy the release tonight"], await SearchAsync(a, "\"the release\""));
+        Assert.Equal(["release notes are ready"], await SearchAsync(a, "release -tonight"));
+        foreach (var odd in new[] { "\"", "NEAR(", "*", "-", "\"unbalanced", "(release", "release)", "NOT", "release AND", "^release", "col:release", "'" })
+        {
+            var found = await S.Chats.SearchAsync(a.Id, HtmxChat.Web.Chats.SearchQuery.Parse(odd), null, null, 20);
+            Assert.NotNull(found);
+        }
+        Assert.Equal(3, (await SearchAsync(a, "(release")).Count);
+    }
+
+    [Fact]
+    public async Task SearchPagesWithACursorWithoutRepeatsOrGaps()
+    {
+        var a = await CreateUserAsync("fpage_a");
+        var (chat, _) = await S.Chats.CreateAsync(NewChat("fpage", a));
+        var at = Now();
+        for (var i = 1; i <= 7; i++)
+        {
+            // Two messages share each timestamp: the cursor must tell them apart.
+            await SendAsync(chat, a, $"needle {i}", at.AddSeconds(i / 2));
+        }
+
+        var seen = new List<string>();
+        HtmxChat.Web.Chats.SearchCursor? cursor = null;
+        do
+        {
+            var page = await S.Chats.SearchAsync(a.Id, HtmxChat.Web.Chats.SearchQuery.Parse("needle"), null, cursor, 3);
+            seen.AddRange(page.Hits.Select(h => h.Message.Content));
+            cursor = HtmxChat.Web.Chats.SearchCursor.Decode(page.Next);
+        }
+        while (cursor is not null);
+
+        Assert.Equal(Enumerable.Range(1, 7).Reverse().Select(i => $"needle {i}"), seen);
+    }
+
     private static string DescribeVersions(MessagePage page) =>
         string.Join(' ', page.Messages.Select(m => m.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(page.HasMore ? "+more" : null).OfType<string>());
 

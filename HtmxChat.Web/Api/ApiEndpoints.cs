@@ -11,6 +11,7 @@ public static class ApiEndpoints
         app.MapUsersApi();
         app.MapChatsApi();
         app.MapChatSocketApi();
+        app.MapSearchApi();
         app.MapOpenApi();
         app.MapScalarApiReference("/docs", (options, http) => options
             .WithTitle("HtmxChat API")

@@ -302,6 +302,40 @@ public sealed class ChatService(
         }
     }
 
+    public const int DefaultSearchPageSize = 20;
+    public const int MaxSearchPageSize = 50;
+
+    /// <summary>
+    /// Messages matching <paramref name="text"/> in the caller's chats (or in <paramref name="chatId"/>), newest first,
+    /// <paramref name="limit"/> at a time from <paramref name="before"/> (a cursor from the previous page).
+    /// </summary>
+    public async Task<(SearchPage? Page, ChatResult.Refused? Refusal)> SearchAsync(
+        string userId, string? text, string? chatId, string? before, int limit, CancellationToken ct = default)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return (null, new ChatResult.Invalid("Type something to search for.", "q"));
+        }
+        if (text.Length > SearchQuery.MaxLength)
+        {
+            return (null, new ChatResult.Invalid($"Search for at most {SearchQuery.MaxLength} characters.", "q"));
+        }
+        if (limit is < 1 or > MaxSearchPageSize)
+        {
+            return (null, new ChatResult.Invalid($"limit must be between 1 and {MaxSearchPageSize}.", "limit"));
+        }
+        var cursor = SearchCursor.Decode(before);
+        if (before is not null && cursor is null)
+        {
+            return (null, new ChatResult.Invalid("That is not a cursor from a previous page of results.", "before"));
+        }
+        if (chatId is not null && await FindChatAsync(userId, chatId, ct) is null)
+        {
+            return (null, new ChatResult.NotFound());
+        }
+        return (await chats.SearchAsync(userId, SearchQuery.Parse(text), chatId, cursor, limit, ct), null);
+    }
+
     /// <summary>Marks the chat read up to <paramref name="seq"/> (at most its newest message). False when not the caller's.</summary>
     public async Task<bool> MarkReadAsync(string userId, string chatId, long seq, CancellationToken ct = default) =>
         await FindChatAsync(userId, chatId, ct) is { } chat && await MarkReadAsync(userId, chat, seq, ct);

@@ -83,3 +83,5 @@ public static class TimeFormat
     public static string Full(DateTimeOffset time, TimeZoneInfo zone) =>
         TimeZoneInfo.ConvertTime(time, zone).ToString("dddd d MMMM yyyy, HH:mm:ss", CultureInfo.InvariantCulture) + $" ({zone.Id})";
 }
+
+public sealed record SearchPageView(string? Query, HtmxChat.Web.Chats.SearchPage? Results, string ViewerId, TimeZoneInfo Zone, string? Error = null);

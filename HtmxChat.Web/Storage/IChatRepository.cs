@@ -1,3 +1,4 @@
+using HtmxChat.Web.Chats;
 using HtmxChat.Web.Domain;
 
 namespace HtmxChat.Web.Storage;
@@ -48,6 +49,12 @@ public interface IChatRepository
     /// anything: each person adds a given reaction once. Null when there is no such message, or it is deleted.
     /// </summary>
     Task<MessageChange?> SetReactionAsync(string chatId, string messageId, Reactor reactor, string reaction, bool on, CancellationToken ct = default);
+
+    /// <summary>
+    /// Messages matching <paramref name="query"/> in the chats <paramref name="userId"/> is in now (or in one of them),
+    /// newest first, never deleted ones, older than <paramref name="before"/>.
+    /// </summary>
+    Task<SearchPage> SearchAsync(string userId, SearchQuery query, string? chatId, SearchCursor? before, int limit, CancellationToken ct = default);
 
     /// <summary>Moves the participant's read marker forward to <paramref name="seq"/>, never back. False if not a participant.</summary>
     Task<bool> MarkReadAsync(string chatId, string userId, long seq, CancellationToken ct = default);

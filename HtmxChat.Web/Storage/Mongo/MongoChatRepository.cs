@@ -1,3 +1,4 @@
+using HtmxChat.Web.Chats;
 using HtmxChat.Web.Domain;
 using MongoDB.Driver;
 
@@ -194,4 +195,45 @@ public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
         await mongo.Chats.Find(c => c.Id == chatId).FirstOrDefaultAsync(CancellationToken.None);
 
     private static FindOneAndUpdateOptions<T> AfterUpdate<T>() => new() { ReturnDocument = ReturnDocument.After };
+
+    public async Task<SearchPage> SearchAsync(string userId, SearchQuery query, string? chatId, SearchCursor? before, int limit, CancellationToken ct = default)
+    {
+        if (query.IsEmpty || !MongoFilters.IsObjectId(userId) || (before is not null && !MongoFilters.IsObjectId(before.Tiebreak)))
+        {
+            return new SearchPage([], null);
+        }
+        var chatIds = await mongo.Chats.Find(MongoFilters.ChatsOf(userId)).Project(c => c.Id).ToListAsync(ct);
+        if (chatId is not null)
+        {
+            chatIds = chatIds.Contains(chatId) ? [chatId] : [];
+        }
+        if (chatIds.Count == 0)
+        {
+            return new SearchPage([], null);
+        }
+        var documents = await mongo.Messages.Find(MongoFilters.Matching(query, chatIds, before)).Sort(MongoFilters.NewestFirst).Limit(limit + 1).ToListAsync(ct);
+        var page = await ToDomainAsync(documents.Take(limit), ct);
+        var chats = new Dictionary<string, Chat>();
+        foreach (var id in page.Select(m => m.ChatId).Distinct())
+        {
+            chats[id] = (await FindChatDocumentAsync(id))!.ToDomain();
+        }
+        var hits = page.Select(m => new SearchHit(m, chats[m.ChatId], Snippet(m.Content, query))).ToList();
+        var next = documents.Count > limit ? new SearchCursor(page[^1].Timestamp.ToUnixTimeMilliseconds(), page[^1].Id).Encode() : null;
+        return new SearchPage(hits, next);
+    }
+
+    /// <summary>Mongo returns no snippet: the text around the first match, each word of the query marked.</summary>
+    private static string Snippet(string content, SearchQuery query)
+    {
+        const char open = '\u0002', close = '\u0003';
+        var words = query.Phrases.SelectMany(SearchQuery.Words).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        var marked = System.Text.RegularExpressions.Regex.Replace(content,
+            string.Join('|', words.Select(System.Text.RegularExpressions.Regex.Escape)),
+            m => $"{open}{m.Value}{close}", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant,
+            TimeSpan.FromMilliseconds(100));
+        var first = Math.Max(0, marked.IndexOf(open, StringComparison.Ordinal) - 60);
+        var window = marked.Length - first > 200 ? marked.Substring(first, 200) + "…" : marked[first..];
+        return SearchQuery.Highlight((first > 0 ? "…" : "") + window, open, close);
+    }
 }

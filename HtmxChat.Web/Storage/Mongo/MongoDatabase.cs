@@ -72,6 +72,8 @@ public static class MongoIndexes
     public static IReadOnlyList<CreateIndexModel<MessageDocument>> Messages { get; } =
     [
         new(MessageKeys.Ascending(m => m.ChatId).Ascending(m => m.Seq), new CreateIndexOptions { Name = "chat_id_seq_unique", Unique = true }),
+        // Search: no stemming (as SQLite's unicode61), matched without regard to case or diacritics.
+        new(MessageKeys.Text(m => m.Content), new CreateIndexOptions { Name = "content_text", DefaultLanguage = "none" }),
         // The change feed: a chat's messages by the version of their latest change.
         new(MessageKeys.Ascending(m => m.ChatId).Ascending(m => m.Version), new CreateIndexOptions { Name = "chat_id_version_unique", Unique = true }),
     ];

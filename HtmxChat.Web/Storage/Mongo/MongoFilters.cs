@@ -80,6 +80,27 @@ public static class MongoFilters
 
     public static UpdateDefinition<ChatDocument> NextVersion { get; } = Builders<ChatDocument>.Update.Inc(c => c.Version, 1);
 
+    /// <summary>
+    /// Mongo's <c>$text</c> syntax for a query: every phrase quoted (so all must match, as in SQLite), excluded words
+    /// with a minus. Mongo's text search has no prefix matching; the README says so.
+    /// </summary>
+    public static string TextSearch(Chats.SearchQuery query) =>
+        string.Join(' ', query.Phrases.Select(p => $"\"{p}\"").Concat(query.Excluded.SelectMany(Chats.SearchQuery.Words).Select(w => "-" + w)));
+
+    public static FilterDefinition<MessageDocument> Matching(Chats.SearchQuery query, IEnumerable<string> chatIds, Chats.SearchCursor? before)
+    {
+        var filter = Message.Text(TextSearch(query), new TextSearchOptions { DiacriticSensitive = false, CaseSensitive = false })
+            & Message.In(m => m.ChatId, chatIds) & Message.Eq(m => m.Deleted, false);
+        if (before is { } cursor)
+        {
+            var at = DateTimeOffset.FromUnixTimeMilliseconds(cursor.TimestampMs).UtcDateTime;
+            filter &= Message.Lt(m => m.Timestamp, at) | (Message.Eq(m => m.Timestamp, at) & Message.Lt(m => m.Id, cursor.Tiebreak));
+        }
+        return filter;
+    }
+
+    public static SortDefinition<MessageDocument> NewestFirst { get; } = Builders<MessageDocument>.Sort.Descending(m => m.Timestamp).Descending(m => m.Id);
+
     /// <summary>Documents stored before chat versions existed have no <c>version</c> field.</summary>
     public static FilterDefinition<ChatDocument> ChatsWithoutVersion { get; } = Chat.Exists(c => c.Version, exists: false);
 

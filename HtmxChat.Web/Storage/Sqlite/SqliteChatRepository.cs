@@ -1,4 +1,5 @@
 using System.Text.Json;
+using HtmxChat.Web.Chats;
 using HtmxChat.Web.Domain;
 using Microsoft.Data.Sqlite;
 
@@ -291,20 +292,76 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            messages.Add(new Message(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3),
-                reader.GetString(4), reader.GetString(5), reader.GetTime("timestamp"))
-            {
-                Version = reader.GetInt64(7),
-                CreatedVersion = reader.GetInt64(8),
-                Kind = reader.GetString(9) == "system" ? MessageKind.System : MessageKind.Text,
-                EditedAt = reader.IsDBNull(10) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(10)),
-                Deleted = reader.GetInt64(11) != 0,
-                ReplyTo = reader.IsDBNull(12) || reader.IsDBNull(13) ? null : new ReplyRef(
-                    reader.GetString(12), reader.GetInt64(13), reader.GetString(14),
-                    reader.GetInt64(16) != 0 ? "" : ReplyRef.ExcerptOf(reader.GetString(15)), reader.GetInt64(16) != 0),
-            });
+            messages.Add(ReadMessage(reader));
         }
         return messages;
+    }
+
+    /// <summary>One row of <see cref="MessageColumns"/>, which come first in every message query.</summary>
+    private static Message ReadMessage(SqliteDataReader reader) =>
+        new(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3), reader.GetString(4), reader.GetString(5),
+            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)))
+        {
+            Version = reader.GetInt64(7),
+            CreatedVersion = reader.GetInt64(8),
+            Kind = reader.GetString(9) == "system" ? MessageKind.System : MessageKind.Text,
+            EditedAt = reader.IsDBNull(10) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(10)),
+            Deleted = reader.GetInt64(11) != 0,
+            ReplyTo = reader.IsDBNull(12) || reader.IsDBNull(13) ? null : new ReplyRef(
+                reader.GetString(12), reader.GetInt64(13), reader.GetString(14),
+                reader.GetInt64(16) != 0 ? "" : ReplyRef.ExcerptOf(reader.GetString(15)), reader.GetInt64(16) != 0),
+        };
+
+    private const char MatchStart = '\u0002';
+    private const char MatchEnd = '\u0003';
+
+    public async Task<SearchPage> SearchAsync(string userId, SearchQuery query, string? chatId, SearchCursor? before, int limit, CancellationToken ct = default)
+    {
+        if (query.IsEmpty || (before is not null && !long.TryParse(before.Tiebreak, out _)))
+        {
+            return new SearchPage([], null);
+        }
+        await using var connection = await database.OpenAsync(ct);
+        await using var command = connection.Command(
+            $"SELECT {MessageColumns}, snippet(messages_fts, 0, char(2), char(3), '…', 16), m.rowid " +
+            "FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid LEFT JOIN messages r ON r.id = m.reply_to_id " +
+            "JOIN chat_participants me ON me.chat_id = m.chat_id AND me.user_id = $user " +
+            "WHERE messages_fts MATCH $query AND m.deleted = 0 AND ($chat IS NULL OR m.chat_id = $chat) " +
+            "AND ($ts IS NULL OR m.timestamp < $ts OR (m.timestamp = $ts AND m.rowid < $rowid)) " +
+            "ORDER BY m.timestamp DESC, m.rowid DESC LIMIT $take")
+            .With("$user", userId).With("$query", FtsExpression(query)).With("$chat", chatId)
+            .With("$ts", before?.TimestampMs).With("$rowid", before is null ? null : long.Parse(before.Tiebreak, System.Globalization.CultureInfo.InvariantCulture))
+            .With("$take", limit + 1);
+        var found = new List<(Message Message, string Snippet, long RowId)>();
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                found.Add((ReadMessage(reader), reader.GetString(17), reader.GetInt64(18)));
+            }
+        }
+        var page = found.Take(limit).ToList();
+        var messages = await WithReactionsAsync(connection, null, [.. page.Select(f => f.Message)], ct);
+        var chats = new Dictionary<string, Chat>();
+        foreach (var id in messages.Select(m => m.ChatId).Distinct())
+        {
+            chats[id] = (await FindAsync(connection, null, "c.id = $value", id, ct))!;
+        }
+        var hits = messages.Select((m, i) => new SearchHit(m, chats[m.ChatId], SearchQuery.Highlight(page[i].Snippet, MatchStart, MatchEnd))).ToList();
+        var next = found.Count > limit ? new SearchCursor(page[^1].Message.Timestamp.ToUnixTimeMilliseconds(), page[^1].RowId.ToString(System.Globalization.CultureInfo.InvariantCulture)).Encode() : null;
+        return new SearchPage(hits, next);
+    }
+
+    /// <summary>
+    /// The query in FTS5 syntax, built only from quoted strings: every phrase must match (the last one also as a
+    /// prefix while it is being typed), excluded ones must not. Nothing the person typed reaches FTS5 as syntax.
+    /// </summary>
+    internal static string FtsExpression(SearchQuery query)
+    {
+        static string Quote(string phrase) => $"\"{phrase.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
+        var parts = query.Phrases.Select((p, i) => Quote(p) + (query.LastIsPrefix && i == query.Phrases.Count - 1 ? "*" : ""));
+        var expression = string.Join(' ', parts);
+        return query.Excluded.Count == 0 ? expression : $"({expression}) " + string.Join(' ', query.Excluded.Select(e => "NOT " + Quote(e)));
     }
 
     public async Task<bool> MarkReadAsync(string chatId, string userId, long seq, CancellationToken ct = default)

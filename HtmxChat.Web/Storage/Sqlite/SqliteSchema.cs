@@ -102,5 +102,26 @@ internal static class SqliteSchema
         """
         ALTER TABLE messages ADD COLUMN reply_to_id TEXT;
         """,
+        // 5: search. An external-content FTS5 index over message text, kept in step by triggers inside the same
+        // transaction as each write (a deletion empties the text, so tombstones are never found); built at once for
+        // the messages already stored.
+        """
+        CREATE VIRTUAL TABLE messages_fts USING fts5(
+            content, content = 'messages', content_rowid = 'rowid', tokenize = 'unicode61 remove_diacritics 2');
+
+        CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+            INSERT INTO messages_fts (rowid, content) VALUES (new.rowid, new.content);
+        END;
+        CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+            INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.rowid, old.content);
+        END;
+        CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
+            INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.rowid, old.content);
+            INSERT INTO messages_fts (rowid, content) VALUES (new.rowid, new.content);
+        END;
+
+        INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
+        CREATE INDEX messages_by_time ON messages (chat_id, timestamp);
+        """,
     ];
 }
