@@ -327,10 +327,11 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
             "FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid LEFT JOIN messages r ON r.id = m.reply_to_id " +
             "JOIN chat_participants me ON me.chat_id = m.chat_id AND me.user_id = $user " +
             "WHERE messages_fts MATCH $query AND m.deleted = 0 AND ($chat IS NULL OR m.chat_id = $chat) " +
-            "AND ($ts IS NULL OR m.timestamp < $ts OR (m.timestamp = $ts AND m.rowid < $rowid)) " +
-            "ORDER BY m.timestamp DESC, m.rowid DESC LIMIT $take")
+            "AND ($rowid IS NULL OR messages_fts.rowid < $rowid) " +
+            // Rows are stored in the order messages arrive: newest first is the index's own order, read only as far as the page.
+            "ORDER BY messages_fts.rowid DESC LIMIT $take")
             .With("$user", userId).With("$query", FtsExpression(query)).With("$chat", chatId)
-            .With("$ts", before?.TimestampMs).With("$rowid", before is null ? null : long.Parse(before.Tiebreak, System.Globalization.CultureInfo.InvariantCulture))
+            .With("$rowid", before is null ? null : long.Parse(before.Tiebreak, System.Globalization.CultureInfo.InvariantCulture))
             .With("$take", limit + 1);
         var found = new List<(Message Message, string Snippet, long RowId)>();
         await using (var reader = await command.ExecuteReaderAsync(ct))
