@@ -29,7 +29,7 @@ public abstract class E2ETest(BrowserFixture browser) : IAsyncLifetime
     }
 
     /// <summary>A separate browser profile: a different person, or the same person in a fresh window.</summary>
-    protected async Task<IPage> NewPersonAsync(int width = 1280, int height = 800, Uri? through = null, bool javaScript = true, ColorScheme colorScheme = ColorScheme.Light)
+    protected async Task<IPage> NewPersonAsync(int width = 1280, int height = 800, Uri? through = null, bool javaScript = true, ColorScheme colorScheme = ColorScheme.Light, bool bypassCsp = false)
     {
         var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -38,6 +38,8 @@ public abstract class E2ETest(BrowserFixture browser) : IAsyncLifetime
             TimezoneId = "UTC",
             JavaScriptEnabled = javaScript,
             ColorScheme = colorScheme,
+            // Only for injecting test tools (axe) into pages whose policy forbids inline scripts.
+            BypassCSP = bypassCsp,
         });
         context.SetDefaultTimeout(10_000);
         await context.Tracing.StartAsync(new TracingStartOptions { Screenshots = true, Snapshots = true, Sources = false });
