@@ -331,4 +331,34 @@ public sealed class MessageChangesApiTests(AppFixture app) : IClassFixture<AppFi
             Assert.False((await bob.GetJsonAsync($"/api/chats/{chatId}/messages?limit=5")).TryGetProperty("hasMoreAfter", out _));
         }
     }
+
+    [Fact]
+    public async Task MentionsOfParticipantsAreStoredCountedUntilReadAndFollowEdits()
+    {
+        var (ada, bob, chatId, _) = await ChatWithAMessageAsync("hello");
+        using (ada)
+        using (bob)
+        {
+            using var outsider = await ApiClient.RegisterAsync(app.Factory);
+            using var sent = await ada.SendAsync(chatId, $"@{bob.UserName.ToUpperInvariant()}. can you check? cc @{outsider.UserName} @nobody_here");
+            var message = await sent.Content.ReadFromJsonAsync<JsonElement>();
+            var mentions = message.GetProperty("mentions");
+            var messageId = message.GetProperty("id").GetString()!;
+            var beforeRead = await bob.GetJsonAsync($"/api/chats/{chatId}");
+            var forAda = await ada.GetJsonAsync($"/api/chats/{chatId}");
+
+            Assert.Equal([bob.UserName], mentions.EnumerateArray().Select(m => m.GetProperty("username").GetString()));
+            Assert.Equal(bob.UserId, mentions[0].GetProperty("id").GetString());
+            Assert.Equal(1L, beforeRead.GetProperty("mentionCount").GetInt64());
+            Assert.Equal(0L, forAda.GetProperty("mentionCount").GetInt64());
+
+            (await EditAsync(ada, chatId, messageId, new { content = "never mind" })).Dispose();
+            Assert.Equal(0L, (await bob.GetJsonAsync($"/api/chats/{chatId}")).GetProperty("mentionCount").GetInt64());
+
+            (await ada.SendAsync(chatId, $"@{bob.UserName} really")).Dispose();
+            Assert.Equal(1L, (await bob.GetJsonAsync($"/api/chats/{chatId}")).GetProperty("mentionCount").GetInt64());
+            using var read = await bob.Http.PostAsJsonAsync($"/api/chats/{chatId}/read", new { seq = 3 });
+            Assert.Equal(0L, (await bob.GetJsonAsync($"/api/chats/{chatId}")).GetProperty("mentionCount").GetInt64());
+        }
+    }
 }

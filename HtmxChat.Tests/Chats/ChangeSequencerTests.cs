@@ -28,14 +28,14 @@ public sealed class ChangeSequencerTests : IAsyncLifetime
         var user = new ChatUser { UserName = "seq", NormalizedUserName = "SEQ", Email = "seq@example.com", NormalizedEmail = "SEQ@EXAMPLE.COM" };
         await new SqliteUserRepository(database).CreateAsync(user);
         _store = new SlowToShow(new SqliteChatRepository(database));
-        (_chat, _) = await _store.CreateAsync(new Chat { CreatorId = user.Id, Title = "sequencing", Participants = [new() { UserId = user.Id, UserName = user.UserName }] });
+        (_chat, _) = await _store.Store.CreateAsync(new Chat { CreatorId = user.Id, Title = "sequencing", Participants = [new() { UserId = user.Id, UserName = user.UserName }] });
         for (var i = 1; i <= 4; i++)
         {
-            var (message, chat) = (await _store.AppendMessageAsync(_chat.Id, user.Id, user.UserName, $"m{i}", DateTimeOffset.UtcNow))!.Value;
+            var (message, chat) = (await _store.Store.AppendMessageAsync(_chat.Id, user.Id, user.UserName, $"m{i}", DateTimeOffset.UtcNow))!.Value;
             _stored.Add(new ChatChange(ChangeKind.MessagePosted, chat, message));
         }
         var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
-        _sequencer = new ChangeSequencer(_hub, new ChangeReader(_store), new FeedMetrics(meters), NullLogger<ChangeSequencer>.Instance);
+        _sequencer = new ChangeSequencer(_hub, new ChangeReader(_store.Store), new FeedMetrics(meters), NullLogger<ChangeSequencer>.Instance);
         _reader = _hub.Subscribe(user.Id);
     }
 
@@ -138,16 +138,24 @@ public sealed class ChangeSequencerTests : IAsyncLifetime
     }
 
     /// <summary>The real store, except that a version can be kept out of reads for a while, as a row not yet visible.</summary>
-    private sealed class SlowToShow(IChatRepository inner) : IChatRepository
+    private sealed class SlowToShow
     {
         private readonly Dictionary<long, DateTime> _hiddenUntil = [];
         private int _reads;
+
+        public SlowToShow(IChatRepository inner)
+        {
+            Store = System.Reflection.DispatchProxy.Create<IChatRepository, Forwarder>();
+            ((Forwarder)Store).Init(inner, this);
+        }
+
+        public IChatRepository Store { get; }
 
         public int Reads => _reads;
 
         public void Hide(long version, TimeSpan for_) => _hiddenUntil[version] = DateTime.UtcNow + for_;
 
-        public async Task<MessagePage> GetChangedMessagesAsync(string chatId, long afterVersion, int limit, CancellationToken ct = default)
+        private async Task<MessagePage> GetChangedMessagesAsync(IChatRepository inner, string chatId, long afterVersion, int limit, CancellationToken ct)
         {
             Interlocked.Increment(ref _reads);
             var page = await inner.GetChangedMessagesAsync(chatId, afterVersion, limit, ct);
@@ -155,30 +163,18 @@ public sealed class ChangeSequencerTests : IAsyncLifetime
             return page with { Messages = visible };
         }
 
-        public Task<(Chat Chat, bool Created)> CreateAsync(Chat chat, CancellationToken ct = default) => inner.CreateAsync(chat, ct);
-        public Task<Chat?> FindAsync(string chatId, CancellationToken ct = default) => inner.FindAsync(chatId, ct);
-        public Task<Chat?> FindByDirectKeyAsync(string directKey, CancellationToken ct = default) => inner.FindByDirectKeyAsync(directKey, ct);
-        public Task<IReadOnlyList<Chat>> ListForUserAsync(string userId, int limit, CancellationToken ct = default) => inner.ListForUserAsync(userId, limit, ct);
+        /// <summary>Every other call goes to the real store as it is.</summary>
+        public class Forwarder : System.Reflection.DispatchProxy
+        {
+            private IChatRepository _inner = null!;
+            private SlowToShow _owner = null!;
 
-        public Task<(Message Message, Chat Chat)?> AppendMessageAsync(
-            string chatId, string senderId, string senderName, string content, DateTimeOffset timestamp, string? replyToId = null, CancellationToken ct = default) =>
-            inner.AppendMessageAsync(chatId, senderId, senderName, content, timestamp, replyToId, ct);
+            public void Init(IChatRepository inner, SlowToShow owner) => (_inner, _owner) = (inner, owner);
 
-        public Task<MessagePage> GetMessagesAsync(string chatId, long? before, long? after, int limit, CancellationToken ct = default) =>
-            inner.GetMessagesAsync(chatId, before, after, limit, ct);
-
-        public Task<bool> MarkReadAsync(string chatId, string userId, long seq, CancellationToken ct = default) => inner.MarkReadAsync(chatId, userId, seq, ct);
-        public Task<Message?> FindMessageAsync(string chatId, string messageId, CancellationToken ct = default) => inner.FindMessageAsync(chatId, messageId, ct);
-
-        public Task<SearchPage> SearchAsync(string userId, SearchQuery query, string? chatId, SearchCursor? before, int limit, CancellationToken ct = default) =>
-            inner.SearchAsync(userId, query, chatId, before, limit, ct);
-
-        public Task<MessageChange?> EditMessageAsync(string chatId, string messageId, string content, DateTimeOffset editedAt, CancellationToken ct = default) =>
-            inner.EditMessageAsync(chatId, messageId, content, editedAt, ct);
-
-        public Task<MessageChange?> DeleteMessageAsync(string chatId, string messageId, CancellationToken ct = default) => inner.DeleteMessageAsync(chatId, messageId, ct);
-
-        public Task<MessageChange?> SetReactionAsync(string chatId, string messageId, Reactor reactor, string reaction, bool on, CancellationToken ct = default) =>
-            inner.SetReactionAsync(chatId, messageId, reactor, reaction, on, ct);
+            protected override object? Invoke(System.Reflection.MethodInfo? method, object?[]? args) =>
+                method!.Name == nameof(IChatRepository.GetChangedMessagesAsync)
+                    ? _owner.GetChangedMessagesAsync(_inner, (string)args![0]!, (long)args[1]!, (int)args[2]!, (CancellationToken)args[3]!)
+                    : method.Invoke(_inner, args);
+        }
     }
 }

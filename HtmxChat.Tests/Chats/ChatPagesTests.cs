@@ -440,4 +440,20 @@ public sealed class ChatPagesTests(AppFixture app) : IClassFixture<AppFixture>
         Assert.Contains("aria-pressed=\"false\"", page);
         Assert.Contains("👍 1</button>", WebUtility.HtmlDecode(page));
     }
+
+    [Fact]
+    public async Task AMentionIsHighlightedAsTextAndTheMentionedPersonsListShowsAnAtBadge()
+    {
+        var (ada, _) = await SignedInAsync();
+        var (bob, bobName) = await SignedInAsync();
+        var chatId = await ada.StartChatAsync(bobName);
+
+        (await ada.SendHtmxAsync(chatId, $"<b>look</b> @{bobName}!")).Dispose();
+        var adaPage = await ada.GetPageAsync($"/chats/{chatId}");
+        var bobList = await bob.GetPageAsync("/chats");
+
+        Assert.Contains($"&lt;b&gt;look&lt;/b&gt; <span class=\"mention\">@{bobName}</span>!</p>", adaPage);
+        Assert.Contains($"data-mentions=\"{await bob.UserIdAsync()}\"", adaPage);
+        Assert.Contains($"id=\"mentions-{chatId}\" class=\"badge rounded-pill text-bg-warning mention-badge\">@", bobList);
+    }
 }

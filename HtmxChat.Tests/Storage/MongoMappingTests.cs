@@ -75,7 +75,7 @@ public sealed class MongoMappingTests
 
         var document = MessageDocument.From(message).ToBsonDocument();
 
-        Assert.Equal(["_id", "chat_id", "seq", "sender_id", "sender_name", "content", "timestamp", "version", "created_version", "kind", "edited_at", "deleted", "reactions"], document.Names);
+        Assert.Equal(["_id", "chat_id", "seq", "sender_id", "sender_name", "content", "timestamp", "version", "created_version", "kind", "edited_at", "deleted", "mentions", "reactions"], document.Names);
         Assert.Equal(new ObjectId(ChatId), document["chat_id"]);
         Assert.Equal(new ObjectId(UserId), document["sender_id"]);
         Assert.Equal(7L, document["seq"]);
@@ -190,9 +190,9 @@ public sealed class MongoMappingTests
     {
         var at = DateTimeOffset.FromUnixTimeMilliseconds(1_000);
 
-        Assert.Equal(BsonDocument.Parse("{ $set: { content: 'new', edited_at: ISODate('1970-01-01T00:00:01Z') }, $max: { version: NumberLong(7) } }"),
+        Assert.Equal(BsonDocument.Parse("{ $set: { content: 'new', edited_at: ISODate('1970-01-01T00:00:01Z'), mentions: [] }, $max: { version: NumberLong(7) } }"),
             Render(MongoFilters.Edit("new", at, 7)));
-        Assert.Equal(BsonDocument.Parse("{ $set: { content: '', deleted: true, reactions: [] }, $max: { version: NumberLong(8) } }"),
+        Assert.Equal(BsonDocument.Parse("{ $set: { content: '', deleted: true, reactions: [], mentions: [] }, $max: { version: NumberLong(8) } }"),
             Render(MongoFilters.Tombstone(8)));
         Assert.Equal(BsonDocument.Parse($"{{ _id: ObjectId('{ChatId}'), last_seq: NumberLong(4) }}"), Render(MongoFilters.NewestIs(ChatId, 4)));
     }

@@ -25,7 +25,8 @@ public sealed record ChatResponse(
     DateTimeOffset CreatedAt,
     DateTimeOffset LastActivityAt,
     long UnreadCount,
-    long Version)
+    long Version,
+    long MentionCount)
 {
     public static ChatResponse From(Chat chat, string viewerId) => new(
         chat.Id,
@@ -35,7 +36,8 @@ public sealed record ChatResponse(
         chat.CreatedAt,
         chat.LastActivityAt,
         chat.UnreadCountFor(viewerId),
-        chat.Version);
+        chat.Version,
+        chat.MentionCountFor(viewerId));
 }
 
 public sealed record MessageResponse(
@@ -51,6 +53,7 @@ public sealed record MessageResponse(
     DateTimeOffset? EditedAt,
     bool Deleted,
     ReplyResponse? ReplyTo,
+    IReadOnlyList<ParticipantResponse> Mentions,
     IReadOnlyList<ReactionResponse> Reactions)
 {
     /// <summary>As <paramref name="viewerId"/> sees it: <c>mine</c> on the reactions they added.</summary>
@@ -58,6 +61,7 @@ public sealed record MessageResponse(
         m.Id, m.ChatId, m.Seq, m.Version, m.Kind == MessageKind.System ? "system" : "text", m.SenderId, m.SenderName,
         m.Deleted ? "" : m.Content, m.Timestamp, m.EditedAt, m.Deleted,
         m.Deleted || m.ReplyTo is not { } reply ? null : new ReplyResponse(reply.Id, reply.Seq, reply.SenderName, reply.Excerpt),
+        [.. m.Mentions.Select(x => new ParticipantResponse(x.UserId, x.UserName))],
         [.. m.Reactions.Select(r => new ReactionResponse(r.Reaction, r.Count, r.HasUser(viewerId), [.. r.Users.Select(u => u.UserName)]))]);
 }
 

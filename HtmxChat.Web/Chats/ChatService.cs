@@ -46,7 +46,7 @@ public abstract record StartChatResult
 /// Who may see and post what, and how chats start: the rules the browser pages, the JSON API and the WebSocket share.
 /// A chat the caller is not in is reported exactly like one that does not exist.
 /// </summary>
-public sealed class ChatService(
+public sealed partial class ChatService(
     IChatRepository chats,
     IUserRepository users,
     ILookupNormalizer normalizer,
@@ -142,7 +142,7 @@ public sealed class ChatService(
         {
             return new ChatResult.Invalid(error);
         }
-        if (await FindChatAsync(userId, chatId, ct) is null)
+        if (await FindChatAsync(userId, chatId, ct) is not { } chat)
         {
             return new ChatResult.NotFound();
         }
@@ -157,7 +157,7 @@ public sealed class ChatService(
 
         var started = Stopwatch.GetTimestamp();
         var result = await InChatOrderAsync(chatId, async () =>
-            await chats.AppendMessageAsync(chatId, userId, userName, content!, Now(), replyToId, ct) is { } sent
+            await chats.AppendMessageAsync(chatId, userId, userName, content!, Now(), replyToId, MentionsIn(content!, chat), ct) is { } sent
                 ? new MessageChange(sent.Message, sent.Chat, Changed: true)
                 : null, ChangeKind.MessagePosted, ct);
         metrics.SendTook(Stopwatch.GetElapsedTime(started));
@@ -189,7 +189,7 @@ public sealed class ChatService(
         {
             return new ChatResult.RateLimited(retryAfter);
         }
-        var edited = await InChatOrderAsync(chatId, () => chats.EditMessageAsync(chatId, messageId, content!, Now(), ct), ChangeKind.MessageUpdated, ct);
+        var edited = await InChatOrderAsync(chatId, () => chats.EditMessageAsync(chatId, messageId, content!, Now(), MentionsIn(content!, found.Chat!), ct), ChangeKind.MessageUpdated, ct);
         return edited is { } done ? new ChatResult.Done(done.Message) : new ChatResult.Conflict("This message was deleted, so it cannot be edited.");
     }
 
@@ -268,16 +268,39 @@ public sealed class ChatService(
     /// <summary>A message of a chat the caller is in, or the refusal to give (404 for both an outsider and a wrong id).</summary>
     private async Task<FoundMessage> LocateMessageAsync(string userId, string chatId, string messageId, CancellationToken ct)
     {
-        if (await FindChatAsync(userId, chatId, ct) is null)
+        if (await FindChatAsync(userId, chatId, ct) is not { } chat)
         {
-            return new FoundMessage(null, new ChatResult.NotFound());
+            return new FoundMessage(null, null, new ChatResult.NotFound());
         }
         return await chats.FindMessageAsync(chatId, messageId, ct) is { } message
-            ? new FoundMessage(message, null)
-            : new FoundMessage(null, new ChatResult.NotFound("No such message."));
+            ? new FoundMessage(message, chat, null)
+            : new FoundMessage(null, chat, new ChatResult.NotFound("No such message."));
     }
 
-    private sealed record FoundMessage(Message? Message, ChatResult.Refused? Refusal);
+    private sealed record FoundMessage(Message? Message, Chat? Chat, ChatResult.Refused? Refusal);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<![\w@])@([A-Za-z0-9._-]{1,40})")]
+    private static partial System.Text.RegularExpressions.Regex MentionPattern();
+
+    /// <summary>
+    /// The participants named as <c>@username</c> (without regard to case; a full stop or dash right after the name ends
+    /// the sentence, not the name), each once, in the order first named.
+    /// </summary>
+    public static IReadOnlyList<Mention> MentionsIn(string content, Chat chat)
+    {
+        var mentions = new List<Mention>();
+        foreach (System.Text.RegularExpressions.Match match in MentionPattern().Matches(content))
+        {
+            var name = match.Groups[1].Value;
+            var participant = chat.Participants.Find(p => p.UserName.Equals(name, StringComparison.OrdinalIgnoreCase))
+                ?? chat.Participants.Find(p => p.UserName.Equals(name.TrimEnd('.', '-', '_'), StringComparison.OrdinalIgnoreCase));
+            if (participant is not null && !mentions.Exists(m => m.UserId == participant.UserId))
+            {
+                mentions.Add(new Mention(participant.UserId, participant.UserName));
+            }
+        }
+        return mentions;
+    }
 
     /// <summary>
     /// Stores one change and publishes it while holding the chat's turn in this process, so its changes leave in version

@@ -34,6 +34,9 @@ public sealed class Chat
     /// <summary>Sending marks the chat read up to the sent message, so every message after the marker is from others.</summary>
     public long UnreadCountFor(string userId) => Participant(userId) is { } p ? Math.Max(0, LastSeq - p.ReadSeq) : 0;
 
+    /// <summary>Unread messages that mention the person.</summary>
+    public long MentionCountFor(string userId) => Participant(userId)?.UnreadMentions ?? 0;
+
     /// <summary>The title, else the other participants' names (the first few, then a count).</summary>
     public string TitleFor(string viewerId)
     {
@@ -61,6 +64,9 @@ public sealed class ChatParticipant
 
     /// <summary>The highest seq this participant has seen.</summary>
     public long ReadSeq { get; set; }
+
+    /// <summary>Messages after <see cref="ReadSeq"/> that mention this participant (not deleted).</summary>
+    public long UnreadMentions { get; set; }
 }
 
 /// <summary>The chat list's preview of the newest message; <see cref="Deleted"/> when it has been taken back.</summary>

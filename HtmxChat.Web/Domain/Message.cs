@@ -22,6 +22,11 @@ public sealed record Message(
     /// <summary>The message this one answers, as it reads now (its excerpt follows edits and deletion), or null.</summary>
     public ReplyRef? ReplyTo { get; init; }
 
+    /// <summary>The participants named as <c>@username</c> in the text, in the order first named.</summary>
+    public IReadOnlyList<Mention> Mentions { get; init; } = [];
+
+    public bool MentionsUser(string userId) => Mentions.Any(m => m.UserId == userId);
+
     /// <summary>One entry per distinct reaction, in the order first added.</summary>
     public IReadOnlyList<MessageReaction> Reactions { get; init; } = [];
 
@@ -44,6 +49,8 @@ public sealed record MessageReaction(string Reaction, IReadOnlyList<Reactor> Use
 }
 
 public sealed record Reactor(string UserId, string UserName);
+
+public sealed record Mention(string UserId, string UserName);
 
 /// <summary>A quoted message: who wrote it and the start of what it says now (empty once deleted).</summary>
 public sealed record ReplyRef(string Id, long Seq, string SenderName, string Excerpt, bool Deleted)

@@ -16,6 +16,47 @@ public sealed record MessageView(Message Message, TimeZoneInfo Zone, string View
     public static readonly IReadOnlyList<string> Palette = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
 
     public string Base => $"/chats/{Message.ChatId}/messages/{Message.Id}";
+
+    /// <summary>The text, encoded, with each mention wrapped in a span (no whitespace added: the text keeps its own).</summary>
+    public Microsoft.AspNetCore.Html.IHtmlContent TextHtml
+    {
+        get
+        {
+            var html = new System.Text.StringBuilder();
+            foreach (var (text, mention) in Segments(Message))
+            {
+                var encoded = System.Text.Encodings.Web.HtmlEncoder.Default.Encode(text);
+                html.Append(mention ? $"<span class=\"mention\">{encoded}</span>" : encoded);
+            }
+            return new Microsoft.AspNetCore.Html.HtmlString(html.ToString());
+        }
+    }
+
+    /// <summary>The text cut into plain runs and <c>@username</c> mentions of participants, for highlighting (all shown as text).</summary>
+    public static IEnumerable<(string Text, bool Mention)> Segments(Message message)
+    {
+        if (message.Mentions.Count == 0)
+        {
+            yield return (message.Content, false);
+            yield break;
+        }
+        var names = string.Join('|', message.Mentions.Select(m => System.Text.RegularExpressions.Regex.Escape(m.UserName)));
+        var pattern = new System.Text.RegularExpressions.Regex($@"(?<![\w@])@({names})(?![\w])", System.Text.RegularExpressions.RegexOptions.IgnoreCase, TimeSpan.FromMilliseconds(100));
+        var at = 0;
+        foreach (System.Text.RegularExpressions.Match match in pattern.Matches(message.Content))
+        {
+            if (match.Index > at)
+            {
+                yield return (message.Content[at..match.Index], false);
+            }
+            yield return (match.Value, true);
+            at = match.Index + match.Length;
+        }
+        if (at < message.Content.Length)
+        {
+            yield return (message.Content[at..], false);
+        }
+    }
 }
 
 /// <summary>A message with its text replaced by the edit form, or by the question whether to delete it.</summary>

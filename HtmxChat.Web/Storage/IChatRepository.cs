@@ -19,7 +19,8 @@ public interface IChatRepository
     /// the sender's read marker in the same atomic step. Returns null when the chat does not exist.
     /// </summary>
     Task<(Message Message, Chat Chat)?> AppendMessageAsync(
-        string chatId, string senderId, string senderName, string content, DateTimeOffset timestamp, string? replyToId = null, CancellationToken ct = default);
+        string chatId, string senderId, string senderName, string content, DateTimeOffset timestamp, string? replyToId = null,
+        IReadOnlyList<Mention>? mentions = null, CancellationToken ct = default);
 
     /// <summary>Messages with seq in (after, before), oldest first; the newest <paramref name="limit"/> unless <paramref name="after"/> is set, then the oldest.</summary>
     Task<MessagePage> GetMessagesAsync(string chatId, long? before, long? after, int limit, CancellationToken ct = default);
@@ -36,7 +37,8 @@ public interface IChatRepository
     /// Replaces the text of a message that is not deleted, taking the chat's next version; the chat's preview follows when
     /// it is the newest message. Null when there is no such message, or it is deleted.
     /// </summary>
-    Task<MessageChange?> EditMessageAsync(string chatId, string messageId, string content, DateTimeOffset editedAt, CancellationToken ct = default);
+    Task<MessageChange?> EditMessageAsync(
+        string chatId, string messageId, string content, DateTimeOffset editedAt, IReadOnlyList<Mention>? mentions = null, CancellationToken ct = default);
 
     /// <summary>
     /// Leaves a tombstone (same id and seq, no text, no reactions), taking the chat's next version; the preview follows.

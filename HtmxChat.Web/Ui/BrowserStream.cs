@@ -19,10 +19,12 @@ public static class BrowserStream
     public const string UnreadEvent = "chat-unread";
     public const string StartedEvent = "chat-started";
     public const string MessageChangedEvent = "chat-message-changed";
+    public const string MentionsEvent = "chat-mentions";
 
     // Every viewer in one time zone sees the same fragment, and many viewers share an unread count.
     private static readonly FrameCache<ChatChange, string> ZoneFrames = new();
     private static readonly FrameCache<ChatChange, long> UnreadFrames = new();
+    private static readonly FrameCache<ChatChange, long> MentionFrames = new();
 
     public static IEndpointRouteBuilder MapBrowserStream(this IEndpointRouteBuilder app)
     {
@@ -82,9 +84,16 @@ public static class BrowserStream
                     await stream.WriteAsync(await ActivityFrame(change), ct);
                     var unread = change.Chat.UnreadCountFor(userId);
                     await stream.WriteAsync(await UnreadFrames.GetAsync(change, unread, () => UnreadFrame(change.ChatId, unread)), ct);
+                    var mentions = change.Chat.MentionCountFor(userId);
+                    await stream.WriteAsync(await MentionFrames.GetAsync(change, mentions, () => MentionFrame(change.ChatId, mentions)), ct);
                     return true;
                 case ChatRead read:
-                    await stream.WriteAsync(await UnreadFrame(read.ChatId, read.ChatId == openChatId ? 0 : read.Unread), ct);
+                    var stillUnread = read.ChatId == openChatId ? 0 : read.Unread;
+                    await stream.WriteAsync(await UnreadFrame(read.ChatId, stillUnread), ct);
+                    if (stillUnread == 0)
+                    {
+                        await stream.WriteAsync(await MentionFrame(read.ChatId, 0), ct);
+                    }
                     return true;
                 case ChatStarted started:
                     var row = await renderer.RenderAsync("~/Views/Chats/_ChatStarted.cshtml", new ChatRowView(started.Chat, userId, zone, Active: false));
@@ -127,5 +136,8 @@ public static class BrowserStream
 
         private static Task<byte[]> UnreadFrame(string chatId, long unread) =>
             EventStream.FrameAsync(UnreadEvent, ChatFragments.UnreadBadgeHtml(chatId, unread, outOfBand: true));
+
+        private static Task<byte[]> MentionFrame(string chatId, long mentions) =>
+            EventStream.FrameAsync(MentionsEvent, ChatFragments.MentionBadgeHtml(chatId, mentions, outOfBand: true));
     }
 }

@@ -37,7 +37,8 @@ public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
     }
 
     public async Task<(Message Message, Chat Chat)?> AppendMessageAsync(
-        string chatId, string senderId, string senderName, string content, DateTimeOffset timestamp, string? replyToId = null, CancellationToken ct = default)
+        string chatId, string senderId, string senderName, string content, DateTimeOffset timestamp, string? replyToId = null,
+        IReadOnlyList<Mention>? mentions = null, CancellationToken ct = default)
     {
         if (!MongoFilters.IsObjectId(chatId))
         {
@@ -61,6 +62,7 @@ public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
             Version = chat.Version,
             CreatedVersion = chat.Version,
             ReplyTo = original is null ? null : ReplyRef.Of(original),
+            Mentions = mentions ?? [],
         };
         await mongo.Messages.InsertOneAsync(MessageDocument.From(message), cancellationToken: CancellationToken.None);
         await MarkReadAsync(chatId, senderId, message.Seq, CancellationToken.None);
@@ -126,7 +128,8 @@ public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
         return [.. list.Select(d => d.ToDomain() with { ReplyTo = d.ReplyToId is { } id ? originals.GetValueOrDefault(id) : null })];
     }
 
-    public async Task<MessageChange?> EditMessageAsync(string chatId, string messageId, string content, DateTimeOffset editedAt, CancellationToken ct = default)
+    public async Task<MessageChange?> EditMessageAsync(
+        string chatId, string messageId, string content, DateTimeOffset editedAt, IReadOnlyList<Mention>? mentions = null, CancellationToken ct = default)
     {
         if (await FindMessageAsync(chatId, messageId, ct) is not { Deleted: false } message)
         {
@@ -134,7 +137,7 @@ public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
         }
         var version = await NextVersionAsync(chatId, ct);
         var edited = await mongo.Messages.FindOneAndUpdateAsync(MongoFilters.LiveMessageOf(chatId, messageId),
-            MongoFilters.Edit(content, editedAt, version), AfterUpdate<MessageDocument>(), CancellationToken.None);
+            MongoFilters.Edit(content, editedAt, version, mentions), AfterUpdate<MessageDocument>(), CancellationToken.None);
         if (edited is null)
         {
             return null;

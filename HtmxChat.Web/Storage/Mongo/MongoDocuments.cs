@@ -159,6 +159,8 @@ public sealed class MessageDocument
 
     [BsonElement("reply_to_id"), BsonRepresentation(BsonType.ObjectId), BsonIgnoreIfNull] public string? ReplyToId { get; set; }
 
+    [BsonElement("mentions")] public List<MentionDocument> Mentions { get; set; } = [];
+
     /// <summary>One entry per person and reaction, in the order added.</summary>
     [BsonElement("reactions")] public List<ReactionDocument> Reactions { get; set; } = [];
 
@@ -177,6 +179,7 @@ public sealed class MessageDocument
         EditedAt = message.EditedAt?.UtcDateTime,
         Deleted = message.Deleted,
         ReplyToId = message.ReplyTo?.Id,
+        Mentions = [.. message.Mentions.Select(m => new MentionDocument { UserId = m.UserId, UserName = m.UserName })],
         Reactions = [.. message.Reactions.SelectMany(r => r.Users.Select(u => new ReactionDocument { Reaction = r.Reaction, UserId = u.UserId, UserName = u.UserName }))],
     };
 
@@ -187,8 +190,15 @@ public sealed class MessageDocument
         Kind = Kind == "system" ? MessageKind.System : MessageKind.Text,
         EditedAt = EditedAt is { } edited ? UserDocument.Utc(edited) : null,
         Deleted = Deleted,
+        Mentions = [.. Mentions.Select(m => new Mention(m.UserId, m.UserName))],
         Reactions = [.. Reactions.GroupBy(r => r.Reaction).Select(g => new MessageReaction(g.Key, [.. g.Select(r => new Reactor(r.UserId, r.UserName))]))],
     };
+}
+
+public sealed class MentionDocument
+{
+    [BsonElement("user_id"), BsonRepresentation(BsonType.ObjectId)] public string UserId { get; set; } = "";
+    [BsonElement("username")] public string UserName { get; set; } = "";
 }
 
 public sealed class ReactionDocument

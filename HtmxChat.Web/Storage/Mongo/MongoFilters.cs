@@ -67,11 +67,13 @@ public static class MongoFilters
         Builders<MessageDocument>.Update.PullFilter(m => m.Reactions,
             Builders<ReactionDocument>.Filter.Eq(r => r.Reaction, reaction) & Builders<ReactionDocument>.Filter.Eq(r => r.UserId, userId));
 
-    public static UpdateDefinition<MessageDocument> Edit(string content, DateTimeOffset editedAt, long version) =>
-        Builders<MessageDocument>.Update.Set(m => m.Content, content).Set(m => m.EditedAt, editedAt.UtcDateTime).Max(m => m.Version, version);
+    public static UpdateDefinition<MessageDocument> Edit(string content, DateTimeOffset editedAt, long version, IEnumerable<Domain.Mention>? mentions = null) =>
+        Builders<MessageDocument>.Update.Set(m => m.Content, content).Set(m => m.EditedAt, editedAt.UtcDateTime)
+            .Set(m => m.Mentions, [.. (mentions ?? []).Select(m => new MentionDocument { UserId = m.UserId, UserName = m.UserName })])
+            .Max(m => m.Version, version);
 
     public static UpdateDefinition<MessageDocument> Tombstone(long version) =>
-        Builders<MessageDocument>.Update.Set(m => m.Content, "").Set(m => m.Deleted, true).Set(m => m.Reactions, []).Max(m => m.Version, version);
+        Builders<MessageDocument>.Update.Set(m => m.Content, "").Set(m => m.Deleted, true).Set(m => m.Reactions, []).Set(m => m.Mentions, []).Max(m => m.Version, version);
 
     public static UpdateDefinition<MessageDocument> AtVersion(long version) => Builders<MessageDocument>.Update.Max(m => m.Version, version);
 

@@ -78,7 +78,8 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
     }
 
     public async Task<(Message Message, Chat Chat)?> AppendMessageAsync(
-        string chatId, string senderId, string senderName, string content, DateTimeOffset timestamp, string? replyToId = null, CancellationToken ct = default)
+        string chatId, string senderId, string senderName, string content, DateTimeOffset timestamp, string? replyToId = null,
+        IReadOnlyList<Mention>? mentions = null, CancellationToken ct = default)
     {
         await using var connection = await database.OpenAsync(ct);
         // BEGIN IMMEDIATE: the write lock is taken up front, so concurrent senders queue instead of failing to upgrade.
@@ -112,6 +113,8 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
         {
             await insert.ExecuteNonQueryAsync(ct);
         }
+        await SetMentionsAsync(connection, transaction, message.Id, mentions ?? [], ct);
+        message = message with { Mentions = mentions ?? [] };
         await using (var read = connection.Command(
             "UPDATE chat_participants SET read_seq = max(read_seq, $seq) WHERE chat_id = $chat AND user_id = $user", transaction)
             .With("$seq", seq).With("$chat", chatId).With("$user", senderId))
@@ -165,13 +168,15 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
         return await FindMessageAsync(connection, null, chatId, messageId, ct);
     }
 
-    public Task<MessageChange?> EditMessageAsync(string chatId, string messageId, string content, DateTimeOffset editedAt, CancellationToken ct = default) =>
+    public Task<MessageChange?> EditMessageAsync(
+        string chatId, string messageId, string content, DateTimeOffset editedAt, IReadOnlyList<Mention>? mentions = null, CancellationToken ct = default) =>
         ChangeMessageAsync(chatId, messageId, ct, async (connection, transaction, message, version) =>
         {
             if (message.Deleted)
             {
                 return false;
             }
+            await SetMentionsAsync(connection, transaction, messageId, mentions ?? [], ct);
             await using var edit = connection.Command(
                 "UPDATE messages SET content = $content, edited_at = $at, version = $version WHERE id = $id", transaction)
                 .With("$content", content).With("$at", editedAt.ToUnixMs()).With("$version", version).With("$id", messageId);
@@ -192,7 +197,7 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
             }
             await using var delete = connection.Command(
                 "UPDATE messages SET content = '', deleted = 1, version = $version WHERE id = $id; " +
-                "DELETE FROM message_reactions WHERE message_id = $id; " +
+                "DELETE FROM message_reactions WHERE message_id = $id; DELETE FROM message_mentions WHERE message_id = $id; " +
                 "UPDATE chats SET last_content = '', last_deleted = 1 WHERE id = $chat AND last_seq = $seq;", transaction)
                 .With("$version", version).With("$id", messageId).With("$chat", chatId).With("$seq", message.Seq);
             await delete.ExecuteNonQueryAsync(ct);
@@ -257,7 +262,22 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
         return messages.Count > 0 ? messages[0] : null;
     }
 
-    /// <summary>The messages with their reactions, read for all of them at once.</summary>
+    private static async Task SetMentionsAsync(SqliteConnection connection, SqliteTransaction transaction, string messageId, IReadOnlyList<Mention> mentions, CancellationToken ct)
+    {
+        await using (var clear = connection.Command("DELETE FROM message_mentions WHERE message_id = $id", transaction).With("$id", messageId))
+        {
+            await clear.ExecuteNonQueryAsync(ct);
+        }
+        foreach (var mention in mentions)
+        {
+            await using var add = connection.Command(
+                "INSERT OR IGNORE INTO message_mentions (message_id, user_id, username) VALUES ($id, $user, $name)", transaction)
+                .With("$id", messageId).With("$user", mention.UserId).With("$name", mention.UserName);
+            await add.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    /// <summary>The messages with their reactions and mentions, read for all of them at once.</summary>
     private static async Task<List<Message>> WithReactionsAsync(SqliteConnection connection, SqliteTransaction? transaction, List<Message> messages, CancellationToken ct)
     {
         if (messages.Count == 0)
@@ -281,9 +301,29 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
                 list.Add((reader.GetString(1), new Reactor(reader.GetString(2), reader.GetString(3))));
             }
         }
-        return [.. messages.Select(m => byMessage.TryGetValue(m.Id, out var reactions)
-            ? m with { Reactions = [.. reactions.GroupBy(r => r.Reaction).Select(g => new MessageReaction(g.Key, [.. g.Select(r => r.Reactor)]))] }
-            : m)];
+        var mentioned = new Dictionary<string, List<Mention>>();
+        await using (var command = connection.Command(
+            "SELECT message_id, user_id, username FROM message_mentions WHERE message_id IN (SELECT value FROM json_each($ids)) ORDER BY rowid", transaction)
+            .With("$ids", JsonSerializer.Serialize(messages.Select(m => m.Id))))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                var id = reader.GetString(0);
+                if (!mentioned.TryGetValue(id, out var list))
+                {
+                    mentioned[id] = list = [];
+                }
+                list.Add(new Mention(reader.GetString(1), reader.GetString(2)));
+            }
+        }
+        return [.. messages.Select(m => m with
+        {
+            Reactions = byMessage.TryGetValue(m.Id, out var reactions)
+                ? [.. reactions.GroupBy(r => r.Reaction).Select(g => new MessageReaction(g.Key, [.. g.Select(r => r.Reactor)]))]
+                : [],
+            Mentions = mentioned.GetValueOrDefault(m.Id) ?? [],
+        })];
     }
 
     private static async Task<List<Message>> ReadMessagesAsync(SqliteCommand command, CancellationToken ct)
@@ -415,8 +455,9 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
         }
         var byId = chats.ToDictionary(c => c.Id);
         await using var command = connection.Command(
-            "SELECT chat_id, user_id, username, read_seq FROM chat_participants " +
-            "WHERE chat_id IN (SELECT value FROM json_each($ids)) ORDER BY chat_id, position", transaction)
+            "SELECT p.chat_id, p.user_id, p.username, p.read_seq, (SELECT count(*) FROM message_mentions mm JOIN messages m ON m.id = mm.message_id " +
+            "WHERE mm.user_id = p.user_id AND m.chat_id = p.chat_id AND m.seq > p.read_seq AND m.deleted = 0) " +
+            "FROM chat_participants p WHERE p.chat_id IN (SELECT value FROM json_each($ids)) ORDER BY p.chat_id, p.position", transaction)
             .With("$ids", JsonSerializer.Serialize(byId.Keys));
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
@@ -426,6 +467,7 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
                 UserId = reader.GetString(1),
                 UserName = reader.GetString(2),
                 ReadSeq = reader.GetInt64(3),
+                UnreadMentions = reader.GetInt64(4),
             });
         }
     }

@@ -123,5 +123,15 @@ internal static class SqliteSchema
         INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
         CREATE INDEX messages_by_time ON messages (chat_id, timestamp);
         """,
+        // 6: mentions. Unread mentions are counted per participant from these rows and the participant's read marker.
+        """
+        CREATE TABLE message_mentions (
+            message_id  TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+            user_id     TEXT NOT NULL,
+            username    TEXT NOT NULL,
+            PRIMARY KEY (message_id, user_id)
+        );
+        CREATE INDEX message_mentions_by_user ON message_mentions (user_id);
+        """,
     ];
 }
