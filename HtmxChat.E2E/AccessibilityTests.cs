@@ -31,7 +31,7 @@ public sealed class AccessibilityTests(BrowserFixture browser) : E2ETest(browser
         var bobName = await bobPage.Locator("#signed-in-user").InnerTextAsync();
         await chat.StartChatAsync(bobName);
         await Expect(page).ToHaveURLAsync(new Regex("/chats/[0-9a-f]{24}"));
-        await chat.SendAsync("hello, @" + bobName);
+        await chat.SendAsync($"hello, @{bobName}, welcome");
         await chat.ReactAsync(chat.Messages.First, "👍");
         await Expect(chat.Reaction(chat.Messages.First, "👍")).ToHaveCountAsync(1);
         await bobPage.GotoAsync(new Uri(page.Url).AbsolutePath);

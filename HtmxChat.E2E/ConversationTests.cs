@@ -299,4 +299,41 @@ public sealed partial class ConversationTests(BrowserFixture browser) : E2ETest(
         await Expect(hit).ToHaveClassAsync(new Regex("message-highlight"));
         await Expect(hit).ToBeInViewportAsync();
     }
+
+    [Fact]
+    public async Task TypingAtSuggestsTheChatsPeopleAndAMentionStandsOutForThePersonNamed()
+    {
+        var (miaPage, mia, miaName) = await PersonAsync("mia");
+        var (mikaPage, mika, mikaName) = await PersonAsync("mika");
+        var (adaPage, ada, _) = await PersonAsync("ada");
+        await ada.StartChatAsync($"{miaName} {mikaName}", "Team");
+        await Expect(adaPage).ToHaveURLAsync(ChatUrl());
+        await mikaPage.GotoAsync(new Uri(adaPage.Url).AbsolutePath);
+        await ada.WaitForStreamAsync();
+        await mika.WaitForStreamAsync();
+
+        await ada.MessageField.PressSequentiallyAsync("thanks @mi");
+        var suggestions = adaPage.GetByRole(AriaRole.Listbox, new() { Name = "People in this chat" });
+        await Expect(suggestions.GetByRole(AriaRole.Option)).ToHaveTextAsync([miaName, mikaName]);
+        await Expect(ada.MessageField).ToHaveAttributeAsync("aria-expanded", "true");
+        await ada.MessageField.PressAsync("ArrowDown");
+        await Expect(suggestions.GetByRole(AriaRole.Option, new() { Name = mikaName })).ToHaveAttributeAsync("aria-selected", "true");
+        await ada.MessageField.PressAsync("Enter");
+        await Expect(ada.MessageField).ToHaveValueAsync($"thanks @{mikaName} ");
+        await Expect(suggestions).ToBeHiddenAsync();
+        await ada.MessageField.PressSequentiallyAsync("for this");
+        await ada.MessageField.PressAsync("Enter");
+
+        var received = mika.Message($"thanks @{mikaName} for this");
+        await Expect(received.Locator(".mention")).ToHaveTextAsync($"@{mikaName}", new() { Timeout = 1_000 });
+        await Expect(received).ToHaveAttributeAsync("data-mentions", new Regex("^[0-9a-f]{24}$"));
+        await ada.MessageField.PressSequentiallyAsync("@zz");
+        await Expect(suggestions).ToBeHiddenAsync();
+        await ada.MessageField.FillAsync("");
+        await ada.MessageField.PressSequentiallyAsync("@mi");
+        await ada.MessageField.PressAsync("Escape");
+        await Expect(suggestions).ToBeHiddenAsync();
+        _ = miaPage;
+        _ = mia;
+    }
 }

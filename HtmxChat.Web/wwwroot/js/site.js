@@ -211,3 +211,95 @@ document.addEventListener("DOMContentLoaded", () => {
   select.closest(".theme-control").classList.replace("d-none", "d-flex");
   select.addEventListener("change", () => window.htmxChatTheme.choose(select.value));
 });
+
+// Typing @ in Message suggests the chat's people (a listbox: arrows move, Enter or Tab picks, Escape closes).
+const mentionState = { start: -1, active: -1, matches: [] };
+
+function participants() {
+  const holder = document.querySelector("[data-participants]");
+  return holder ? JSON.parse(holder.dataset.participants) : [];
+}
+
+function closeSuggestions(field) {
+  const list = document.getElementById("mention-suggestions");
+  if (list) {
+    list.hidden = true;
+    list.replaceChildren();
+  }
+  mentionState.start = -1;
+  mentionState.matches = [];
+  field?.setAttribute("aria-expanded", "false");
+  field?.removeAttribute("aria-activedescendant");
+}
+
+function showSuggestions(field) {
+  const list = document.getElementById("mention-suggestions");
+  list.replaceChildren(...mentionState.matches.map((name, i) => {
+    const option = document.createElement("li");
+    option.id = `mention-option-${i}`;
+    option.className = "list-group-item list-group-item-action py-1";
+    option.setAttribute("role", "option");
+    option.setAttribute("aria-selected", String(i === mentionState.active));
+    option.textContent = name;
+    option.addEventListener("mousedown", (event) => {
+      event.preventDefault();
+      pickSuggestion(field, name);
+    });
+    return option;
+  }));
+  list.hidden = false;
+  field.setAttribute("aria-expanded", "true");
+  field.setAttribute("aria-activedescendant", `mention-option-${mentionState.active}`);
+}
+
+function pickSuggestion(field, name) {
+  const before = field.value.slice(0, mentionState.start);
+  const after = field.value.slice(field.selectionStart);
+  field.value = `${before}@${name} ${after}`;
+  const caret = before.length + name.length + 2;
+  field.setSelectionRange(caret, caret);
+  closeSuggestions(field);
+}
+
+document.addEventListener("input", (event) => {
+  const field = event.target;
+  if (field.id !== "Message") return;
+  const typed = field.value.slice(0, field.selectionStart);
+  const at = /(^|\s)@([\w.-]*)$/.exec(typed);
+  if (!at) {
+    closeSuggestions(field);
+    return;
+  }
+  const prefix = at[2].toLowerCase();
+  mentionState.matches = participants().filter((name) => name.toLowerCase().startsWith(prefix)).slice(0, 8);
+  if (mentionState.matches.length === 0) {
+    closeSuggestions(field);
+    return;
+  }
+  mentionState.start = typed.length - at[2].length - 1;
+  mentionState.active = 0;
+  showSuggestions(field);
+});
+
+document.addEventListener("keydown", (event) => {
+  const field = event.target;
+  if (field.id !== "Message" || mentionState.matches.length === 0) return;
+  if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+    event.preventDefault();
+    const step = event.key === "ArrowDown" ? 1 : -1;
+    mentionState.active = (mentionState.active + step + mentionState.matches.length) % mentionState.matches.length;
+    showSuggestions(field);
+  } else if (event.key === "Enter" || event.key === "Tab") {
+    // Picking a name, not sending the message.
+    event.preventDefault();
+    event.stopPropagation();
+    pickSuggestion(field, mentionState.matches[mentionState.active]);
+  } else if (event.key === "Escape") {
+    event.preventDefault();
+    closeSuggestions(field);
+  }
+}, true);
+
+document.addEventListener("focusout", (event) => {
+  if (event.target.id === "Message") closeSuggestions(event.target);
+});
