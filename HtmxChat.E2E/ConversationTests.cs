@@ -336,4 +336,28 @@ public sealed partial class ConversationTests(BrowserFixture browser) : E2ETest(
         _ = miaPage;
         _ = mia;
     }
+
+    [Fact]
+    public async Task ParticipantsSuggestsUsernamesAsThePersonTypes()
+    {
+        var (_, _, miaName) = await PersonAsync("mia");
+        var (_, _, mikaName) = await PersonAsync("mika");
+        var (adaPage, ada, _) = await PersonAsync("ada");
+        await ada.GotoListAsync();
+        await adaPage.Locator("details.start-chat > summary").ClickAsync();
+
+        await ada.ParticipantsField.PressSequentiallyAsync(miaName[..2]);
+        var suggestions = adaPage.GetByRole(AriaRole.Listbox, new() { Name = "People" });
+        await Expect(suggestions.GetByRole(AriaRole.Option, new() { Name = miaName })).ToBeVisibleAsync();
+        await Expect(suggestions.GetByRole(AriaRole.Option, new() { Name = mikaName })).ToBeVisibleAsync();
+        await ada.ParticipantsField.PressSequentiallyAsync(mikaName[2..3]);
+        await Expect(suggestions.GetByRole(AriaRole.Option)).ToHaveTextAsync([mikaName]);
+        await ada.ParticipantsField.PressAsync("Enter");
+
+        await Expect(ada.ParticipantsField).ToHaveValueAsync($"{mikaName} ");
+        await Expect(suggestions).ToBeHiddenAsync();
+        await adaPage.GetByRole(AriaRole.Button, new() { Name = "Start chat" }).ClickAsync();
+        await Expect(adaPage).ToHaveURLAsync(ChatUrl());
+        await Expect(adaPage.Locator("#chat-title")).ToHaveTextAsync(mikaName);
+    }
 }

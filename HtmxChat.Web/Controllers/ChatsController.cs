@@ -65,6 +65,18 @@ public sealed class ChatsController(ChatService chats, UserManager<ChatUser> use
         return View("Chat", await PageAsync(chat, before, sendForm, ct));
     }
 
+    /// <summary>Usernames starting with <paramref name="q"/> (not the caller's), for the Participants field's suggestions.</summary>
+    [HttpGet("/people")]
+    public async Task<IActionResult> People(string? q, [FromServices] HtmxChat.Web.Storage.IUserRepository people, [FromServices] ILookupNormalizer normalizer, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(q) || q.Length > 32)
+        {
+            return Json(Array.Empty<string>());
+        }
+        var found = await people.SearchByUserNamePrefixAsync(normalizer.NormalizeName(q.Trim()), 9, ct);
+        return Json(found.Where(u => u.Id != User.UserId()).Take(8).Select(u => u.UserName));
+    }
+
     /// <summary>The send form, as a reply to <paramref name="replyTo"/> when that is a message people can answer.</summary>
     [HttpGet("{id}/send-form")]
     public async Task<IActionResult> SendForm(string id, string? replyTo, CancellationToken ct)

@@ -212,34 +212,60 @@ document.addEventListener("DOMContentLoaded", () => {
   select.addEventListener("change", () => window.htmxChatTheme.choose(select.value));
 });
 
-// Typing @ in Message suggests the chat's people (a listbox: arrows move, Enter or Tab picks, Escape closes).
-const mentionState = { start: -1, active: -1, matches: [] };
+// Suggestions as people type: @ in Message offers the chat's people; Participants offers usernames. A listbox
+// beside the field: arrows move, Enter or Tab picks, Escape closes.
+const suggesters = {
+  Message: {
+    listId: "mention-suggestions",
+    token(typed) {
+      const at = /(^|\s)@([\w.-]*)$/.exec(typed);
+      return at && { start: typed.length - at[2].length - 1, prefix: at[2] };
+    },
+    insert: (name) => `@${name} `,
+    async names(prefix) {
+      const holder = document.querySelector("[data-participants]");
+      const everyone = holder ? JSON.parse(holder.dataset.participants) : [];
+      return everyone.filter((name) => name.toLowerCase().startsWith(prefix.toLowerCase())).slice(0, 8);
+    },
+  },
+  Participants: {
+    listId: "participant-suggestions",
+    token(typed) {
+      const word = /([\w.-]+)$/.exec(typed);
+      return word && { start: typed.length - word[1].length, prefix: word[1] };
+    },
+    insert: (name) => `${name} `,
+    async names(prefix) {
+      const response = await fetch(`/people?q=${encodeURIComponent(prefix)}`, { headers: { Accept: "application/json" } });
+      return response.ok ? response.json() : [];
+    },
+  },
+};
+const suggestion = { field: null, start: -1, active: -1, matches: [] };
 
-function participants() {
-  const holder = document.querySelector("[data-participants]");
-  return holder ? JSON.parse(holder.dataset.participants) : [];
+function listFor(field) {
+  return document.getElementById(suggesters[field.id].listId);
 }
 
 function closeSuggestions(field) {
-  const list = document.getElementById("mention-suggestions");
+  const list = field && listFor(field);
   if (list) {
     list.hidden = true;
     list.replaceChildren();
   }
-  mentionState.start = -1;
-  mentionState.matches = [];
+  suggestion.matches = [];
   field?.setAttribute("aria-expanded", "false");
   field?.removeAttribute("aria-activedescendant");
 }
 
 function showSuggestions(field) {
-  const list = document.getElementById("mention-suggestions");
-  list.replaceChildren(...mentionState.matches.map((name, i) => {
+  const list = listFor(field);
+  list.replaceChildren(...suggestion.matches.map((name, i) => {
     const option = document.createElement("li");
-    option.id = `mention-option-${i}`;
+    option.id = `${list.id}-${i}`;
     option.className = "list-group-item list-group-item-action py-1";
     option.setAttribute("role", "option");
-    option.setAttribute("aria-selected", String(i === mentionState.active));
+    option.setAttribute("aria-selected", String(i === suggestion.active));
     option.textContent = name;
     option.addEventListener("mousedown", (event) => {
       event.preventDefault();
@@ -249,51 +275,61 @@ function showSuggestions(field) {
   }));
   list.hidden = false;
   field.setAttribute("aria-expanded", "true");
-  field.setAttribute("aria-activedescendant", `mention-option-${mentionState.active}`);
+  field.setAttribute("aria-activedescendant", `${list.id}-${suggestion.active}`);
 }
 
 function pickSuggestion(field, name) {
-  const before = field.value.slice(0, mentionState.start);
+  const before = field.value.slice(0, suggestion.start);
   const after = field.value.slice(field.selectionStart);
-  field.value = `${before}@${name} ${after}`;
-  const caret = before.length + name.length + 2;
+  const inserted = suggesters[field.id].insert(name);
+  field.value = before + inserted + after;
+  const caret = before.length + inserted.length;
   field.setSelectionRange(caret, caret);
   closeSuggestions(field);
 }
 
-document.addEventListener("input", (event) => {
+document.addEventListener("DOMContentLoaded", () => {
+  const participants = document.getElementById("Participants");
+  participants?.setAttribute("role", "combobox");
+  participants?.setAttribute("aria-autocomplete", "list");
+  participants?.setAttribute("aria-expanded", "false");
+  participants?.setAttribute("aria-controls", "participant-suggestions");
+});
+
+document.addEventListener("input", async (event) => {
   const field = event.target;
-  if (field.id !== "Message") return;
+  const suggester = suggesters[field.id];
+  if (!suggester) return;
   const typed = field.value.slice(0, field.selectionStart);
-  const at = /(^|\s)@([\w.-]*)$/.exec(typed);
-  if (!at) {
+  const token = suggester.token(typed);
+  if (!token) {
     closeSuggestions(field);
     return;
   }
-  const prefix = at[2].toLowerCase();
-  mentionState.matches = participants().filter((name) => name.toLowerCase().startsWith(prefix)).slice(0, 8);
-  if (mentionState.matches.length === 0) {
+  const matches = await suggester.names(token.prefix);
+  // A later keystroke may have changed the field while the names were on their way.
+  if (field.value.slice(0, field.selectionStart) !== typed) return;
+  if (matches.length === 0) {
     closeSuggestions(field);
     return;
   }
-  mentionState.start = typed.length - at[2].length - 1;
-  mentionState.active = 0;
+  Object.assign(suggestion, { field, start: token.start, active: 0, matches });
   showSuggestions(field);
 });
 
 document.addEventListener("keydown", (event) => {
   const field = event.target;
-  if (field.id !== "Message" || mentionState.matches.length === 0) return;
+  if (!suggesters[field.id] || suggestion.field !== field || suggestion.matches.length === 0) return;
   if (event.key === "ArrowDown" || event.key === "ArrowUp") {
     event.preventDefault();
     const step = event.key === "ArrowDown" ? 1 : -1;
-    mentionState.active = (mentionState.active + step + mentionState.matches.length) % mentionState.matches.length;
+    suggestion.active = (suggestion.active + step + suggestion.matches.length) % suggestion.matches.length;
     showSuggestions(field);
   } else if (event.key === "Enter" || event.key === "Tab") {
-    // Picking a name, not sending the message.
+    // Picking a name, not sending the form.
     event.preventDefault();
     event.stopPropagation();
-    pickSuggestion(field, mentionState.matches[mentionState.active]);
+    pickSuggestion(field, suggestion.matches[suggestion.active]);
   } else if (event.key === "Escape") {
     event.preventDefault();
     closeSuggestions(field);
@@ -301,5 +337,5 @@ document.addEventListener("keydown", (event) => {
 }, true);
 
 document.addEventListener("focusout", (event) => {
-  if (event.target.id === "Message") closeSuggestions(event.target);
+  if (suggesters[event.target.id]) closeSuggestions(event.target);
 });
