@@ -34,6 +34,7 @@ public sealed class SearchApiTests(AppFixture app) : IClassFixture<AppFixture>
     [InlineData("q=%20%20")]
     [InlineData("q=x&before=not-a-cursor")]
     [InlineData("q=x&limit=0")]
+    [InlineData("q=x&before=MTp4L3k")]
     public async Task BadSearchesAre400(string query)
     {
         using var ada = await ApiClient.RegisterAsync(app.Factory);

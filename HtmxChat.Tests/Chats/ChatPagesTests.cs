@@ -397,7 +397,7 @@ public sealed class ChatPagesTests(AppFixture app) : IClassFixture<AppFixture>
         Assert.Contains("Edit message", editPage);
         Assert.Contains("value=\"typo heer\"", editPage);
         Assert.Equal(HttpStatusCode.Redirect, edited.StatusCode);
-        Assert.Equal($"/chats/{chatId}#m-1", edited.Headers.Location?.OriginalString);
+        Assert.Equal($"/chats/{chatId}?at=1#m-1", edited.Headers.Location?.OriginalString);
         Assert.Equal(HttpStatusCode.Forbidden, bobsEdit.StatusCode);
         Assert.Contains("Delete this message?", deletePage);
         Assert.Equal(HttpStatusCode.Redirect, deleted.StatusCode);
@@ -455,5 +455,19 @@ public sealed class ChatPagesTests(AppFixture app) : IClassFixture<AppFixture>
         Assert.Contains($"&lt;b&gt;look&lt;/b&gt; <span class=\"mention\">@{bobName}</span>!</p>", adaPage);
         Assert.Contains($"data-mentions=\"{await bob.UserIdAsync()}\"", adaPage);
         Assert.Contains($"id=\"mentions-{chatId}\" class=\"badge rounded-pill text-bg-warning mention-badge\">@", bobList);
+    }
+
+    [Fact]
+    public async Task OpeningAChatAtASeqBeyondItsNewestShowsTheNewestMessages()
+    {
+        var (ada, _) = await SignedInAsync();
+        var (_, bobName) = await SignedInAsync();
+        var chatId = await ada.StartChatAsync(bobName);
+        (await ada.SendHtmxAsync(chatId, "only one")).Dispose();
+
+        var page = await ada.GetPageAsync($"/chats/{chatId}?at={long.MaxValue}");
+
+        Assert.Contains(">only one</p>", page);
+        Assert.Contains("message-highlight", page);
     }
 }

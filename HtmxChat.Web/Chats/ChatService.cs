@@ -103,6 +103,7 @@ public sealed partial class ChatService(
         {
             return null;
         }
+        seq = Math.Min(seq, Math.Max(1, chat.LastSeq));
         // Read a full page on each side, then keep about half of each; near either end the other side fills the rest.
         var upTo = await chats.GetMessagesAsync(chat.Id, before: seq + 1, after: null, limit + 1, ct);
         var after = await chats.GetMessagesAsync(chat.Id, before: null, after: seq, limit, ct);

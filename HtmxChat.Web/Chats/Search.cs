@@ -145,7 +145,10 @@ public sealed record SearchCursor(long TimestampMs, string Tiebreak)
             var padded = text.Replace('-', '+').Replace('_', '/');
             padded += new string('=', (4 - padded.Length % 4) % 4);
             var parts = Encoding.UTF8.GetString(Convert.FromBase64String(padded)).Split(':', 2);
-            return parts.Length == 2 && long.TryParse(parts[0], out var ts) && parts[1].Length > 0 ? new SearchCursor(ts, parts[1]) : null;
+            // The stores' tiebreaks are a row number (SQLite) or an ObjectId (MongoDB): letters and digits only.
+            return parts.Length == 2 && long.TryParse(parts[0], out var ts) && parts[1].Length is > 0 and <= 24 && parts[1].All(char.IsAsciiLetterOrDigit)
+                ? new SearchCursor(ts, parts[1])
+                : null;
         }
         catch (FormatException)
         {

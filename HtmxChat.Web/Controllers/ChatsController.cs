@@ -51,16 +51,18 @@ public sealed class ChatsController(ChatService chats, UserManager<ChatUser> use
         {
             return NotFound();
         }
-        if (before is null && at is null)
+        var sendForm = await SendFormAsync(id, replyTo, ct);
+        var window = at is { } seq ? await chats.GetMessagesAroundAsync(User.UserId(), chat, seq, ChatService.DefaultPageSize, ct) : null;
+        // Opened at one of the newest messages, the page is the live conversation, only scrolled to that message.
+        var atLatest = window is { HasMoreAfter: false };
+        if (before is null && (at is null || atLatest))
         {
             await chats.MarkReadAsync(User.UserId(), chat, chat.LastSeq, ct);
         }
-        var sendForm = await SendFormAsync(id, replyTo, ct);
-        if (at is { } seq)
+        if (window is not null)
         {
-            var window = await chats.GetMessagesAroundAsync(User.UserId(), chat, seq, ChatService.DefaultPageSize, ct);
             var page = await PageAsync(chat, null, sendForm, ct);
-            return View("Chat", page with { Messages = new MessagePage(window!.Messages, window.HasMoreBefore), ShowingOlder = true, At = seq, HasNewer = window.HasMoreAfter });
+            return View("Chat", page with { Messages = new MessagePage(window.Messages, window.HasMoreBefore), ShowingOlder = !atLatest, At = Math.Min(at!.Value, Math.Max(1, chat.LastSeq)), HasNewer = window.HasMoreAfter });
         }
         return View("Chat", await PageAsync(chat, before, sendForm, ct));
     }

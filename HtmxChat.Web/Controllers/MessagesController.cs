@@ -105,5 +105,5 @@ public sealed class MessagesController(ChatService chats) : Controller
         return Request.IsHtmx() ? PartialView($"~/Views/Chats/{partial}.cshtml", model) : View($"~/Views/Chats/{page}.cshtml", model);
     }
 
-    private RedirectResult BackToChat(string chatId, Message message) => Redirect($"/chats/{chatId}#m-{message.Seq}");
+    private RedirectResult BackToChat(string chatId, Message message) => Redirect($"/chats/{chatId}?at={message.Seq}#m-{message.Seq}");
 }

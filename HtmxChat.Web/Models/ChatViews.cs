@@ -70,7 +70,8 @@ public sealed record ChatRowView(Chat Chat, string ViewerId, TimeZoneInfo Zone, 
 }
 
 /// <summary>The last-message line of a chat-list row; <see cref="OutOfBand"/> when the stream updates an existing row.</summary>
-public sealed record ChatPreviewView(string ChatId, MessageSummary? Last, TimeZoneInfo Zone, bool OutOfBand);
+/// <param name="Moves">A new message: the row moves to the top of the list (an edit or a deletion only changes its text).</param>
+public sealed record ChatPreviewView(string ChatId, MessageSummary? Last, TimeZoneInfo Zone, bool OutOfBand, bool Moves = false);
 
 /// <summary>A page of the conversation: a link to older messages when there are any, then the messages.</summary>
 /// <param name="Newer">A page below the ones shown (the conversation was opened at a message): its link to more comes after it.</param>

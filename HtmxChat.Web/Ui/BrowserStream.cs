@@ -75,10 +75,13 @@ public static class BrowserStream
                     return true;
                 case ChatChange { Kind: ChangeKind.MessageUpdated or ChangeKind.MessageDeleted, Message: { } changed } change when change.ChatId == openChatId:
                     await stream.WriteAsync(await MessageFrame(change, changed), ct);
-                    await stream.WriteAsync(await ActivityFrame(change), ct);
+                    await WritePreviewIfNewestAsync(change, changed, ct);
                     return true;
-                case ChatChange { Kind: ChangeKind.MessageUpdated or ChangeKind.MessageDeleted } change:
-                    await stream.WriteAsync(await ActivityFrame(change), ct);
+                case ChatChange { Kind: ChangeKind.MessageUpdated or ChangeKind.MessageDeleted, Message: { } changed } change:
+                    await WritePreviewIfNewestAsync(change, changed, ct);
+                    // An edit can add or remove a mention of this person, a deletion take one away.
+                    var mentionCount = change.Chat.MentionCountFor(userId);
+                    await stream.WriteAsync(await MentionFrames.GetAsync(change, mentionCount, () => MentionFrame(change.ChatId, mentionCount)), ct);
                     return true;
                 case ChatChange { Kind: ChangeKind.MessagePosted } change:
                     await stream.WriteAsync(await ActivityFrame(change), ct);
@@ -132,7 +135,17 @@ public static class BrowserStream
 
         private Task<byte[]> ActivityFrame(ChatChange change) =>
             ZoneFrames.GetAsync(change, $"{ActivityEvent}:{zone.Id}", async () => await EventStream.FrameAsync(
-                ActivityEvent, await renderer.RenderAsync("~/Views/Chats/_ChatPreview.cshtml", new ChatPreviewView(change.ChatId, change.Chat.LastMessage, zone, OutOfBand: true))));
+                ActivityEvent, await renderer.RenderAsync("~/Views/Chats/_ChatPreview.cshtml",
+                    new ChatPreviewView(change.ChatId, change.Chat.LastMessage, zone, OutOfBand: true, Moves: change.Kind == ChangeKind.MessagePosted))));
+
+        /// <summary>The list's preview shows the newest message: only a change to that one changes it.</summary>
+        private async Task WritePreviewIfNewestAsync(ChatChange change, Message changed, CancellationToken ct)
+        {
+            if (changed.Seq == change.Chat.LastSeq)
+            {
+                await stream.WriteAsync(await ActivityFrame(change), ct);
+            }
+        }
 
         private static Task<byte[]> UnreadFrame(string chatId, long unread) =>
             EventStream.FrameAsync(UnreadEvent, ChatFragments.UnreadBadgeHtml(chatId, unread, outOfBand: true));

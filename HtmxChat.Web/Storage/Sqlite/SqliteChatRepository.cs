@@ -367,7 +367,8 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
             "FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid LEFT JOIN messages r ON r.id = m.reply_to_id " +
             "JOIN chat_participants me ON me.chat_id = m.chat_id AND me.user_id = $user " +
             "WHERE messages_fts MATCH $query AND m.deleted = 0 AND ($chat IS NULL OR m.chat_id = $chat) " +
-            "AND ($rowid IS NULL OR messages_fts.rowid < $rowid) " +
+            // A plain bound (not "IS NULL OR") lets FTS5 start the scan at the cursor instead of re-reading newer matches.
+            (before is null ? "" : "AND messages_fts.rowid < $rowid ") +
             // Rows are stored in the order messages arrive: newest first is the index's own order, read only as far as the page.
             "ORDER BY messages_fts.rowid DESC LIMIT $take")
             .With("$user", userId).With("$query", FtsExpression(query)).With("$chat", chatId)

@@ -15,6 +15,7 @@ document.addEventListener("click", (event) => {
 // A refused send or edit (400, 403, 404, 409, 429) still swaps in the form, which shows why and keeps the text.
 document.addEventListener("DOMContentLoaded", () => {
   tidyLog();
+  if (!window.htmx) return;
   htmx.config.responseHandling = [
     { code: "204", swap: false },
     { code: "[23]..", swap: true },
@@ -96,7 +97,8 @@ function tidyLog() {
   if (!log) return;
   log.querySelectorAll(":scope > .day-separator").forEach((s) => s.remove());
   let previous = null;
-  for (const message of log.querySelectorAll(":scope > article.message")) {
+  // An article showing an edit or delete form carries no day of its own: it sits between its neighbours.
+  for (const message of log.querySelectorAll(":scope > article.message[data-day]")) {
     const day = message.dataset.day;
     if (!previous || previous.dataset.day !== day) {
       const separator = document.createElement("div");
@@ -117,9 +119,9 @@ document.addEventListener("htmx:afterSettle", (event) => {
   if (event.target.closest?.("#message-log") || event.target.id === "message-log") tidyLog();
 });
 
-// The chat with the newest message moves to the top of the list.
+// The chat with the newest message moves to the top of the list (an edit or a reaction does not move it).
 document.addEventListener("htmx:oobAfterSwap", (event) => {
-  if (!event.target.id?.startsWith("chat-preview-")) return;
+  if (!event.target.id?.startsWith("chat-preview-") || event.target.dataset.moves !== "true") return;
   const row = event.target.closest(".chat-row");
   row?.parentElement?.prepend(row);
 });
@@ -326,6 +328,13 @@ document.addEventListener("keydown", (event) => {
     suggestion.active = (suggestion.active + step + suggestion.matches.length) % suggestion.matches.length;
     showSuggestions(field);
   } else if (event.key === "Enter" || event.key === "Tab") {
+    if (event.isComposing) return;
+    // The caret may have moved since the list opened: pick only if it is still at the word being completed.
+    const token = suggesters[field.id].token(field.value.slice(0, field.selectionStart));
+    if (!token || token.start !== suggestion.start) {
+      closeSuggestions(field);
+      return;
+    }
     // Picking a name, not sending the form.
     event.preventDefault();
     event.stopPropagation();
@@ -333,8 +342,19 @@ document.addEventListener("keydown", (event) => {
   } else if (event.key === "Escape") {
     event.preventDefault();
     closeSuggestions(field);
+  } else if (["ArrowLeft", "ArrowRight", "Home", "End", "PageUp", "PageDown"].includes(event.key)) {
+    closeSuggestions(field);
   }
 }, true);
+
+document.addEventListener("click", (event) => {
+  if (suggesters[event.target.id]) closeSuggestions(event.target);
+});
+
+// A change to a message that is open for editing or deletion waits: replacing it would throw away what is being typed.
+document.addEventListener("htmx:oobBeforeSwap", (event) => {
+  if (event.detail.target?.querySelector?.(".edit-form, .delete-confirm")) event.preventDefault();
+});
 
 document.addEventListener("focusout", (event) => {
   if (suggesters[event.target.id]) closeSuggestions(event.target);

@@ -2,20 +2,28 @@
 // dark page never flashes light. "auto" (the default) follows the system and changes with it.
 "use strict";
 (() => {
-  const stored = localStorage.getItem("theme");
+  // Storage can be blocked: then the choice is not remembered, and Auto applies.
+  const storage = (() => {
+    try {
+      return window.localStorage;
+    } catch {
+      return { getItem: () => null, setItem() {}, removeItem() {} };
+    }
+  })();
+  const stored = storage.getItem("theme");
   const choice = stored === "light" || stored === "dark" ? stored : "auto";
   const system = window.matchMedia("(prefers-color-scheme: dark)");
   const apply = () => {
-    const current = localStorage.getItem("theme") ?? "auto";
+    const current = storage.getItem("theme") ?? "auto";
     document.documentElement.dataset.bsTheme = current === "auto" ? (system.matches ? "dark" : "light") : current;
   };
   document.documentElement.dataset.bsTheme = choice === "auto" ? (system.matches ? "dark" : "light") : choice;
   system.addEventListener("change", apply);
   window.htmxChatTheme = {
-    choice: () => localStorage.getItem("theme") ?? "auto",
+    choice: () => storage.getItem("theme") ?? "auto",
     choose: (value) => {
-      if (value === "auto") localStorage.removeItem("theme");
-      else localStorage.setItem("theme", value);
+      if (value === "auto") storage.removeItem("theme");
+      else storage.setItem("theme", value);
       apply();
     },
   };
