@@ -179,6 +179,10 @@ public sealed partial class ConversationTests(BrowserFixture browser) : E2ETest(
         await Expect(ada.Message("agreed").Locator(".reply-quote")).ToContainTextAsync("m200", new() { Timeout = 1_000 });
         await Expect(bobPage.GetByText($"Replying to {adaName}")).ToHaveCountAsync(0);
 
+        // The quote follows its original, live.
+        await ada.EditAsync(ada.Message("m200"), "m200, corrected");
+        await Expect(bob.Message("agreed").Locator(".reply-quote")).ToContainTextAsync("m200, corrected", new() { Timeout = 1_000 });
+
         // A reply to the very first message, 200 back: its quote opens the chat there.
         Assert.IsType<HtmxChat.Web.Chats.ChatResult.Done>(await chats.SendAsync(adaId, adaName, chatId, "remember this?", first.Id));
         await Expect(bob.Message("remember this?")).ToHaveCountAsync(1);

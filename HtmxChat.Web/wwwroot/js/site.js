@@ -96,6 +96,9 @@ function tidyLog() {
   const log = document.getElementById("message-log");
   if (!log) return;
   log.querySelectorAll(":scope > .day-separator").forEach((s) => s.remove());
+  // Today and yesterday in the viewer's time zone, worked out now: a tab left open past midnight stays right.
+  const today = dayIn(log.dataset.zone, Date.now()) ?? log.dataset.today;
+  const yesterday = dayIn(log.dataset.zone, Date.now() - 24 * 60 * 60 * 1000) ?? log.dataset.yesterday;
   let previous = null;
   // An article showing an edit or delete form carries no day of its own: it sits between its neighbours.
   for (const message of log.querySelectorAll(":scope > article.message[data-day]")) {
@@ -104,13 +107,22 @@ function tidyLog() {
       const separator = document.createElement("div");
       separator.className = "day-separator";
       separator.setAttribute("role", "separator");
-      separator.textContent = day === log.dataset.today ? "Today" : day === log.dataset.yesterday ? "Yesterday" : message.dataset.dayLabel;
+      separator.textContent = day === today ? "Today" : day === yesterday ? "Yesterday" : message.dataset.dayLabel;
       message.before(separator);
     }
     const continued = previous && previous.dataset.day === day && previous.dataset.senderId === message.dataset.senderId
       && Number(message.dataset.ts) - Number(previous.dataset.ts) < GROUP_WITHIN_MS;
     message.classList.toggle("message-continued", Boolean(continued));
     previous = message;
+  }
+}
+
+// A day as yyyy-MM-dd in an IANA time zone (the format the server writes in data-day), or null if the zone is unknown here.
+function dayIn(zone, time) {
+  try {
+    return zone ? new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" }).format(time) : null;
+  } catch {
+    return null;
   }
 }
 
@@ -358,4 +370,16 @@ document.addEventListener("htmx:oobBeforeSwap", (event) => {
 
 document.addEventListener("focusout", (event) => {
   if (suggesters[event.target.id]) closeSuggestions(event.target);
+});
+
+// A changed message's quotes in replies follow it: the excerpt is what it says now, or that it was deleted.
+document.addEventListener("htmx:oobAfterSwap", (event) => {
+  const message = event.target;
+  if (!message.classList?.contains("message") || !message.dataset.seq) return;
+  const deleted = message.querySelector(".message-deleted") !== null;
+  const text = (message.querySelector(".message-text")?.textContent ?? "").trim();
+  const excerpt = deleted ? "This message was deleted." : text.length > 200 ? `${text.slice(0, 199)}…` : text;
+  document.querySelectorAll(`.reply-quote[data-seq="${message.dataset.seq}"] .reply-excerpt`).forEach((quote) => {
+    quote.textContent = excerpt;
+  });
 });
