@@ -211,6 +211,17 @@ public sealed class MongoMappingTests
     }
 
     [Fact]
+    public void UnreadMentionsAreCountedFromLiveMessagesAfterTheReadMarker()
+    {
+        Assert.Equal(
+            BsonDocument.Parse($"{{ chat_id: ObjectId('{ChatId}'), deleted: false, seq: {{ $gt: NumberLong(4) }}, mentions: {{ $elemMatch: {{ user_id: ObjectId('{UserId}') }} }} }}"),
+            Render(MongoFilters.UnreadMentionsOf(ChatId, UserId, 4)));
+        Assert.Equal(BsonDocument.Parse("{ $set: { 'members.$.unread_mentions': NumberLong(2) } }"), Render(MongoFilters.UnreadMentions(2)));
+        var chat = new Chat { Id = ChatId, CreatorId = UserId, Participants = [new() { UserId = UserId, UserName = "a", ReadSeq = 1, UnreadMentions = 3 }] };
+        Assert.Equal(3, BsonSerializer.Deserialize<ChatDocument>(ChatDocument.From(chat).ToBson()).ToDomain().MentionCountFor(UserId));
+    }
+
+    [Fact]
     public void NonObjectIdsAreRecognisedBeforeTheyReachTheServer()
     {
         Assert.True(MongoFilters.IsObjectId(UserId));

@@ -485,6 +485,35 @@ public abstract class StorageSuite : IAsyncLifetime
         Assert.Equal(Enumerable.Range(1, 7).Reverse().Select(i => $"needle {i}"), seen);
     }
 
+    [Fact]
+    public async Task UnreadMentionsAreCountedUntilReadAndFollowEditsAndDeletions()
+    {
+        var a = await CreateUserAsync("ment_a");
+        var b = await CreateUserAsync("ment_b");
+        var (chat, _) = await S.Chats.CreateAsync(NewChat("mentions", a, b));
+        Mention[] bob = [new(b.Id, b.UserName)];
+
+        var first = (await S.Chats.AppendMessageAsync(chat.Id, a.Id, a.UserName, "@ment_b one", Now(), mentions: bob))!.Value;
+        var second = (await S.Chats.AppendMessageAsync(chat.Id, a.Id, a.UserName, "@ment_b two", Now(), mentions: bob))!.Value;
+        var afterTwo = await S.Chats.FindAsync(chat.Id);
+        await S.Chats.EditMessageAsync(chat.Id, first.Message.Id, "no one", Now(), mentions: []);
+        var afterEdit = await S.Chats.FindAsync(chat.Id);
+        await S.Chats.DeleteMessageAsync(chat.Id, second.Message.Id);
+        var afterDelete = await S.Chats.FindAsync(chat.Id);
+        var third = (await S.Chats.AppendMessageAsync(chat.Id, a.Id, a.UserName, "@ment_b three", Now(), mentions: bob))!.Value;
+        await S.Chats.MarkReadAsync(chat.Id, b.Id, third.Message.Seq);
+        var afterRead = await S.Chats.FindAsync(chat.Id);
+
+        Assert.Equal([b.UserName], second.Message.Mentions.Select(m => m.UserName));
+        Assert.Equal(2, afterTwo!.MentionCountFor(b.Id));
+        Assert.Equal(0, afterTwo.MentionCountFor(a.Id));
+        Assert.Equal(1, afterEdit!.MentionCountFor(b.Id));
+        Assert.Equal(0, afterDelete!.MentionCountFor(b.Id));
+        Assert.Equal(1, third.Chat.MentionCountFor(b.Id));
+        Assert.Equal(0, afterRead!.MentionCountFor(b.Id));
+        Assert.Empty((await S.Chats.FindMessageAsync(chat.Id, first.Message.Id))!.Mentions);
+    }
+
     private static string DescribeVersions(MessagePage page) =>
         string.Join(' ', page.Messages.Select(m => m.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(page.HasMore ? "+more" : null).OfType<string>());
 

@@ -66,6 +66,10 @@ public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
         };
         await mongo.Messages.InsertOneAsync(MessageDocument.From(message), cancellationToken: CancellationToken.None);
         await MarkReadAsync(chatId, senderId, message.Seq, CancellationToken.None);
+        if (message.Mentions.Count > 0 && await RecountMentionsAsync(chatId, message.Mentions.Select(m => m.UserId)) is { } counted)
+        {
+            chat.Members = counted.Members;
+        }
         if (chat.Members.Find(m => m.UserId == senderId) is { } sender)
         {
             sender.ReadSeq = Math.Max(sender.ReadSeq, message.Seq);
@@ -108,8 +112,42 @@ public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
         {
             return false;
         }
-        var result = await mongo.Chats.UpdateOneAsync(MongoFilters.Member(chatId, userId), MongoFilters.ReadUpTo(seq), cancellationToken: ct);
-        return result.MatchedCount == 1;
+        var chat = await mongo.Chats.FindOneAndUpdateAsync(MongoFilters.Member(chatId, userId), MongoFilters.ReadUpTo(seq), AfterUpdate<ChatDocument>(), ct);
+        if (chat?.Members.Find(m => m.UserId == userId) is { UnreadMentions: > 0 } member)
+        {
+            // Read to the newest message (the usual case, and every send): nothing can be left to count.
+            if (member.ReadSeq >= chat.LastSeq)
+            {
+                await mongo.Chats.UpdateOneAsync(MongoFilters.Member(chatId, userId), MongoFilters.UnreadMentions(0), cancellationToken: CancellationToken.None);
+            }
+            else
+            {
+                await RecountMentionsAsync(chatId, [member], CancellationToken.None);
+            }
+        }
+        return chat is not null;
+    }
+
+    /// <summary>
+    /// Sets each member's unread mentions from the messages (after a read, an edit or a deletion changed them) and
+    /// returns the chat as it then is.
+    /// </summary>
+    private async Task<ChatDocument?> RecountMentionsAsync(string chatId, IEnumerable<MemberDocument> members, CancellationToken ct)
+    {
+        foreach (var member in members)
+        {
+            var count = await mongo.Messages.CountDocumentsAsync(MongoFilters.UnreadMentionsOf(chatId, member.UserId, member.ReadSeq), cancellationToken: ct);
+            await mongo.Chats.UpdateOneAsync(MongoFilters.Member(chatId, member.UserId), MongoFilters.UnreadMentions(count), cancellationToken: ct);
+        }
+        return await FindChatDocumentAsync(chatId);
+    }
+
+    /// <summary>After a message's mentions changed: the members named before or after, recounted.</summary>
+    private async Task<ChatDocument?> RecountMentionsAsync(string chatId, IEnumerable<string> userIds)
+    {
+        var chat = await FindChatDocumentAsync(chatId);
+        var affected = chat?.Members.Where(m => userIds.Contains(m.UserId)).ToList() ?? [];
+        return affected.Count == 0 ? chat : await RecountMentionsAsync(chatId, affected, CancellationToken.None);
     }
 
     public async Task<Message?> FindMessageAsync(string chatId, string messageId, CancellationToken ct = default) =>
@@ -144,6 +182,11 @@ public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
         }
         var chat = await mongo.Chats.FindOneAndUpdateAsync(MongoFilters.NewestIs(chatId, message.Seq),
             Builders<ChatDocument>.Update.Set(c => c.LastMessage!.Content, content), AfterUpdate<ChatDocument>(), CancellationToken.None);
+        var named = message.Mentions.Select(m => m.UserId).Concat((mentions ?? []).Select(m => m.UserId)).Distinct().ToList();
+        if (named.Count > 0)
+        {
+            chat = await RecountMentionsAsync(chatId, named);
+        }
         return new MessageChange((await ToDomainAsync([edited], CancellationToken.None))[0], (chat ?? await FindChatDocumentAsync(chatId))!.ToDomain(), Changed: true);
     }
 
@@ -162,6 +205,10 @@ public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
             MongoFilters.Tombstone(version), AfterUpdate<MessageDocument>(), CancellationToken.None);
         var chat = await mongo.Chats.FindOneAndUpdateAsync(MongoFilters.NewestIs(chatId, message.Seq),
             Builders<ChatDocument>.Update.Set(c => c.LastMessage!.Content, "").Set(c => c.LastMessage!.Deleted, true), AfterUpdate<ChatDocument>(), CancellationToken.None);
+        if (message.Mentions.Count > 0)
+        {
+            chat = await RecountMentionsAsync(chatId, message.Mentions.Select(m => m.UserId));
+        }
         var tombstone = deleted?.ToDomain() ?? await FindMessageAsync(chatId, messageId, CancellationToken.None);
         return new MessageChange(tombstone!, (chat ?? await FindChatDocumentAsync(chatId))!.ToDomain(), Changed: deleted is not null);
     }

@@ -89,7 +89,7 @@ public sealed class ChatDocument
         Title = chat.Title,
         DirectKey = chat.DirectKey,
         Participants = [.. chat.Participants.Select(p => p.UserId)],
-        Members = [.. chat.Participants.Select(p => new MemberDocument { UserId = p.UserId, UserName = p.UserName, ReadSeq = p.ReadSeq })],
+        Members = [.. chat.Participants.Select(p => new MemberDocument { UserId = p.UserId, UserName = p.UserName, ReadSeq = p.ReadSeq, UnreadMentions = p.UnreadMentions })],
         LastMessage = chat.LastMessage is { } last ? MessageSummaryDocument.From(last) : null,
         LastSeq = chat.LastSeq,
         Version = chat.Version,
@@ -104,7 +104,7 @@ public sealed class ChatDocument
         CreatorId = CreatorId,
         Title = Title,
         DirectKey = DirectKey,
-        Participants = [.. Members.Select(m => new ChatParticipant { UserId = m.UserId, UserName = m.UserName, ReadSeq = m.ReadSeq })],
+        Participants = [.. Members.Select(m => new ChatParticipant { UserId = m.UserId, UserName = m.UserName, ReadSeq = m.ReadSeq, UnreadMentions = m.UnreadMentions })],
         LastMessage = LastMessage?.ToDomain(),
         LastSeq = LastSeq,
         Version = Version,
@@ -119,6 +119,9 @@ public sealed class MemberDocument
     [BsonElement("user_id"), BsonRepresentation(BsonType.ObjectId)] public string UserId { get; set; } = "";
     [BsonElement("username")] public string UserName { get; set; } = "";
     [BsonElement("read_seq")] public long ReadSeq { get; set; }
+
+    /// <summary>Messages after <see cref="ReadSeq"/> that mention this member: counted as they are written, recounted when read.</summary>
+    [BsonElement("unread_mentions")] public long UnreadMentions { get; set; }
 }
 
 public sealed class MessageSummaryDocument

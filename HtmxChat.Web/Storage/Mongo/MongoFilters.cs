@@ -77,6 +77,14 @@ public static class MongoFilters
 
     public static UpdateDefinition<MessageDocument> AtVersion(long version) => Builders<MessageDocument>.Update.Max(m => m.Version, version);
 
+    /// <summary>A member's unread mentions in a chat: messages after their read marker that name them and are not deleted.</summary>
+    public static FilterDefinition<MessageDocument> UnreadMentionsOf(string chatId, string userId, long readSeq) =>
+        Message.Eq(m => m.ChatId, chatId) & Message.Eq(m => m.Deleted, false) & Message.Gt(m => m.Seq, readSeq)
+        & Message.ElemMatch(m => m.Mentions, Builders<MentionDocument>.Filter.Eq(x => x.UserId, userId));
+
+    /// <summary>With <see cref="Member"/> as the filter, sets the matched member's count.</summary>
+    public static UpdateDefinition<ChatDocument> UnreadMentions(long count) => Builders<ChatDocument>.Update.Set("members.$.unread_mentions", count);
+
     /// <summary>The chat whose newest message is <paramref name="seq"/>: its preview shows that message.</summary>
     public static FilterDefinition<ChatDocument> NewestIs(string chatId, long seq) => Chat.Eq(c => c.Id, chatId) & Chat.Eq(c => c.LastSeq, seq);
 
