@@ -46,7 +46,7 @@ public abstract record StartChatResult
 /// Who may see and post what, and how chats start: the rules the browser pages, the JSON API and the WebSocket share.
 /// A chat the caller is not in is reported exactly like one that does not exist.
 /// </summary>
-public sealed partial class ChatService(
+public sealed class ChatService(
     IChatRepository chats,
     IUserRepository users,
     ILookupNormalizer normalizer,
@@ -147,9 +147,14 @@ public sealed partial class ChatService(
         {
             return new ChatResult.NotFound();
         }
-        if (replyToId is not null && await chats.FindMessageAsync(chatId, replyToId, ct) is not { IsActionable: true })
+        ReplyRef? replyTo = null;
+        if (replyToId is not null)
         {
-            return new ChatResult.Invalid(ReplyRefused, "replyTo");
+            if (await chats.FindMessageAsync(chatId, replyToId, ct) is not { IsActionable: true } original)
+            {
+                return new ChatResult.Invalid(ReplyRefused, "replyTo");
+            }
+            replyTo = ReplyRef.Of(original);
         }
         if (await rateLimiter.TryAcquireAsync(userId, ct) is { } retryAfter)
         {
@@ -158,7 +163,7 @@ public sealed partial class ChatService(
 
         var started = Stopwatch.GetTimestamp();
         var result = await InChatOrderAsync(chatId, async () =>
-            await chats.AppendMessageAsync(chatId, userId, userName, content!, Now(), replyToId, MentionsIn(content!, chat), ct) is { } sent
+            await chats.AppendMessageAsync(chatId, userId, userName, content!, Now(), replyTo, MentionsIn(content!, chat), ct) is { } sent
                 ? new MessageChange(sent.Message, sent.Chat, Changed: true)
                 : null, ChangeKind.MessagePosted, ct);
         metrics.SendTook(Stopwatch.GetElapsedTime(started));
@@ -184,14 +189,14 @@ public sealed partial class ChatService(
         }
         if (message.Deleted)
         {
-            return new ChatResult.Conflict("This message was deleted, so it cannot be edited.");
+            return new ChatResult.Conflict(EditOfDeleted);
         }
         if (await rateLimiter.TryAcquireAsync(userId, ct) is { } retryAfter)
         {
             return new ChatResult.RateLimited(retryAfter);
         }
         var edited = await InChatOrderAsync(chatId, () => chats.EditMessageAsync(chatId, messageId, content!, Now(), MentionsIn(content!, found.Chat!), ct), ChangeKind.MessageUpdated, ct);
-        return edited is { } done ? new ChatResult.Done(done.Message) : new ChatResult.Conflict("This message was deleted, so it cannot be edited.");
+        return edited is { } done ? new ChatResult.Done(done.Message) : new ChatResult.Conflict(EditOfDeleted);
     }
 
     /// <summary>The sender (or an admin) takes a message back: a tombstone stays in the log for everyone.</summary>
@@ -233,17 +238,19 @@ public sealed partial class ChatService(
         }
         if (!found.Message!.IsActionable)
         {
-            return on ? new ChatResult.Invalid("Deleted messages and system lines take no reactions.", "reaction") : new ChatResult.Done(found.Message);
+            return on ? new ChatResult.Invalid(ReactionRefused, "reaction") : new ChatResult.Done(found.Message);
         }
         if (await rateLimiter.TryAcquireAsync(userId, ct) is { } retryAfter)
         {
             return new ChatResult.RateLimited(retryAfter);
         }
         var reacted = await InChatOrderAsync(chatId, () => chats.SetReactionAsync(chatId, messageId, new Reactor(userId, userName), reaction!, on, ct), ChangeKind.MessageUpdated, ct);
-        return reacted is { } done ? new ChatResult.Done(done.Message) : new ChatResult.Invalid("Deleted messages and system lines take no reactions.", "reaction");
+        return reacted is { } done ? new ChatResult.Done(done.Message) : new ChatResult.Invalid(ReactionRefused, "reaction");
     }
 
     public const string ReplyRefused = "You can only reply to a message of this chat that is not deleted.";
+    private const string EditOfDeleted = "This message was deleted, so it cannot be edited.";
+    private const string ReactionRefused = "Deleted messages and system lines take no reactions.";
 
     public const int MaxReactionLength = 16;
 
@@ -280,28 +287,10 @@ public sealed partial class ChatService(
 
     private sealed record FoundMessage(Message? Message, Chat? Chat, ChatResult.Refused? Refusal);
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"(?<![\w@])@([A-Za-z0-9._-]{1,40})")]
-    private static partial System.Text.RegularExpressions.Regex MentionPattern();
-
-    /// <summary>
-    /// The participants named as <c>@username</c> (without regard to case; a full stop or dash right after the name ends
-    /// the sentence, not the name), each once, in the order first named.
-    /// </summary>
-    public static IReadOnlyList<Mention> MentionsIn(string content, Chat chat)
-    {
-        var mentions = new List<Mention>();
-        foreach (System.Text.RegularExpressions.Match match in MentionPattern().Matches(content))
-        {
-            var name = match.Groups[1].Value;
-            var participant = chat.Participants.Find(p => p.UserName.Equals(name, StringComparison.OrdinalIgnoreCase))
-                ?? chat.Participants.Find(p => p.UserName.Equals(name.TrimEnd('.', '-', '_'), StringComparison.OrdinalIgnoreCase));
-            if (participant is not null && !mentions.Exists(m => m.UserId == participant.UserId))
-            {
-                mentions.Add(new Mention(participant.UserId, participant.UserName));
-            }
-        }
-        return mentions;
-    }
+    /// <summary>The participants named as <c>@username</c> (see <see cref="MentionText"/>), each once, in the order first named.</summary>
+    public static IReadOnlyList<Mention> MentionsIn(string content, Chat chat) =>
+        [.. MentionText.Find(content, name => chat.Participants.Find(p => p.UserName.Equals(name, StringComparison.OrdinalIgnoreCase)))
+            .Select(m => m.Who).DistinctBy(p => p.UserId).Select(p => new Mention(p.UserId, p.UserName))];
 
     /// <summary>
     /// Stores one change and publishes it while holding the chat's turn in this process, so its changes leave in version

@@ -19,7 +19,7 @@ public interface IChatRepository
     /// the sender's read marker in the same atomic step. Returns null when the chat does not exist.
     /// </summary>
     Task<(Message Message, Chat Chat)?> AppendMessageAsync(
-        string chatId, string senderId, string senderName, string content, DateTimeOffset timestamp, string? replyToId = null,
+        string chatId, string senderId, string senderName, string content, DateTimeOffset timestamp, ReplyRef? replyTo = null,
         IReadOnlyList<Mention>? mentions = null, CancellationToken ct = default);
 
     /// <summary>Messages with seq in (after, before), oldest first; the newest <paramref name="limit"/> unless <paramref name="after"/> is set, then the oldest.</summary>

@@ -37,14 +37,13 @@ public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
     }
 
     public async Task<(Message Message, Chat Chat)?> AppendMessageAsync(
-        string chatId, string senderId, string senderName, string content, DateTimeOffset timestamp, string? replyToId = null,
+        string chatId, string senderId, string senderName, string content, DateTimeOffset timestamp, ReplyRef? replyTo = null,
         IReadOnlyList<Mention>? mentions = null, CancellationToken ct = default)
     {
         if (!MongoFilters.IsObjectId(chatId))
         {
             return null;
         }
-        var original = replyToId is null ? null : await FindMessageAsync(chatId, replyToId, ct);
         var summary = MessageSummaryDocument.From(new MessageSummary(senderId, senderName, content, timestamp));
         // One findOneAndUpdate takes the next seq and version and moves last_message, so they always agree.
         var chat = await mongo.Chats.FindOneAndUpdateAsync(
@@ -61,7 +60,7 @@ public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
         {
             Version = chat.Version,
             CreatedVersion = chat.Version,
-            ReplyTo = original is null ? null : ReplyRef.Of(original),
+            ReplyTo = replyTo,
             Mentions = mentions ?? [],
         };
         await mongo.Messages.InsertOneAsync(MessageDocument.From(message), cancellationToken: CancellationToken.None);
@@ -187,7 +186,7 @@ public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
         {
             chat = await RecountMentionsAsync(chatId, named);
         }
-        return new MessageChange((await ToDomainAsync([edited], CancellationToken.None))[0], (chat ?? await FindChatDocumentAsync(chatId))!.ToDomain(), Changed: true);
+        return new MessageChange((await ToDomainAsync([edited], CancellationToken.None))[0], await CurrentChatAsync(chatId, chat), Changed: true);
     }
 
     public async Task<MessageChange?> DeleteMessageAsync(string chatId, string messageId, CancellationToken ct = default)
@@ -198,7 +197,7 @@ public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
         }
         if (message.Deleted)
         {
-            return new MessageChange(message, (await FindChatDocumentAsync(chatId))!.ToDomain(), Changed: false);
+            return new MessageChange(message, await CurrentChatAsync(chatId), Changed: false);
         }
         var version = await NextVersionAsync(chatId, ct);
         var deleted = await mongo.Messages.FindOneAndUpdateAsync(MongoFilters.LiveMessageOf(chatId, messageId),
@@ -210,7 +209,7 @@ public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
             chat = await RecountMentionsAsync(chatId, message.Mentions.Select(m => m.UserId));
         }
         var tombstone = deleted?.ToDomain() ?? await FindMessageAsync(chatId, messageId, CancellationToken.None);
-        return new MessageChange(tombstone!, (chat ?? await FindChatDocumentAsync(chatId))!.ToDomain(), Changed: deleted is not null);
+        return new MessageChange(tombstone!, await CurrentChatAsync(chatId, chat), Changed: deleted is not null);
     }
 
     public async Task<MessageChange?> SetReactionAsync(string chatId, string messageId, Reactor reactor, string reaction, bool on, CancellationToken ct = default)
@@ -227,19 +226,22 @@ public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
         if (toggled.ModifiedCount == 0)
         {
             return await FindMessageAsync(chatId, messageId, ct) is { Deleted: false } unchanged
-                ? new MessageChange(unchanged, (await FindChatDocumentAsync(chatId))!.ToDomain(), Changed: false)
+                ? new MessageChange(unchanged, await CurrentChatAsync(chatId), Changed: false)
                 : null;
         }
         var version = await NextVersionAsync(chatId, CancellationToken.None);
         var updated = await mongo.Messages.FindOneAndUpdateAsync(MongoFilters.MessageOf(chatId, messageId),
             MongoFilters.AtVersion(version), AfterUpdate<MessageDocument>(), CancellationToken.None);
-        return new MessageChange((await ToDomainAsync([updated], CancellationToken.None))[0], (await FindChatDocumentAsync(chatId))!.ToDomain(), Changed: true);
+        return new MessageChange((await ToDomainAsync([updated], CancellationToken.None))[0], await CurrentChatAsync(chatId), Changed: true);
     }
 
     /// <summary>Takes the chat's next version. The change it stands for is written after, so it is finished even if the caller goes away.</summary>
     private async Task<long> NextVersionAsync(string chatId, CancellationToken ct) =>
         (await mongo.Chats.FindOneAndUpdateAsync(Builders<ChatDocument>.Filter.Eq(c => c.Id, chatId), MongoFilters.NextVersion,
             AfterUpdate<ChatDocument>(), ct)).Version;
+
+    /// <summary>The chat as an update left it (<paramref name="known"/>), else as it is stored now.</summary>
+    private async Task<Chat> CurrentChatAsync(string chatId, ChatDocument? known = null) => (known ?? await FindChatDocumentAsync(chatId))!.ToDomain();
 
     private async Task<ChatDocument?> FindChatDocumentAsync(string chatId) =>
         await mongo.Chats.Find(c => c.Id == chatId).FirstOrDefaultAsync(CancellationToken.None);

@@ -78,7 +78,7 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
     }
 
     public async Task<(Message Message, Chat Chat)?> AppendMessageAsync(
-        string chatId, string senderId, string senderName, string content, DateTimeOffset timestamp, string? replyToId = null,
+        string chatId, string senderId, string senderName, string content, DateTimeOffset timestamp, ReplyRef? replyTo = null,
         IReadOnlyList<Mention>? mentions = null, CancellationToken ct = default)
     {
         await using var connection = await database.OpenAsync(ct);
@@ -98,23 +98,22 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
             (seq, version) = (bumped.GetInt64(0), bumped.GetInt64(1));
         }
 
-        var message = new Message(Ids.New(), chatId, seq, senderId, senderName, content, timestamp) { Version = version, CreatedVersion = version };
-        if (replyToId is not null)
+        var message = new Message(Ids.New(), chatId, seq, senderId, senderName, content, timestamp)
         {
-            var original = await FindMessageAsync(connection, transaction, chatId, replyToId, ct);
-            message = message with { ReplyTo = original is null ? null : ReplyRef.Of(original) };
-            replyToId = original?.Id;
-        }
+            Version = version,
+            CreatedVersion = version,
+            ReplyTo = replyTo,
+            Mentions = mentions ?? [],
+        };
         await using (var insert = connection.Command(
             "INSERT INTO messages (id, chat_id, seq, sender_id, sender_name, content, timestamp, version, created_version, kind, edited_at, deleted, reply_to_id) " +
             "VALUES ($id, $chat, $seq, $sender, $name, $content, $ts, $version, $version, 'text', NULL, 0, $reply)", transaction)
             .With("$id", message.Id).With("$chat", chatId).With("$seq", seq).With("$sender", senderId)
-            .With("$name", senderName).With("$content", content).With("$ts", timestamp.ToUnixMs()).With("$version", version).With("$reply", replyToId))
+            .With("$name", senderName).With("$content", content).With("$ts", timestamp.ToUnixMs()).With("$version", version).With("$reply", replyTo?.Id))
         {
             await insert.ExecuteNonQueryAsync(ct);
         }
-        await SetMentionsAsync(connection, transaction, message.Id, mentions ?? [], ct);
-        message = message with { Mentions = mentions ?? [] };
+        await SetMentionsAsync(connection, transaction, message.Id, message.Mentions, ct);
         await using (var read = connection.Command(
             "UPDATE chat_participants SET read_seq = max(read_seq, $seq) WHERE chat_id = $chat AND user_id = $user", transaction)
             .With("$seq", seq).With("$chat", chatId).With("$user", senderId))
@@ -135,16 +134,12 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
             $"ORDER BY m.seq {(oldestFirst ? "ASC" : "DESC")} LIMIT $take")
             .With("$chat", chatId).With("$after", after ?? 0).With("$before", before ?? long.MaxValue).With("$take", limit + 1);
         var messages = await ReadMessagesAsync(command, ct);
-        var hasMore = messages.Count > limit;
-        if (hasMore)
-        {
-            messages.RemoveAt(messages.Count - 1);
-        }
+        var hasMore = TrimToPage(messages, limit);
         if (!oldestFirst)
         {
             messages.Reverse();
         }
-        return new MessagePage(await WithReactionsAsync(connection, null, messages, ct), hasMore);
+        return new MessagePage(await WithDetailsAsync(connection, null, messages, ct), hasMore);
     }
 
     public async Task<MessagePage> GetChangedMessagesAsync(string chatId, long afterVersion, int limit, CancellationToken ct = default)
@@ -154,12 +149,8 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
             $"SELECT {MessageColumns} FROM {Messages} WHERE m.chat_id = $chat AND m.version > $after ORDER BY m.version LIMIT $take")
             .With("$chat", chatId).With("$after", afterVersion).With("$take", limit + 1);
         var messages = await ReadMessagesAsync(command, ct);
-        var hasMore = messages.Count > limit;
-        if (hasMore)
-        {
-            messages.RemoveAt(messages.Count - 1);
-        }
-        return new MessagePage(await WithReactionsAsync(connection, null, messages, ct), hasMore);
+        var hasMore = TrimToPage(messages, limit);
+        return new MessagePage(await WithDetailsAsync(connection, null, messages, ct), hasMore);
     }
 
     public async Task<Message?> FindMessageAsync(string chatId, string messageId, CancellationToken ct = default)
@@ -172,10 +163,6 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
         string chatId, string messageId, string content, DateTimeOffset editedAt, IReadOnlyList<Mention>? mentions = null, CancellationToken ct = default) =>
         ChangeMessageAsync(chatId, messageId, ct, async (connection, transaction, message, version) =>
         {
-            if (message.Deleted)
-            {
-                return false;
-            }
             await SetMentionsAsync(connection, transaction, messageId, mentions ?? [], ct);
             await using var edit = connection.Command(
                 "UPDATE messages SET content = $content, edited_at = $at, version = $version WHERE id = $id", transaction)
@@ -258,7 +245,7 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
     {
         await using var command = connection.Command($"SELECT {MessageColumns} FROM {Messages} WHERE m.id = $id AND m.chat_id = $chat", transaction)
             .With("$id", messageId).With("$chat", chatId);
-        var messages = await WithReactionsAsync(connection, transaction, await ReadMessagesAsync(command, ct), ct);
+        var messages = await WithDetailsAsync(connection, transaction, await ReadMessagesAsync(command, ct), ct);
         return messages.Count > 0 ? messages[0] : null;
     }
 
@@ -278,52 +265,54 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
     }
 
     /// <summary>The messages with their reactions and mentions, read for all of them at once.</summary>
-    private static async Task<List<Message>> WithReactionsAsync(SqliteConnection connection, SqliteTransaction? transaction, List<Message> messages, CancellationToken ct)
+    private static async Task<List<Message>> WithDetailsAsync(SqliteConnection connection, SqliteTransaction? transaction, List<Message> messages, CancellationToken ct)
     {
         if (messages.Count == 0)
         {
             return messages;
         }
-        var byMessage = new Dictionary<string, List<(string Reaction, Reactor Reactor)>>();
-        await using (var command = connection.Command(
-            "SELECT message_id, reaction, user_id, username FROM message_reactions " +
-            "WHERE message_id IN (SELECT value FROM json_each($ids)) ORDER BY rowid", transaction)
-            .With("$ids", JsonSerializer.Serialize(messages.Select(m => m.Id))))
-        await using (var reader = await command.ExecuteReaderAsync(ct))
-        {
-            while (await reader.ReadAsync(ct))
-            {
-                var id = reader.GetString(0);
-                if (!byMessage.TryGetValue(id, out var list))
-                {
-                    byMessage[id] = list = [];
-                }
-                list.Add((reader.GetString(1), new Reactor(reader.GetString(2), reader.GetString(3))));
-            }
-        }
-        var mentioned = new Dictionary<string, List<Mention>>();
-        await using (var command = connection.Command(
-            "SELECT message_id, user_id, username FROM message_mentions WHERE message_id IN (SELECT value FROM json_each($ids)) ORDER BY rowid", transaction)
-            .With("$ids", JsonSerializer.Serialize(messages.Select(m => m.Id))))
-        await using (var reader = await command.ExecuteReaderAsync(ct))
-        {
-            while (await reader.ReadAsync(ct))
-            {
-                var id = reader.GetString(0);
-                if (!mentioned.TryGetValue(id, out var list))
-                {
-                    mentioned[id] = list = [];
-                }
-                list.Add(new Mention(reader.GetString(1), reader.GetString(2)));
-            }
-        }
+        var ids = JsonSerializer.Serialize(messages.Select(m => m.Id));
+        var reactions = await ReadByMessageAsync(connection, transaction, "SELECT message_id, reaction, user_id, username FROM message_reactions", ids,
+            reader => (Reaction: reader.GetString(1), Reactor: new Reactor(reader.GetString(2), reader.GetString(3))), ct);
+        var mentions = await ReadByMessageAsync(connection, transaction, "SELECT message_id, user_id, username FROM message_mentions", ids,
+            reader => new Mention(reader.GetString(1), reader.GetString(2)), ct);
         return [.. messages.Select(m => m with
         {
-            Reactions = byMessage.TryGetValue(m.Id, out var reactions)
-                ? [.. reactions.GroupBy(r => r.Reaction).Select(g => new MessageReaction(g.Key, [.. g.Select(r => r.Reactor)]))]
+            Reactions = reactions.TryGetValue(m.Id, out var added)
+                ? [.. added.GroupBy(r => r.Reaction).Select(g => new MessageReaction(g.Key, [.. g.Select(r => r.Reactor)]))]
                 : [],
-            Mentions = mentioned.GetValueOrDefault(m.Id) ?? [],
+            Mentions = mentions.GetValueOrDefault(m.Id) ?? [],
         })];
+    }
+
+    /// <summary>Rows of <paramref name="select"/> (whose first column is the message id) for the messages in <paramref name="ids"/>, grouped by message, in the order written.</summary>
+    private static async Task<Dictionary<string, List<T>>> ReadByMessageAsync<T>(
+        SqliteConnection connection, SqliteTransaction? transaction, string select, string ids, Func<SqliteDataReader, T> read, CancellationToken ct)
+    {
+        var byMessage = new Dictionary<string, List<T>>();
+        await using var command = connection.Command($"{select} WHERE message_id IN (SELECT value FROM json_each($ids)) ORDER BY rowid", transaction).With("$ids", ids);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var id = reader.GetString(0);
+            if (!byMessage.TryGetValue(id, out var rows))
+            {
+                byMessage[id] = rows = [];
+            }
+            rows.Add(read(reader));
+        }
+        return byMessage;
+    }
+
+    /// <summary>Drops the row read beyond the page (queries ask for one more); true when there was one.</summary>
+    private static bool TrimToPage(List<Message> messages, int limit)
+    {
+        if (messages.Count <= limit)
+        {
+            return false;
+        }
+        messages.RemoveAt(messages.Count - 1);
+        return true;
     }
 
     private static async Task<List<Message>> ReadMessagesAsync(SqliteCommand command, CancellationToken ct)
@@ -383,7 +372,7 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
             }
         }
         var page = found.Take(limit).ToList();
-        var messages = await WithReactionsAsync(connection, null, [.. page.Select(f => f.Message)], ct);
+        var messages = await WithDetailsAsync(connection, null, [.. page.Select(f => f.Message)], ct);
         var chats = new Dictionary<string, Chat>();
         foreach (var id in messages.Select(m => m.ChatId).Distinct())
         {
