@@ -32,25 +32,20 @@ public sealed record MessageView(Message Message, TimeZoneInfo Zone, string View
         }
     }
 
-    /// <summary>The text cut into plain runs and <c>@username</c> mentions of participants, for highlighting (all shown as text).</summary>
+    /// <summary>The text cut into plain runs and the mentions stored with it, read as they were when stored (<see cref="HtmxChat.Web.Chats.MentionText"/>).</summary>
     public static IEnumerable<(string Text, bool Mention)> Segments(Message message)
     {
-        if (message.Mentions.Count == 0)
-        {
-            yield return (message.Content, false);
-            yield break;
-        }
-        var names = string.Join('|', message.Mentions.Select(m => System.Text.RegularExpressions.Regex.Escape(m.UserName)));
-        var pattern = new System.Text.RegularExpressions.Regex($@"(?<![\w@])@({names})(?![\w])", System.Text.RegularExpressions.RegexOptions.IgnoreCase, TimeSpan.FromMilliseconds(100));
         var at = 0;
-        foreach (System.Text.RegularExpressions.Match match in pattern.Matches(message.Content))
+        var mentions = message.Mentions.Count == 0 ? []
+            : HtmxChat.Web.Chats.MentionText.Find(message.Content, name => message.Mentions.FirstOrDefault(m => m.UserName.Equals(name, StringComparison.OrdinalIgnoreCase)));
+        foreach (var (index, length, _) in mentions)
         {
-            if (match.Index > at)
+            if (index > at)
             {
-                yield return (message.Content[at..match.Index], false);
+                yield return (message.Content[at..index], false);
             }
-            yield return (match.Value, true);
-            at = match.Index + match.Length;
+            yield return (message.Content.Substring(index, length), true);
+            at = index + length;
         }
         if (at < message.Content.Length)
         {
