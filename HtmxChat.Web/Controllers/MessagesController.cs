@@ -37,17 +37,8 @@ public sealed class MessagesController(ChatService chats) : Controller
     public async Task<IActionResult> EditMessage(string chatId, string messageId, [FromForm(Name = "content")] string? content, CancellationToken ct)
     {
         var result = await chats.EditAsync(User.UserId(), chatId, messageId, content, ct);
-        if (result is ChatResult.Done done)
-        {
-            return Request.IsHtmx() ? Fragment(View(done.Message)) : BackToChat(chatId, done.Message);
-        }
-        var refused = (ChatResult.Refused)result;
-        if (await FindAsync(chatId, messageId, ct) is not { } message)
-        {
-            return NotFound();
-        }
-        Response.StatusCode = refused.Status;
-        return Form("_EditMessage", "EditMessage", new MessageFormView(View(message), content, refused.Detail));
+        return await AnswerAsync(result, chatId, messageId, (message, refused) =>
+            Form("_EditMessage", "EditMessage", new MessageFormView(View(message), content, refused.Detail)), ct);
     }
 
     [HttpGet("delete")]
@@ -60,17 +51,8 @@ public sealed class MessagesController(ChatService chats) : Controller
     public async Task<IActionResult> DeleteMessage(string chatId, string messageId, CancellationToken ct)
     {
         var result = await chats.DeleteAsync(User.UserId(), User.IsInRole(Roles.Admin), chatId, messageId, ct);
-        if (result is ChatResult.Done done)
-        {
-            return Request.IsHtmx() ? Fragment(View(done.Message)) : BackToChat(chatId, done.Message);
-        }
-        var refused = (ChatResult.Refused)result;
-        if (await FindAsync(chatId, messageId, ct) is not { } message)
-        {
-            return NotFound();
-        }
-        Response.StatusCode = refused.Status;
-        return Form("_DeleteMessage", "DeleteMessage", new MessageFormView(View(message), Error: refused.Detail));
+        return await AnswerAsync(result, chatId, messageId, (message, refused) =>
+            Form("_DeleteMessage", "DeleteMessage", new MessageFormView(View(message), Error: refused.Detail)), ct);
     }
 
     [HttpPost("reactions")]
@@ -84,6 +66,25 @@ public sealed class MessagesController(ChatService chats) : Controller
         }
         var refused = (ChatResult.Refused)result;
         return refused.Status == StatusCodes.Status404NotFound ? NotFound() : StatusCode(refused.Status, refused.Detail);
+    }
+
+    /// <summary>
+    /// A saved edit or deletion: the message as it now is (htmx), or back to the chat. A refused one: its form again, with
+    /// the reason and the refusal's status.
+    /// </summary>
+    private async Task<IActionResult> AnswerAsync(ChatResult result, string chatId, string messageId, Func<Message, ChatResult.Refused, IActionResult> formAgain, CancellationToken ct)
+    {
+        if (result is ChatResult.Done done)
+        {
+            return Request.IsHtmx() ? Fragment(View(done.Message)) : BackToChat(chatId, done.Message);
+        }
+        if (await FindAsync(chatId, messageId, ct) is not { } message)
+        {
+            return NotFound();
+        }
+        var refused = (ChatResult.Refused)result;
+        Response.StatusCode = refused.Status;
+        return formAgain(message, refused);
     }
 
     private async Task<Message?> FindAsync(string chatId, string messageId, CancellationToken ct) =>
