@@ -113,7 +113,7 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
         {
             await insert.ExecuteNonQueryAsync(ct);
         }
-        await SetMentionsAsync(connection, transaction, message.Id, message.Mentions, ct);
+        await SetMentionsAsync(connection, transaction, message, message.Mentions, ct);
         await using (var read = connection.Command(
             "UPDATE chat_participants SET read_seq = max(read_seq, $seq) WHERE chat_id = $chat AND user_id = $user", transaction)
             .With("$seq", seq).With("$chat", chatId).With("$user", senderId))
@@ -163,7 +163,7 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
         string chatId, string messageId, string content, DateTimeOffset editedAt, IReadOnlyList<Mention>? mentions = null, CancellationToken ct = default) =>
         ChangeMessageAsync(chatId, messageId, ct, async (connection, transaction, message, version) =>
         {
-            await SetMentionsAsync(connection, transaction, messageId, mentions ?? [], ct);
+            await SetMentionsAsync(connection, transaction, message, mentions ?? [], ct);
             await using var edit = connection.Command(
                 "UPDATE messages SET content = $content, edited_at = $at, version = $version WHERE id = $id", transaction)
                 .With("$content", content).With("$at", editedAt.ToUnixMs()).With("$version", version).With("$id", messageId);
@@ -249,17 +249,17 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
         return messages.Count > 0 ? messages[0] : null;
     }
 
-    private static async Task SetMentionsAsync(SqliteConnection connection, SqliteTransaction transaction, string messageId, IReadOnlyList<Mention> mentions, CancellationToken ct)
+    private static async Task SetMentionsAsync(SqliteConnection connection, SqliteTransaction transaction, Message message, IReadOnlyList<Mention> mentions, CancellationToken ct)
     {
-        await using (var clear = connection.Command("DELETE FROM message_mentions WHERE message_id = $id", transaction).With("$id", messageId))
+        await using (var clear = connection.Command("DELETE FROM message_mentions WHERE message_id = $id", transaction).With("$id", message.Id))
         {
             await clear.ExecuteNonQueryAsync(ct);
         }
         foreach (var mention in mentions)
         {
             await using var add = connection.Command(
-                "INSERT OR IGNORE INTO message_mentions (message_id, user_id, username) VALUES ($id, $user, $name)", transaction)
-                .With("$id", messageId).With("$user", mention.UserId).With("$name", mention.UserName);
+                "INSERT OR IGNORE INTO message_mentions (message_id, user_id, username, chat_id, seq) VALUES ($id, $user, $name, $chat, $seq)", transaction)
+                .With("$id", message.Id).With("$user", mention.UserId).With("$name", mention.UserName).With("$chat", message.ChatId).With("$seq", message.Seq);
             await add.ExecuteNonQueryAsync(ct);
         }
     }
@@ -445,8 +445,9 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
         }
         var byId = chats.ToDictionary(c => c.Id);
         await using var command = connection.Command(
-            "SELECT p.chat_id, p.user_id, p.username, p.read_seq, (SELECT count(*) FROM message_mentions mm JOIN messages m ON m.id = mm.message_id " +
-            "WHERE mm.user_id = p.user_id AND m.chat_id = p.chat_id AND m.seq > p.read_seq AND m.deleted = 0) " +
+            // A deletion removes its message's mentions, so what is left after the read marker is unread.
+            "SELECT p.chat_id, p.user_id, p.username, p.read_seq, " +
+            "(SELECT count(*) FROM message_mentions mm WHERE mm.user_id = p.user_id AND mm.chat_id = p.chat_id AND mm.seq > p.read_seq) " +
             "FROM chat_participants p WHERE p.chat_id IN (SELECT value FROM json_each($ids)) ORDER BY p.chat_id, p.position", transaction)
             .With("$ids", JsonSerializer.Serialize(byId.Keys));
         await using var reader = await command.ExecuteReaderAsync(ct);

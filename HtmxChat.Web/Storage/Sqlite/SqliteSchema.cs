@@ -123,15 +123,18 @@ internal static class SqliteSchema
         INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
         CREATE INDEX messages_by_time ON messages (chat_id, timestamp);
         """,
-        // 6: mentions. Unread mentions are counted per participant from these rows and the participant's read marker.
+        // 6: mentions. Unread mentions are counted per participant from these rows and the participant's read marker:
+        // each row carries its message's chat and seq, so the count is one range of the index, read with every chat.
         """
         CREATE TABLE message_mentions (
             message_id  TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
             user_id     TEXT NOT NULL,
             username    TEXT NOT NULL,
+            chat_id     TEXT NOT NULL,
+            seq         INTEGER NOT NULL,
             PRIMARY KEY (message_id, user_id)
         );
-        CREATE INDEX message_mentions_by_user ON message_mentions (user_id);
+        CREATE INDEX message_mentions_unread ON message_mentions (user_id, chat_id, seq);
         """,
     ];
 }
