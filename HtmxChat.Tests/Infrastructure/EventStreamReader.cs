@@ -86,6 +86,22 @@ public sealed class EventStreamReader : IAsyncDisposable
         }
     }
 
+    /// <summary>Skips what is left until the server ends the stream; fails if it is still open after <paramref name="timeout"/>.</summary>
+    public async Task AssertEndsAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+        try
+        {
+            while (await _reader.ReadLineAsync(cts.Token) is not null)
+            {
+            }
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            throw new Xunit.Sdk.XunitException("The stream was still open.");
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         _reader.Dispose();

@@ -4,10 +4,14 @@ using System.Text.RegularExpressions;
 using HtmxChat.Web.Chats.Feed;
 using HtmxChat.Web.Domain;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
 
 namespace HtmxChat.Web.Accounts;
 
 public sealed record RegisterInput(string? Username, string? Email, string? Password, string? Gender, string? TimeZone);
+
+/// <summary>What a person may change of their own account; a null field is left as it is.</summary>
+public sealed record ProfileInput(string? Email, string? TimeZone, string? Gender);
 
 /// <summary>Errors are keyed by the input's field names (<c>Username</c>, <c>Email</c>, ...).</summary>
 public sealed record AccountResult(ChatUser? User, IReadOnlyDictionary<string, string[]> Errors, bool IsConflict)
@@ -19,7 +23,8 @@ public sealed record AccountResult(ChatUser? User, IReadOnlyDictionary<string, s
 }
 
 /// <summary>Creating accounts and checking credentials: the rules the browser pages and the API share.</summary>
-public sealed partial class AccountService(UserManager<ChatUser> userManager, SignInManager<ChatUser> signInManager, IChatEventBus events)
+public sealed partial class AccountService(
+    UserManager<ChatUser> userManager, SignInManager<ChatUser> signInManager, IChatEventBus events, IOptions<AdminOptions> seededAdmin)
 {
     public const int MaxGenderLength = 32;
     public const int MaxEmailLength = 254;
@@ -95,6 +100,99 @@ public sealed partial class AccountService(UserManager<ChatUser> userManager, Si
     public Task SignOutAsync() => signInManager.SignOutAsync();
 
     /// <summary>
+    /// Email, time zone and gender. Every session and token of the account reads the new time zone from its next request
+    /// (<see cref="SessionCheck"/>).
+    /// </summary>
+    public async Task<AccountResult> UpdateProfileAsync(ChatUser user, ProfileInput input)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (input.Email is not null)
+        {
+            ValidateEmail(input.Email, errors);
+        }
+        if (input.TimeZone is not null)
+        {
+            ValidateTimeZone(input.TimeZone, errors);
+        }
+        if (input.Gender is not null)
+        {
+            ValidateGender(input.Gender, errors);
+        }
+        if (errors.Count > 0)
+        {
+            return new AccountResult(null, errors, false);
+        }
+        if (input.Email is { } email && !string.Equals(email.Trim(), user.Email, StringComparison.Ordinal))
+        {
+            // SetEmailAsync would also rotate the security stamp and sign every session out; an email is not a credential here.
+            user.Email = email.Trim();
+            user.NormalizedEmail = userManager.NormalizeEmail(user.Email);
+        }
+        if (input.TimeZone is { } zone)
+        {
+            user.TimeZone = zone.Length == 0 ? TimeZones.Default : zone;
+        }
+        if (input.Gender is { } gender)
+        {
+            user.Gender = string.IsNullOrWhiteSpace(gender) ? null : gender.Trim();
+        }
+        var result = await userManager.UpdateAsync(user);
+        if (result.Succeeded)
+        {
+            return new AccountResult(user, new Dictionary<string, string[]>(), false);
+        }
+        return result.Errors.Any(e => e.Code == nameof(IdentityErrorDescriber.DuplicateEmail))
+            ? AccountResult.Invalid(nameof(ProfileInput.Email), "That email is already registered.", conflict: true)
+            : AccountResult.Invalid(nameof(ProfileInput.Email), string.Join(" ", result.Errors.Select(e => e.Description)));
+    }
+
+    /// <summary>
+    /// Needs the current password. Every session, token, stream and socket of the account ends, on every instance, except
+    /// the session <paramref name="keptSessionId"/> that asked (<see cref="SessionCheck"/>); its streams reconnect.
+    /// </summary>
+    public async Task<AccountResult> ChangePasswordAsync(ChatUser user, string? currentPassword, string? newPassword, string? keptSessionId)
+    {
+        if (string.IsNullOrEmpty(currentPassword) || !await userManager.CheckPasswordAsync(user, currentPassword))
+        {
+            return AccountResult.Invalid(PasswordFields.Current, "The current password is not right.");
+        }
+        if (string.IsNullOrEmpty(newPassword))
+        {
+            return AccountResult.Invalid(PasswordFields.New, "Enter a new password.");
+        }
+        if (newPassword.Length > MaxPasswordLength)
+        {
+            return AccountResult.Invalid(PasswordFields.New, $"Use at most {MaxPasswordLength} characters.");
+        }
+        var changed = await userManager.ChangePasswordAsync(user, currentPassword, newPassword);
+        if (!changed.Succeeded)
+        {
+            return AccountResult.Invalid(PasswordFields.New, string.Join(" ", changed.Errors.Select(e => e.Description)));
+        }
+        user.SecurityStamp = SessionCheck.KeepingSession(user.SecurityStamp, keptSessionId);
+        var kept = await userManager.UpdateAsync(user);
+        events.EndUser(user.Id);
+        return kept.Succeeded
+            ? new AccountResult(user, new Dictionary<string, string[]>(), false)
+            : AccountResult.Invalid(PasswordFields.New, "The password was changed, but this session could not be kept: log in again.");
+    }
+
+    /// <summary>The session that changed the password, signed in again with its session id and the account's new stamp.</summary>
+    public Task RenewSignInAsync(ChatUser user, string? sessionId) =>
+        signInManager.SignInWithClaimsAsync(user, isPersistent: false,
+            sessionId is null ? [] : [new Claim(ClaimsPrincipalExtensions.SessionIdClaim, sessionId)]);
+
+    public static class PasswordFields
+    {
+        public const string Current = "CurrentPassword";
+        public const string New = "NewPassword";
+    }
+
+    /// <summary>The account named by <c>ADMIN_USER</c>: start-up gives it the Admin role back, so nobody may take it away.</summary>
+    public bool IsSeededAdmin(ChatUser user) =>
+        seededAdmin.Value.IsConfigured && string.Equals(user.UserName, seededAdmin.Value.User, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
     /// An administrator's lock: no sign-in until <paramref name="until"/>, and every existing session, token, stream and
     /// socket of the account ends now, on every instance.
     /// </summary>
@@ -107,6 +205,23 @@ public sealed partial class AccountService(UserManager<ChatUser> userManager, Si
             events.EndUser(user.Id);
         }
         return result;
+    }
+
+    public async Task<IdentityResult> UnlockAsync(ChatUser user)
+    {
+        var result = await userManager.SetLockoutEndDateAsync(user, null);
+        return result.Succeeded ? await userManager.ResetAccessFailedCountAsync(user) : result;
+    }
+
+    /// <summary>Takes effect on the person's next request, sessions and tokens alike (<see cref="SessionCheck"/>).</summary>
+    public async Task<IdentityResult> SetAdminAsync(ChatUser user, bool admin)
+    {
+        var isAdmin = user.Roles.Contains(Roles.Admin);
+        if (isAdmin == admin)
+        {
+            return IdentityResult.Success;
+        }
+        return admin ? await userManager.AddToRoleAsync(user, Roles.Admin) : await userManager.RemoveFromRoleAsync(user, Roles.Admin);
     }
 
     private static readonly ChatUser DummyUser = new();
@@ -126,14 +241,7 @@ public sealed partial class AccountService(UserManager<ChatUser> userManager, Si
             Add(nameof(input.Username), "Use 3 to 32 letters, digits, '.', '_' or '-'.");
         }
 
-        if (string.IsNullOrWhiteSpace(input.Email))
-        {
-            Add(nameof(input.Email), "Enter an email address.");
-        }
-        else if (input.Email.Length > MaxEmailLength || !IsEmail(input.Email.Trim()))
-        {
-            Add(nameof(input.Email), "Enter a valid email address.");
-        }
+        ValidateEmail(input.Email, errors);
 
         if (string.IsNullOrEmpty(input.Password))
         {
@@ -144,16 +252,37 @@ public sealed partial class AccountService(UserManager<ChatUser> userManager, Si
             Add(nameof(input.Password), $"Use at most {MaxPasswordLength} characters.");
         }
 
-        if (input.Gender is { Length: > MaxGenderLength })
-        {
-            Add(nameof(input.Gender), $"Use at most {MaxGenderLength} characters.");
-        }
-
-        if (!string.IsNullOrWhiteSpace(input.TimeZone) && !TimeZones.IsKnown(input.TimeZone))
-        {
-            Add(nameof(input.TimeZone), "Choose a time zone from the list (an IANA id such as Europe/Paris).");
-        }
+        ValidateGender(input.Gender, errors);
+        ValidateTimeZone(input.TimeZone, errors);
         return errors;
+    }
+
+    private static void ValidateEmail(string? email, Dictionary<string, string[]> errors)
+    {
+        if (string.IsNullOrWhiteSpace(email))
+        {
+            errors[nameof(RegisterInput.Email)] = ["Enter an email address."];
+        }
+        else if (email.Length > MaxEmailLength || !IsEmail(email.Trim()))
+        {
+            errors[nameof(RegisterInput.Email)] = ["Enter a valid email address."];
+        }
+    }
+
+    private static void ValidateGender(string? gender, Dictionary<string, string[]> errors)
+    {
+        if (gender is { Length: > MaxGenderLength })
+        {
+            errors[nameof(RegisterInput.Gender)] = [$"Use at most {MaxGenderLength} characters."];
+        }
+    }
+
+    private static void ValidateTimeZone(string? zone, Dictionary<string, string[]> errors)
+    {
+        if (!string.IsNullOrWhiteSpace(zone) && !TimeZones.IsKnown(zone))
+        {
+            errors[nameof(RegisterInput.TimeZone)] = ["Choose a time zone from the list (an IANA id such as Europe/Paris)."];
+        }
     }
 
     private static bool IsEmail(string value) =>

@@ -49,18 +49,16 @@ public static class AccountsExtensions
             o.ExpireTimeSpan = TimeSpan.FromDays(14);
             o.SlidingExpiration = true;
             o.Events.OnRedirectToLogin = RedirectPagesOnly;
+            o.Events.OnRedirectToAccessDenied = context =>
+            {
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                return Task.CompletedTask;
+            };
+            o.Events.OnValidatePrincipal = SessionCheck.ValidateCookieAsync;
         });
 
-        // The periodic security-stamp check rebuilds the principal; keep the sign-in's session id across it.
-        services.Configure<SecurityStampValidatorOptions>(o => o.OnRefreshingPrincipal = context =>
-        {
-            if (context.CurrentPrincipal?.FindFirst(ClaimsPrincipalExtensions.SessionIdClaim) is { } sid && context.NewPrincipal?.Identity is System.Security.Claims.ClaimsIdentity identity)
-            {
-                identity.AddClaim(new System.Security.Claims.Claim(sid.Type, sid.Value));
-            }
-            return Task.CompletedTask;
-        });
         services.AddScoped<AccountService>();
+        services.AddScoped<Administration>();
         services.AddOptions<RateLimitOptions>().BindConfiguration("RateLimits").ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<LoginRateLimiter>();
         services.AddOptions<AdminOptions>()

@@ -10,8 +10,12 @@ public static class ClaimsPrincipalExtensions
 
     public static string UserName(this ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.Name) ?? "";
 
-    /// <summary>One id per sign-in, shared by the tabs of that browser; logging out closes the streams that carry it.</summary>
-    public static string? SessionId(this ClaimsPrincipal user) => user.FindFirstValue(SessionIdClaim);
+    /// <summary>
+    /// One id per sign-in (shared by the tabs of that browser) or per bearer token login; logging out closes the streams
+    /// that carry it, and a password change keeps it signed in.
+    /// </summary>
+    public static string? SessionId(this ClaimsPrincipal user) =>
+        user.FindFirstValue(SessionIdClaim) ?? user.FindFirstValue(ClaimTypes.Sid); // the second: a bearer token's, as the JWT handler maps it
 
     public const string SessionIdClaim = "sid";
 

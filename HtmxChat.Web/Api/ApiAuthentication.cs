@@ -3,7 +3,7 @@ using System.Security.Claims;
 using HtmxChat.Web.Accounts;
 using HtmxChat.Web.Domain;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.AspNetCore.Identity;
+using HtmxChat.Web.Storage;
 
 namespace HtmxChat.Web.Api;
 
@@ -25,11 +25,13 @@ public static class ApiAuthentication
             o.Events = new JwtBearerEvents
             {
                 OnMessageReceived = ReadWebSocketToken,
-                OnTokenValidated = RejectStaleTokensAsync,
+                OnTokenValidated = CheckTokenAgainstAccountAsync,
                 OnChallenge = WriteUnauthorizedProblemAsync,
             };
         });
-        services.AddAuthorizationBuilder().AddPolicy(Policy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser());
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Policy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser())
+            .AddPolicy(AdminApi.Policy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser().RequireRole(Roles.Admin));
         return services;
     }
 
@@ -45,17 +47,20 @@ public static class ApiAuthentication
 
     /// <summary>
     /// A password change or an admin lock (<see cref="AccountService.LockAsync"/>) changes the security stamp: older tokens
-    /// stop working. The automatic lockout after failed logins does not, or anyone could cut off a person's API clients
-    /// by guessing wrong five times.
+    /// stop working (<see cref="SessionCheck"/>). The automatic lockout after failed logins does not, or anyone could cut off
+    /// a person's API clients by guessing wrong five times. Roles are the account's now, not the token's.
     /// </summary>
-    private static async Task RejectStaleTokensAsync(TokenValidatedContext context)
+    private static async Task CheckTokenAgainstAccountAsync(TokenValidatedContext context)
     {
-        var users = context.HttpContext.RequestServices.GetRequiredService<UserManager<ChatUser>>();
-        var user = context.Principal is { } principal ? await users.FindByIdAsync(principal.UserId()) : null;
-        if (user is null || context.Principal!.FindFirst(TokenService.SecurityStampClaim)?.Value != user.SecurityStamp)
+        var users = context.HttpContext.RequestServices.GetRequiredService<IUserRepository>();
+        var principal = context.Principal!;
+        var user = principal.FindFirstValue(ClaimTypes.NameIdentifier) is { } id ? await users.FindByIdAsync(id, context.HttpContext.RequestAborted) : null;
+        if (user is null || !SessionCheck.IsCurrent(principal, user, TokenService.SecurityStampClaim))
         {
             context.Fail("The token is no longer valid.");
+            return;
         }
+        context.Principal = SessionCheck.WithCurrentClaims(principal, user, out _);
     }
 
     /// <summary>How long the caller's token has left; long-lived streams and sockets end then.</summary>

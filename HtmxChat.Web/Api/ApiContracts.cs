@@ -1,6 +1,8 @@
 using System.ComponentModel;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Security.Claims;
+using HtmxChat.Web.Accounts;
 using HtmxChat.Web.Domain;
 using HtmxChat.Web.Models;
 
@@ -8,10 +10,38 @@ namespace HtmxChat.Web.Api;
 
 // The resources of shared/API.md, as JSON clients see them.
 
-public sealed record UserResponse(string Id, string Username, string Email, string? Gender, string TimeZone, DateTimeOffset CreatedAt)
+[Description("email only in the caller's own account and in what an admin reads.")]
+public sealed record UserResponse(
+    string Id,
+    string Username,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Email,
+    string? Gender,
+    string TimeZone,
+    DateTimeOffset CreatedAt)
 {
-    public static UserResponse From(ChatUser user) => new(user.Id, user.UserName, user.Email, user.Gender, user.TimeZone, user.CreatedAt);
+    /// <summary>The caller's own account, or anyone's as an admin reads it.</summary>
+    public static UserResponse Full(ChatUser user) => new(user.Id, user.UserName, user.Email, user.Gender, user.TimeZone, user.CreatedAt);
+
+    /// <summary>Somebody else, as other people see them: no email.</summary>
+    public static UserResponse Public(ChatUser user) => Full(user) with { Email = null };
+
+    public static UserResponse For(ChatUser user, ClaimsPrincipal viewer) =>
+        user.Id == viewer.UserId() || viewer.IsInRole(Roles.Admin) ? Full(user) : Public(user);
 }
+
+[Description("An account as the admin pages list it: roles, and whether an admin has locked it.")]
+public sealed record AdminUserResponse(
+    string Id, string Username, string Email, string? Gender, string TimeZone, DateTimeOffset CreatedAt, IReadOnlyList<string> Roles, bool LockedOut)
+{
+    public static AdminUserResponse From(ChatUser user, DateTimeOffset now) => new(
+        user.Id, user.UserName, user.Email, user.Gender, user.TimeZone, user.CreatedAt, user.Roles, user.LockoutEnd > now);
+}
+
+[Description("Only the fields sent change. timeZone: an IANA id; an empty gender clears it.")]
+public sealed record UpdateMeRequest(string? Email, string? TimeZone, string? Gender);
+
+[Description("The current password, and the new one (at least 8 characters).")]
+public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);
 
 public sealed record ParticipantResponse(string Id, string Username);
 

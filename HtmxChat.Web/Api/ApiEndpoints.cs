@@ -9,6 +9,7 @@ public static class ApiEndpoints
     {
         app.MapAuthApi();
         app.MapUsersApi();
+        app.MapAdminApi();
         app.MapChatsApi();
         app.MapChatSocketApi();
         app.MapSearchApi();

@@ -24,6 +24,21 @@ internal static class ApiProblems
         return TypedResults.Problem(statusCode: refused.Status, title: ReasonPhrases.GetReasonPhrase(refused.Status), detail: refused.Detail);
     }
 
+    /// <summary>A refused account change: 409 when the email or username belongs to someone else, else 400 per field.</summary>
+    public static ProblemHttpResult Account(Accounts.AccountResult refused)
+    {
+        if (!refused.IsConflict)
+        {
+            return TypedResults.Problem(new HttpValidationProblemDetails(refused.Errors.ToDictionary(e => ApiExtensions.CamelCase(e.Key), e => e.Value))
+            {
+                Status = StatusCodes.Status400BadRequest,
+            });
+        }
+        var (field, errors) = refused.Errors.First();
+        return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: errors[0],
+            extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [ApiExtensions.CamelCase(field)] = errors } });
+    }
+
     public static ProblemHttpResult NotFound(string what = "chat") =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"No such {what}.");
 }

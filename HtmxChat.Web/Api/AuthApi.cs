@@ -37,15 +37,9 @@ public static class AuthApi
         var result = await accounts.RegisterAsync(new RegisterInput(request.Username, request.Email, request.Password, request.Gender, request.TimeZone), ct);
         if (result.User is { } user)
         {
-            return TypedResults.Created($"/api/users/{user.Id}", UserResponse.From(user));
+            return TypedResults.Created($"/api/users/{user.Id}", UserResponse.Full(user));
         }
-        if (result.IsConflict)
-        {
-            var (field, errors) = result.Errors.First();
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: errors[0],
-                extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [ApiExtensions.CamelCase(field)] = errors } });
-        }
-        return ApiProblems.Validation(result.Errors);
+        return ApiProblems.Account(result);
     }
 
     private static async Task<IResult> LoginAsync(HttpContext http, AccountService accounts, TokenService tokens, LoginRateLimiter loginLimit, IOptions<JsonOptions> json)

@@ -27,6 +27,7 @@ public sealed class TokenService(IOptions<JwtOptions> options, IKeyStore keys, T
 
     public TimeSpan Lifetime => TimeSpan.FromMinutes(options.Value.LifetimeMinutes);
 
+    /// <summary>A token for a new login session: <see cref="ClaimsPrincipalExtensions.SessionId"/> names it.</summary>
     public TokenResponse Issue(ChatUser user)
     {
         var now = clock.GetUtcNow();
@@ -35,6 +36,7 @@ public sealed class TokenService(IOptions<JwtOptions> options, IKeyStore keys, T
             new(JwtRegisteredClaimNames.Sub, user.Id),
             new(JwtRegisteredClaimNames.UniqueName, user.UserName),
             new(JwtRegisteredClaimNames.Jti, Guid.NewGuid().ToString("N")),
+            new(ClaimsPrincipalExtensions.SessionIdClaim, Guid.NewGuid().ToString("N")),
             new(SecurityStampClaim, user.SecurityStamp),
             new(ChatUserClaimsFactory.TimeZoneClaim, user.TimeZone),
         };

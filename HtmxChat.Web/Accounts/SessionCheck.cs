@@ -1,0 +1,83 @@
+using System.Security.Claims;
+using HtmxChat.Web.Domain;
+using HtmxChat.Web.Storage;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+
+namespace HtmxChat.Web.Accounts;
+
+/// <summary>
+/// Every request's check of a browser session or a bearer token against the stored account, so that a lock, a password
+/// change and a role change take effect at once rather than when a cookie or token next renews.
+/// <list type="bullet">
+/// <item>The principal's security stamp must be the account's. A password change stamps the account with
+/// <c>{random}:{session id}</c> (<see cref="KeepingSession"/>): the one session that made the change stays valid.</item>
+/// <item>Roles and time zone are read from the account, not from what the cookie or token carried when issued.</item>
+/// </list>
+/// </summary>
+public static class SessionCheck
+{
+    public static string KeepingSession(string newStamp, string? sessionId) =>
+        sessionId is { Length: > 0 } ? $"{newStamp}:{sessionId}" : newStamp;
+
+    public static bool IsCurrent(ClaimsPrincipal principal, ChatUser user, string stampClaim)
+    {
+        var stamp = principal.FindFirst(stampClaim)?.Value;
+        if (stamp == user.SecurityStamp)
+        {
+            return true;
+        }
+        var session = principal.SessionId();
+        return session is { Length: > 0 } && user.SecurityStamp.EndsWith(":" + session, StringComparison.Ordinal);
+    }
+
+    /// <summary>The principal with the account's current roles and time zone; the same instance when nothing differs.</summary>
+    public static ClaimsPrincipal WithCurrentClaims(ClaimsPrincipal principal, ChatUser user, out bool changed)
+    {
+        changed = false;
+        if (principal.Identity is not ClaimsIdentity identity)
+        {
+            return principal;
+        }
+        var roles = identity.FindAll(identity.RoleClaimType).Select(c => c.Value).Order(StringComparer.Ordinal);
+        var zone = identity.FindFirst(ChatUserClaimsFactory.TimeZoneClaim)?.Value;
+        if (roles.SequenceEqual(user.Roles.Order(StringComparer.Ordinal)) && zone == user.TimeZone)
+        {
+            return principal;
+        }
+        changed = true;
+        var refreshed = identity.Clone();
+        foreach (var claim in refreshed.FindAll(c => c.Type == identity.RoleClaimType || c.Type == ChatUserClaimsFactory.TimeZoneClaim).ToList())
+        {
+            refreshed.RemoveClaim(claim);
+        }
+        refreshed.AddClaims(user.Roles.Select(role => new Claim(identity.RoleClaimType, role)));
+        refreshed.AddClaim(new Claim(ChatUserClaimsFactory.TimeZoneClaim, user.TimeZone));
+        return new ClaimsPrincipal(refreshed);
+    }
+
+    /// <summary>The browser cookie's check, in place of Identity's interval-based security-stamp validator.</summary>
+    public static async Task ValidateCookieAsync(CookieValidatePrincipalContext context)
+    {
+        var services = context.HttpContext.RequestServices;
+        var stampClaim = services.GetRequiredService<IOptions<IdentityOptions>>().Value.ClaimsIdentity.SecurityStampClaimType;
+        var principal = context.Principal;
+        var user = principal?.FindFirstValue(ClaimTypes.NameIdentifier) is { } id
+            ? await services.GetRequiredService<IUserRepository>().FindByIdAsync(id, context.HttpContext.RequestAborted)
+            : null;
+        if (user is null || !IsCurrent(principal!, user, stampClaim))
+        {
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(context.Scheme.Name);
+            return;
+        }
+        var current = WithCurrentClaims(principal!, user, out var changed);
+        if (changed)
+        {
+            context.ReplacePrincipal(current);
+            context.ShouldRenew = true;
+        }
+    }
+}
