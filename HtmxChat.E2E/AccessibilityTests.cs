@@ -11,6 +11,8 @@ public sealed class AccessibilityTests(BrowserFixture browser) : E2ETest(browser
 {
     private static readonly string Axe = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "axe.min.js"));
 
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?> { ["ADMIN_USER"] = "root", ["ADMIN_PASS"] = "root password" };
+
     [Theory]
     [InlineData(ColorScheme.Light, 1280)]
     [InlineData(ColorScheme.Dark, 1280)]
@@ -39,11 +41,19 @@ public sealed class AccessibilityTests(BrowserFixture browser) : E2ETest(browser
         await Expect(chat.Messages).ToHaveCountAsync(2);
         var chatUrl = new Uri(page.Url).AbsolutePath;
 
-        foreach (var url in new[] { chatUrl, "/chats", "/search?q=hello", $"{chatUrl}?at=1" })
+        foreach (var url in new[] { chatUrl, "/chats", "/search?q=hello", $"{chatUrl}?at=1", "/account/profile" })
         {
             await page.GotoAsync(url);
             problems.AddRange(await ViolationsAsync(page, url));
         }
+        await page.Locator("details.user-menu > summary").ClickAsync();
+        problems.AddRange(await ViolationsAsync(page, "user menu"));
+
+        var login = new LoginPage(anonymous);
+        await login.GotoAsync();
+        await login.LogInAsync("root", "root password");
+        await anonymous.GotoAsync("/admin/users");
+        problems.AddRange(await ViolationsAsync(anonymous, "/admin/users"));
 
         Assert.True(problems.Count == 0, string.Join('\n', problems));
     }

@@ -22,9 +22,12 @@ public abstract class E2ETest(BrowserFixture browser) : IAsyncLifetime
 
     protected static string UniqueName(string prefix) => $"{prefix}{Interlocked.Increment(ref _users)}";
 
+    /// <summary>Configuration the test class's app starts with (for example the ADMIN_* account).</summary>
+    protected virtual IReadOnlyDictionary<string, string?>? Settings => null;
+
     public ValueTask InitializeAsync()
     {
-        App = AppHost.Start(_dataFolder);
+        App = AppHost.Start(_dataFolder, Settings);
         return ValueTask.CompletedTask;
     }
 
@@ -51,7 +54,7 @@ public abstract class E2ETest(BrowserFixture browser) : IAsyncLifetime
     protected Uri RestartApp()
     {
         App.Dispose();
-        App = AppHost.Start(_dataFolder);
+        App = AppHost.Start(_dataFolder, Settings);
         return App.BaseAddress;
     }
 

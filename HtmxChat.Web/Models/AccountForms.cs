@@ -29,3 +29,26 @@ public sealed class RegisterForm
     [Display(Name = "Time zone")]
     public string? TimeZone { get; set; }
 }
+
+public sealed class ProfileForm
+{
+    public string? Email { get; set; }
+
+    public string? Gender { get; set; }
+
+    public string? TimeZone { get; set; }
+}
+
+public sealed class PasswordForm
+{
+    [DataType(DataType.Password)]
+    public string? CurrentPassword { get; set; }
+
+    [DataType(DataType.Password)]
+    public string? NewPassword { get; set; }
+}
+
+/// <summary>The profile page: both its forms, and what was just saved.</summary>
+public sealed record ProfilePage(ProfileForm Profile, PasswordForm Password, string? Saved);
+
+public sealed record AdminUsersPage(string? Search, IReadOnlyList<Domain.ChatUser> Users, string CurrentUserId, DateTimeOffset Now, string? Refused);

@@ -383,3 +383,34 @@ document.addEventListener("htmx:oobAfterSwap", (event) => {
     quote.textContent = excerpt;
   });
 });
+
+// The user menu is a <details> disclosure (it works without script); with script it also closes as menus do.
+document.addEventListener("click", (event) => {
+  for (const menu of document.querySelectorAll("details.user-menu[open]")) {
+    if (!menu.contains(event.target)) menu.open = false;
+  }
+});
+document.addEventListener("keydown", (event) => {
+  const menu = event.key === "Escape" && event.target.closest?.("details.user-menu[open]");
+  if (menu) {
+    menu.open = false;
+    menu.querySelector("summary").focus();
+  }
+});
+
+// A stream that fails may mean the session has ended (logged out elsewhere, locked by an admin, password changed in
+// another browser): ask, and if so go to the login page rather than sit there looking live.
+// A plain form post (Log out) leaves the page: its stream ending then is no news.
+let sessionProbe, leaving = false;
+document.addEventListener("submit", (event) => {
+  if (!event.defaultPrevented && !event.target.matches("[hx-post], [hx-get], [data-hx-post]")) leaving = true;
+});
+document.addEventListener("htmx:sseError", () => {
+  if (leaving) return;
+  sessionProbe ??= fetch("/account/session", { headers: { "HX-Request": "true" } })
+    .then((response) => {
+      if (response.status === 401 && !leaving) location.assign(`/account/login?ReturnUrl=${encodeURIComponent(location.pathname + location.search)}`);
+    })
+    .catch(() => {}) // the server is away (a restart): the stream reconnects on its own
+    .finally(() => { sessionProbe = undefined; });
+});
