@@ -9,35 +9,11 @@ namespace HtmxChat.Tests.Api;
 
 public sealed class WebSocketApiTests(AppFixture app) : IClassFixture<AppFixture>
 {
-    private async Task<WebSocket> ConnectAsync(ApiClient api, bool tokenInQuery = false)
-    {
-        var client = app.Factory.Server.CreateWebSocketClient();
-        if (!tokenInQuery)
-        {
-            client.ConfigureRequest = request => request.Headers.Authorization = $"Bearer {api.Token}";
-        }
-        var query = tokenInQuery ? $"?access_token={api.Token}" : "";
-        return await client.ConnectAsync(new Uri($"ws://localhost/api/ws/chat{query}"), CancellationToken.None);
-    }
+    private Task<WebSocket> ConnectAsync(ApiClient api, bool tokenInQuery = false) => ChatSocket.ConnectAsync(app.Factory, api.Token, tokenInQuery);
 
-    private static Task SendTextAsync(WebSocket socket, string text) =>
-        socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
+    private static Task SendTextAsync(WebSocket socket, string text) => socket.SendTextAsync(text);
 
-    private static async Task<JsonElement> ReceiveAsync(WebSocket socket)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var buffer = new byte[128 * 1024];
-        var length = 0;
-        WebSocketReceiveResult result;
-        do
-        {
-            result = await socket.ReceiveAsync(new ArraySegment<byte>(buffer, length, buffer.Length - length), timeout.Token);
-            length += result.Count;
-        }
-        while (!result.EndOfMessage);
-        Assert.Equal(WebSocketMessageType.Text, result.MessageType);
-        return JsonDocument.Parse(buffer.AsMemory(0, length)).RootElement;
-    }
+    private static Task<JsonElement> ReceiveAsync(WebSocket socket) => socket.ReceiveJsonAsync();
 
     [Fact]
     public async Task MessagesFlowBothWaysBetweenTheSocketAndTheRestOfTheApi()

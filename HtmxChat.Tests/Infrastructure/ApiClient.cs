@@ -39,6 +39,14 @@ public sealed class ApiClient(HttpClient http, string userName, string userId, s
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
+    /// <summary>A group chat: titled, so even two people make a group rather than a direct chat.</summary>
+    public async Task<JsonElement> CreateGroupAsync(string title, params string[] participants)
+    {
+        using var response = await Http.PostAsJsonAsync("/api/chats", new { participants, title });
+        Assert.True(response.IsSuccessStatusCode, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
     public async Task<string> CreateChatIdAsync(params string[] participants) => (await CreateChatAsync(participants)).GetProperty("id").GetString()!;
 
     public async Task<HttpResponseMessage> SendAsync(string chatId, string content) =>

@@ -86,6 +86,19 @@ public sealed class EventStreamReader : IAsyncDisposable
         }
     }
 
+    /// <summary>Fails if an event arrives within <paramref name="quietFor"/>.</summary>
+    public async Task AssertQuietAsync(TimeSpan quietFor)
+    {
+        try
+        {
+            var next = await NextAsync(quietFor);
+            Assert.Fail($"Expected nothing more, got '{next?.Type}' ({next?.Data}).");
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
     /// <summary>Skips what is left until the server ends the stream; fails if it is still open after <paramref name="timeout"/>.</summary>
     public async Task AssertEndsAsync(TimeSpan? timeout = null)
     {

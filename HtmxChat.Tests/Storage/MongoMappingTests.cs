@@ -228,4 +228,52 @@ public sealed class MongoMappingTests
         Assert.False(MongoFilters.IsObjectId("not-an-id"));
         Assert.False(MongoFilters.IsObjectId(""));
     }
+
+    private static readonly MessageSummaryDocument Line = MessageSummaryDocument.From(new MessageSummary(UserId, "ada", "a line", DateTimeOffset.UnixEpoch));
+
+    [Fact]
+    public void ARenameSetsOrUnsetsTheTitleWithTheNextSeqAndVersion()
+    {
+        var (filter, rename) = MongoFilters.DetailsChange(ChatId, new ChatDetailsChange.Rename("Trip"), Line, DateTime.UnixEpoch);
+        var (_, clear) = MongoFilters.DetailsChange(ChatId, new ChatDetailsChange.Rename(null), Line, DateTime.UnixEpoch);
+
+        Assert.Equal(BsonDocument.Parse($"{{ _id: ObjectId('{ChatId}') }}"), Render(filter));
+        var set = Render(rename).AsBsonDocument;
+        Assert.Equal(BsonDocument.Parse("{ last_seq: 1, version: 1 }"), set["$inc"]);
+        Assert.Equal("Trip", set["$set"]["title"].AsString);
+        Assert.Equal("a line", set["$set"]["last_message"]["content"].AsString);
+        Assert.Equal(BsonDocument.Parse("{ title: 1 }"), Render(clear).AsBsonDocument["$unset"]);
+    }
+
+    [Fact]
+    public void AddingPeopleAppliesOnlyWhileNoneOfThemIsInTheChat()
+    {
+        var (filter, update) = MongoFilters.DetailsChange(ChatId,
+            new ChatDetailsChange.AddPeople([new ChatParticipant { UserId = OtherId, UserName = "bob" }]), Line, DateTime.UnixEpoch);
+
+        Assert.Equal(BsonDocument.Parse($"{{ _id: ObjectId('{ChatId}'), participants: {{ $nin: [ObjectId('{OtherId}')] }} }}"), Render(filter));
+        var push = Render(update).AsBsonDocument["$push"].AsBsonDocument;
+        Assert.Equal(BsonDocument.Parse($"{{ $each: [ObjectId('{OtherId}')] }}"), push["participants"]);
+        Assert.Equal(BsonDocument.Parse($"{{ $each: [{{ user_id: ObjectId('{OtherId}'), username: 'bob', read_seq: NumberLong(0), unread_mentions: NumberLong(0) }}] }}"), push["members"]);
+    }
+
+    [Fact]
+    public void RemovingSomeoneAppliesOnlyWhileTheyAreInTheChatAndTakesThemOutOfBothLists()
+    {
+        var (filter, update) = MongoFilters.DetailsChange(ChatId, new ChatDetailsChange.RemovePerson(OtherId), Line, DateTime.UnixEpoch);
+
+        Assert.Equal(BsonDocument.Parse($"{{ _id: ObjectId('{ChatId}'), participants: ObjectId('{OtherId}') }}"), Render(filter));
+        var pull = Render(update).AsBsonDocument["$pull"].AsBsonDocument;
+        Assert.Equal(new BsonObjectId(ObjectId.Parse(OtherId)), pull["participants"]);
+        Assert.Equal(BsonDocument.Parse($"{{ user_id: ObjectId('{OtherId}') }}"), pull["members"]);
+        Assert.Equal(BsonDocument.Parse("{ $max: { details_version: NumberLong(7) } }"), Render(MongoFilters.DetailsVersionAtLeast(7)));
+    }
+
+    [Fact]
+    public void SearchFindsOnlyWhatPeopleWroteNotSystemLines()
+    {
+        var filter = Render(MongoFilters.Matching(Web.Chats.SearchQuery.Parse("added"), [ChatId], null));
+
+        Assert.Equal("text", filter["kind"].AsString);
+    }
 }

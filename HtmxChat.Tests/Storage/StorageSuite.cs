@@ -542,6 +542,88 @@ public abstract class StorageSuite : IAsyncLifetime
         Assert.Equal(0, stored?.UnreadCountFor(outsider.Id));
     }
 
+    private async Task<(Message Line, Chat Chat)?> ChangeAsync(Chat chat, ChatDetailsChange change, ChatUser actor, string line) =>
+        await S.Chats.ChangeDetailsAsync(chat.Id, change, actor.Id, actor.UserName, line, Now(), TestContext.Current.CancellationToken);
+
+    [Fact]
+    public async Task ARenameIsOneVersionWithASystemLineAndBecomesTheDetailsVersion()
+    {
+        var a = await CreateUserAsync("ren_a");
+        var b = await CreateUserAsync("ren_b");
+        var chat = (await S.Chats.CreateAsync(NewChat("before", a, b))).Chat;
+        await SendAsync(chat, b, "hello");
+
+        var renamed = await ChangeAsync(chat, new ChatDetailsChange.Rename("after"), a, "ren_a renamed the chat to \"after\"");
+        var cleared = await ChangeAsync(chat, new ChatDetailsChange.Rename(null), a, "ren_a removed the chat's title");
+
+        Assert.NotNull(renamed);
+        Assert.Equal((2, 2, MessageKind.System), (renamed.Value.Line.Seq, renamed.Value.Line.Version, renamed.Value.Line.Kind));
+        Assert.Equal(("after", 2L, 2L), (renamed.Value.Chat.Title, renamed.Value.Chat.Version, renamed.Value.Chat.DetailsVersion));
+        var stored = await S.Chats.FindAsync(chat.Id);
+        Assert.Null(stored!.Title);
+        Assert.Equal((3L, 3L, 3L), (stored.Version, stored.DetailsVersion, stored.LastSeq));
+        Assert.Equal("ren_a removed the chat's title", stored.LastMessage?.Content);
+        Assert.Equal(0, stored.UnreadCountFor(a.Id));
+        Assert.Equal(2, stored.UnreadCountFor(b.Id));
+        var log = await S.Chats.GetMessagesAsync(chat.Id, null, null, 10);
+        Assert.Equal([MessageKind.Text, MessageKind.System, MessageKind.System], log.Messages.Select(m => m.Kind));
+        Assert.Equal(a.Id, log.Messages[1].SenderId);
+    }
+
+    [Fact]
+    public async Task AddedPeopleSeeTheHistoryWithOnlyTheirJoiningUnreadAndAreNotAddedTwice()
+    {
+        var a = await CreateUserAsync("add_a");
+        var b = await CreateUserAsync("add_b");
+        var c = await CreateUserAsync("add_c");
+        var chat = (await S.Chats.CreateAsync(NewChat("group", a, b))).Chat;
+        await SendAsync(chat, b, "before c came");
+        var joining = new ChatDetailsChange.AddPeople([new ChatParticipant { UserId = c.Id, UserName = c.UserName }]);
+
+        var added = await ChangeAsync(chat, joining, a, "add_a added add_c");
+        var again = await ChangeAsync(chat, joining, a, "add_a added add_c");
+
+        Assert.NotNull(added);
+        Assert.Null(again);
+        var stored = await S.Chats.FindAsync(chat.Id);
+        Assert.Equal(["add_a", "add_b", "add_c"], stored!.Participants.Select(p => p.UserName));
+        Assert.Equal(1, stored.UnreadCountFor(c.Id));
+        Assert.Equal(2, stored.Version);
+        Assert.Contains(await S.Chats.ListForUserAsync(c.Id, 10), listed => listed.Id == chat.Id);
+        Assert.Equal(["before c came", "add_a added add_c"], (await S.Chats.GetMessagesAsync(chat.Id, null, null, 10)).Messages.Select(m => m.Content));
+    }
+
+    [Fact]
+    public async Task ARemovedPersonLosesTheChatAndItsSearchButTheLogKeepsTheirMessages()
+    {
+        var a = await CreateUserAsync("rem_a");
+        var b = await CreateUserAsync("rem_b");
+        var c = await CreateUserAsync("rem_c");
+        var chat = (await S.Chats.CreateAsync(NewChat("team", a, b, c))).Chat;
+        await SendAsync(chat, c, "a remarkable message");
+
+        var removed = await ChangeAsync(chat, new ChatDetailsChange.RemovePerson(c.Id), a, "rem_a removed rem_c");
+        var twice = await ChangeAsync(chat, new ChatDetailsChange.RemovePerson(c.Id), a, "rem_a removed rem_c");
+
+        Assert.NotNull(removed);
+        Assert.Null(twice);
+        Assert.False(removed.Value.Chat.HasParticipant(c.Id));
+        Assert.DoesNotContain(await S.Chats.ListForUserAsync(c.Id, 10), listed => listed.Id == chat.Id);
+        Assert.Empty(await SearchAsync(c, "remarkable"));
+        Assert.Equal(["a remarkable message"], await SearchAsync(a, "remarkable"));
+        Assert.False(await S.Chats.MarkReadAsync(chat.Id, c.Id, 2));
+        Assert.Empty(await SearchAsync(a, "removed"));
+    }
+
+    [Fact]
+    public async Task ADetailsChangeToAChatThatDoesNotExistIsNull()
+    {
+        var a = await CreateUserAsync("nochat_a");
+
+        Assert.Null(await S.Chats.ChangeDetailsAsync(Ids.New(), new ChatDetailsChange.Rename("x"), a.Id, a.UserName, "line", Now()));
+        Assert.Null(await S.Chats.ChangeDetailsAsync("not-an-id", new ChatDetailsChange.Rename("x"), a.Id, a.UserName, "line", Now()));
+    }
+
     [Fact]
     public async Task KeysAreKeptAndTheFirstSecretWins()
     {

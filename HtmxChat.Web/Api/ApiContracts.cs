@@ -129,6 +129,12 @@ public sealed record SendMessageRequest(string? Content, string? ReplyTo = null)
 [Description("The new text: 1 to 4000 characters after trimming, as for sending.")]
 public sealed record EditMessageRequest(string? Content);
 
+[Description("The chat's new title, 1 to 80 characters; empty or null takes the title away.")]
+public sealed record RenameChatRequest(string? Title);
+
+[Description("Usernames of the people to add.")]
+public sealed record AddParticipantsRequest(IReadOnlyList<string?>? Usernames);
+
 [Description("Marks the caller's messages up to this seq as seen.")]
 public sealed record ReadRequest(long? Seq);
 

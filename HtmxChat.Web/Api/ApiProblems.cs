@@ -15,13 +15,16 @@ internal static class ApiProblems
     /// A refused send, edit, deletion or reaction, worded as it is everywhere else (<see cref="Chats.ChatResult.Refused"/>);
     /// a rate limit says when to retry.
     /// </summary>
-    public static ProblemHttpResult Refused(Chats.ChatResult.Refused refused, HttpResponse response)
+    public static ProblemHttpResult Refused(Chats.ChatResult.Refused refused, HttpResponse? response = null)
     {
-        if (refused is Chats.ChatResult.RateLimited limited)
+        if (refused is Chats.ChatResult.RateLimited limited && response is not null)
         {
             response.Headers.RetryAfter = limited.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
-        return TypedResults.Problem(statusCode: refused.Status, title: ReasonPhrases.GetReasonPhrase(refused.Status), detail: refused.Detail);
+        return TypedResults.Problem(statusCode: refused.Status, title: ReasonPhrases.GetReasonPhrase(refused.Status), detail: refused.Detail,
+            extensions: refused is Chats.ChatResult.Invalid invalid
+                ? new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [invalid.Field] = [invalid.Error] } }
+                : null);
     }
 
     /// <summary>A refused account change: 409 when the email or username belongs to someone else, else 400 per field.</summary>

@@ -176,13 +176,26 @@ public static class ChatSocketApi
             {
                 return false;
             }
-            var type = ChangeEvents.Name(change.Kind);
-            var frame = change.Message is { } message
-                ? await Frames.GetAsync(change, message.ReactionsOf(viewerId), () => Task.FromResult(JsonSerializer.SerializeToUtf8Bytes(new { type, message = MessageResponse.From(message, viewerId) }, serializer)))
-                : await Frames.GetAsync(change, viewerId, () => Task.FromResult(JsonSerializer.SerializeToUtf8Bytes(new { type, chat = ChatResponse.From(change.Chat, viewerId) }, serializer)));
-            await SendAsync(frame, ct);
+            if (change.Kind == ChangeKind.ChatUpdated)
+            {
+                // The system line as a message, then the chat as it now is.
+                if (change.Message is { } line)
+                {
+                    await SendAsync(await Frames.GetAsync(change, SystemLine, () => MessageFrame(ChangeKind.MessagePosted, line)), ct);
+                }
+                await SendAsync(await Frames.GetAsync(change, viewerId, () =>
+                    Task.FromResult(JsonSerializer.SerializeToUtf8Bytes(new { type = ChangeEvents.Name(change.Kind), chat = ChatResponse.From(change.Chat, viewerId) }, serializer))), ct);
+                return true;
+            }
+            var message = change.Message!;
+            await SendAsync(await Frames.GetAsync(change, message.ReactionsOf(viewerId), () => MessageFrame(change.Kind, message)), ct);
             return true;
         }
+
+        private const string SystemLine = "system-line";
+
+        private Task<byte[]> MessageFrame(ChangeKind kind, Domain.Message message) =>
+            Task.FromResult(JsonSerializer.SerializeToUtf8Bytes(new { type = ChangeEvents.Name(kind), message = MessageResponse.From(message, viewerId) }, serializer));
 
         public ValueTask FlushAsync(CancellationToken ct) => ValueTask.CompletedTask;
 

@@ -46,6 +46,17 @@ public static class ChatsApi
             .WithDescription("One emoji or a word of 1 to 16 characters, URL-encoded. Adding it again changes nothing.");
         api.MapDelete("/{chatId}/messages/{messageId}/reactions/{reaction}", RemoveReactionAsync).WithName("RemoveReaction")
             .WithSummary("Take back the caller's reaction");
+        api.MapPatch("/{chatId}", RenameAsync).WithName("RenameChat")
+            .WithSummary("Rename a group chat (an empty title takes it away)")
+            .WithDescription("Any participant may. Everyone sees a system line and a `chat.updated` event. A direct chat has no title: 400.");
+        api.MapPost("/{chatId}/participants", AddPeopleAsync).WithName("AddParticipants")
+            .WithSummary("Add people to a group chat")
+            .WithDescription("Any participant may; those already in are left as they are. They see the chat's history. " +
+                "400 for an unknown username, a direct chat (start a group chat instead), or more than 51 people.");
+        api.MapDelete("/{chatId}/participants/{userId}", RemovePersonAsync).WithName("RemoveParticipant")
+            .WithSummary("Remove someone from a group chat, or leave it (your own id)")
+            .WithDescription("The chat's creator or an admin may remove anyone; others only themselves (403). " +
+                "The person's streams of the chat end and the chat answers them 404 from then on.");
         api.MapPost("/{chatId}/read", ReadAsync).WithName("MarkRead").WithSummary("Mark the chat read up to a seq");
         api.MapGet("/{chatId}/events", EventsAsync).WithName("ChatEvents")
             .WithSummary("The chat's changes as server-sent events")
@@ -83,6 +94,41 @@ public static class ChatsApi
 
     private static async Task<Results<Ok<ChatResponse>, ProblemHttpResult>> GetAsync(string chatId, [AsParameters] ChatsApiServices s, CancellationToken ct) =>
         await s.Chats.FindChatAsync(s.CallerId, chatId, ct) is { } chat ? TypedResults.Ok(ChatResponse.From(chat, s.CallerId)) : ApiProblems.NotFound();
+
+    private static async Task<Results<Ok<ChatResponse>, ValidationProblem, ProblemHttpResult>> RenameAsync(
+        string chatId, RenameChatRequest? request, [AsParameters] ChatsApiServices s, CancellationToken ct)
+    {
+        if (request is null)
+        {
+            return ApiProblems.Validation("title", "Send a JSON body with the title.");
+        }
+        return Answer(await s.Chats.RenameAsync(s.CallerId, s.Caller.UserName(), chatId, request.Title, ct), s);
+    }
+
+    private static async Task<Results<Ok<ChatResponse>, ValidationProblem, ProblemHttpResult>> AddPeopleAsync(
+        string chatId, AddParticipantsRequest? request, [AsParameters] ChatsApiServices s, CancellationToken ct)
+    {
+        if (request?.Usernames is not { Count: > 0 } names)
+        {
+            return ApiProblems.Validation("usernames", "Name at least one person by username.");
+        }
+        return Answer(await s.Chats.AddPeopleAsync(s.CallerId, s.Caller.UserName(), chatId, names, ct), s);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> RemovePersonAsync(
+        string chatId, string userId, [AsParameters] ChatsApiServices s, CancellationToken ct) =>
+        await s.Chats.RemovePersonAsync(s.CallerId, s.Caller.UserName(), s.Caller.IsInRole(Roles.Admin), chatId, userId, ct) switch
+        {
+            ChatUpdateResult.Refused refused => ApiProblems.Refused(refused.Reason),
+            _ => TypedResults.NoContent(),
+        };
+
+    private static Results<Ok<ChatResponse>, ValidationProblem, ProblemHttpResult> Answer(ChatUpdateResult result, ChatsApiServices s) => result switch
+    {
+        ChatUpdateResult.Updated updated => TypedResults.Ok(ChatResponse.From(updated.Chat, s.CallerId)),
+        ChatUpdateResult.Refused refused => ApiProblems.Refused(refused.Reason),
+        _ => throw new InvalidOperationException($"Unexpected {result}."),
+    };
 
     private static async Task<Results<Ok<MessagesResponse>, ValidationProblem, ProblemHttpResult>> MessagesAsync(
         string chatId, long? before, long? after, long? around, int? limit, [AsParameters] ChatsApiServices s, CancellationToken ct)
@@ -183,13 +229,25 @@ public static class ChatsApi
             {
                 return false;
             }
+            if (change.Kind == ChangeKind.ChatUpdated)
+            {
+                // The system line first, as a message without an id: the chat.updated after it carries the version.
+                if (change.Message is { } line)
+                {
+                    await stream.WriteAsync(await Frames.GetAsync(change, SystemLine, () =>
+                        EventStream.FrameAsync(ChangeEvents.Name(ChangeKind.MessagePosted), JsonSerializer.Serialize(MessageResponse.From(line, viewerId), serializer))), ct);
+                }
+                await stream.WriteAsync(await Frames.GetAsync(change, viewerId, () => Frame(change, ChatResponse.From(change.Chat, viewerId))), ct);
+                return true;
+            }
             // Viewers who added none of its reactions (most) share a frame; the others share one per set of their own.
-            var frame = change.Message is { } message
-                ? await Frames.GetAsync(change, message.ReactionsOf(viewerId), () => Frame(change, MessageResponse.From(message, viewerId)))
-                : await Frames.GetAsync(change, viewerId, () => Frame(change, ChatResponse.From(change.Chat, viewerId)));
-            await stream.WriteAsync(frame, ct);
+            var message = change.Message!;
+            await stream.WriteAsync(await Frames.GetAsync(change, message.ReactionsOf(viewerId), () => Frame(change, MessageResponse.From(message, viewerId))), ct);
             return true;
         }
+
+        /// <summary>The cache's variant for a change's system line, which reads the same to everyone (no viewer id looks like it).</summary>
+        private const string SystemLine = "system-line";
 
         public ValueTask FlushAsync(CancellationToken ct) => new(stream.FlushAsync(ct));
 

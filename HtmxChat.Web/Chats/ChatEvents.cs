@@ -22,15 +22,21 @@ public enum ChangeKind
 /// </summary>
 public sealed class ChatChange : ChatEvent
 {
-    public ChatChange(ChangeKind kind, Chat chat, Message? message = null)
+    /// <param name="message">
+    /// The message changed; for <see cref="ChangeKind.ChatUpdated"/>, the system line that tells of the change (null when a
+    /// replay has no line to go with the chat's latest details).
+    /// </param>
+    /// <param name="removedUserId">Who was removed or left by this change: their streams get it, then end.</param>
+    public ChatChange(ChangeKind kind, Chat chat, Message? message = null, string? removedUserId = null)
     {
-        if ((kind == ChangeKind.ChatUpdated) != (message is null))
+        if (kind != ChangeKind.ChatUpdated && message is null)
         {
-            throw new ArgumentException($"A {kind} change {(message is null ? "needs" : "has no")} message.", nameof(message));
+            throw new ArgumentException($"A {kind} change needs a message.", nameof(message));
         }
         Kind = kind;
         Chat = chat;
         Message = message;
+        RemovedUserId = removedUserId;
     }
 
     public ChangeKind Kind { get; }
@@ -40,15 +46,26 @@ public sealed class ChatChange : ChatEvent
 
     public Message? Message { get; }
 
+    public string? RemovedUserId { get; }
+
     public string ChatId => Chat.Id;
 
     public long Version => Message?.Version ?? Chat.DetailsVersion;
 
-    public override IEnumerable<string> Recipients => Chat.Participants.Select(p => p.UserId);
+    public override IEnumerable<string> Recipients => RemovedUserId is null
+        ? Chat.Participants.Select(p => p.UserId)
+        : Chat.Participants.Select(p => p.UserId).Append(RemovedUserId);
 
-    /// <summary>A stored message as a reader that has seen the chat up to <paramref name="afterVersion"/> should get it.</summary>
+    /// <summary>True when this change took <paramref name="userId"/> out of the chat: the last they get of it.</summary>
+    public bool Removes(string userId) => RemovedUserId == userId;
+
+    /// <summary>
+    /// A stored message as a reader that has seen the chat up to <paramref name="afterVersion"/> should get it; the system
+    /// line of the chat's latest details change comes as that change.
+    /// </summary>
     public static ChatChange ForReaderAfter(long afterVersion, Chat chat, Message message) => new(
-        message.Deleted ? ChangeKind.MessageDeleted
+        message.Kind == MessageKind.System && message.Version == chat.DetailsVersion ? ChangeKind.ChatUpdated
+        : message.Deleted ? ChangeKind.MessageDeleted
         : message.CreatedVersion > afterVersion ? ChangeKind.MessagePosted
         : ChangeKind.MessageUpdated,
         chat, message);

@@ -46,7 +46,7 @@ public abstract record StartChatResult
 /// Who may see and post what, and how chats start: the rules the browser pages, the JSON API and the WebSocket share.
 /// A chat the caller is not in is reported exactly like one that does not exist.
 /// </summary>
-public sealed class ChatService(
+public sealed partial class ChatService(
     IChatRepository chats,
     IUserRepository users,
     ILookupNormalizer normalizer,
@@ -296,7 +296,8 @@ public sealed class ChatService(
     /// Stores one change and publishes it while holding the chat's turn in this process, so its changes leave in version
     /// order (across instances the ChangeSequencer restores the order). A change that changed nothing is not published.
     /// </summary>
-    private async Task<MessageChange?> InChatOrderAsync(string chatId, Func<Task<MessageChange?>> store, ChangeKind kind, CancellationToken ct)
+    private async Task<MessageChange?> InChatOrderAsync(
+        string chatId, Func<Task<MessageChange?>> store, ChangeKind kind, CancellationToken ct, string? removedUserId = null)
     {
         var gate = _chatLocks[(int)((uint)StringComparer.Ordinal.GetHashCode(chatId) % (uint)_chatLocks.Length)];
         await gate.WaitAsync(ct);
@@ -305,7 +306,7 @@ public sealed class ChatService(
             var change = await store();
             if (change is { Changed: true })
             {
-                events.Publish(new ChatChange(kind, change.Chat, change.Message));
+                events.Publish(new ChatChange(kind, change.Chat, change.Message, removedUserId));
             }
             return change;
         }
@@ -379,13 +380,7 @@ public sealed class ChatService(
         {
             return new StartChatResult.Invalid("Title", $"A title can have at most {MaxTitleLength} characters.");
         }
-        var normalized = participantNames
-            .OfType<string>()
-            .Select(n => n.Trim()).Where(n => n.Length > 0)
-            .Select(n => (Name: n, Key: normalizer.NormalizeName(n)))
-            .DistinctBy(n => n.Key)
-            .Where(n => n.Key != creator.NormalizedUserName)
-            .ToList();
+        var normalized = NamesIn(participantNames).Where(n => n.Key != creator.NormalizedUserName).ToList();
         if (normalized.Count == 0)
         {
             return new StartChatResult.Invalid("Participants", "Name at least one other person by username.");
@@ -394,14 +389,12 @@ public sealed class ChatService(
         {
             return new StartChatResult.Invalid("Participants", $"A chat can have at most {MaxParticipants} other people.");
         }
-        var found = await users.FindByNormalizedUserNamesAsync([.. normalized.Select(n => n.Key)], ct);
-        var unknown = normalized.Where(n => !found.Any(u => u.NormalizedUserName == n.Key)).Select(n => n.Name).ToList();
-        if (unknown.Count > 0)
+        var (others, unknown) = await FindPeopleAsync(normalized, ct);
+        if (unknown is not null)
         {
-            return new StartChatResult.Invalid("Participants", $"No user named {string.Join(", ", unknown.Select(n => $"'{n}'"))}.");
+            return new StartChatResult.Invalid("Participants", unknown);
         }
 
-        var others = normalized.Select(n => found.First(u => u.NormalizedUserName == n.Key)).ToList();
         var now = Now();
         var chat = new Chat
         {
@@ -422,6 +415,23 @@ public sealed class ChatService(
             events.Publish(new ChatStarted(stored));
         }
         return new StartChatResult.Started(stored, created);
+    }
+
+    /// <summary>Usernames as typed, each once (compared as Identity compares them), with their lookup keys.</summary>
+    private IEnumerable<(string Name, string Key)> NamesIn(IEnumerable<string?> names) => names
+        .OfType<string>()
+        .Select(n => n.Trim()).Where(n => n.Length > 0)
+        .Select(n => (Name: n, Key: normalizer.NormalizeName(n)))
+        .DistinctBy(n => n.Key);
+
+    /// <summary>The accounts named, in the order named; or what to say when some name nobody.</summary>
+    private async Task<(List<ChatUser> People, string? Unknown)> FindPeopleAsync(IReadOnlyList<(string Name, string Key)> names, CancellationToken ct)
+    {
+        var found = await users.FindByNormalizedUserNamesAsync([.. names.Select(n => n.Key)], ct);
+        var unknown = names.Where(n => !found.Any(u => u.NormalizedUserName == n.Key)).Select(n => n.Name).ToList();
+        return unknown.Count > 0
+            ? ([], $"No user named {string.Join(", ", unknown.Select(n => $"'{n}'"))}.")
+            : ([.. names.Select(n => found.First(u => u.NormalizedUserName == n.Key))], null);
     }
 
     /// <summary>Splits what people type in "Participants": usernames separated by commas or white space.</summary>

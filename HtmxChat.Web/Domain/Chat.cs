@@ -71,3 +71,16 @@ public sealed class ChatParticipant
 
 /// <summary>The chat list's preview of the newest message; <see cref="Deleted"/> when it has been taken back.</summary>
 public sealed record MessageSummary(string SenderId, string SenderName, string Content, DateTimeOffset Timestamp, bool Deleted = false);
+
+/// <summary>A change to a chat itself, stored with the system line that tells everyone of it.</summary>
+public abstract record ChatDetailsChange
+{
+    /// <summary>A new title for a group chat; null takes the title away.</summary>
+    public sealed record Rename(string? Title) : ChatDetailsChange;
+
+    /// <summary>People join; they see the history, with everything before their joining read.</summary>
+    public sealed record AddPeople(IReadOnlyList<ChatParticipant> People) : ChatDetailsChange;
+
+    /// <summary>Someone is removed, or leaves.</summary>
+    public sealed record RemovePerson(string UserId) : ChatDetailsChange;
+}

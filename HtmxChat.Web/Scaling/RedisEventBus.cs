@@ -29,7 +29,7 @@ public sealed class RedisEventBus(
         local.Publish(chatEvent);
         Send(chatEvent switch
         {
-            ChatChange change => new Envelope(EnvelopeType.Change) { Kind = change.Kind, Chat = change.Chat, Message = change.Message },
+            ChatChange change => new Envelope(EnvelopeType.Change) { Kind = change.Kind, Chat = change.Chat, Message = change.Message, UserId = change.RemovedUserId },
             ChatRead read => new Envelope(EnvelopeType.Read) { UserId = read.UserId, ChatId = read.ChatId, Unread = read.Unread },
             ChatStarted started => new Envelope(EnvelopeType.Started) { Chat = started.Chat },
             _ => throw new ArgumentException($"No wire form for {chatEvent.GetType().Name}.", nameof(chatEvent)),
@@ -130,9 +130,10 @@ public sealed class RedisEventBus(
         switch (envelope)
         {
             case { Type: EnvelopeType.Change, Kind: { } kind, Chat: { } chat }:
-                if (hub.HasAnyOf(chat.Participants.Select(p => p.UserId)))
+                var change = new ChatChange(kind, chat, envelope.Message, envelope.UserId);
+                if (hub.HasAnyOf(change.Recipients))
                 {
-                    local.Deliver(new ChatChange(kind, chat, envelope.Message));
+                    local.Deliver(change);
                 }
                 else
                 {
@@ -211,6 +212,7 @@ public sealed class RedisEventBus(
         public ChangeKind? Kind { get; init; }
         public Chat? Chat { get; init; }
         public Message? Message { get; init; }
+        /// <summary>Read, EndSession, EndUser: whose; Change: who was removed from the chat by it.</summary>
         public string? UserId { get; init; }
         public string? ChatId { get; init; }
         public string? SessionId { get; init; }

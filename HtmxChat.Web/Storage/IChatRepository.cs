@@ -22,6 +22,15 @@ public interface IChatRepository
         string chatId, string senderId, string senderName, string content, DateTimeOffset timestamp, ReplyRef? replyTo = null,
         IReadOnlyList<Mention>? mentions = null, CancellationToken ct = default);
 
+    /// <summary>
+    /// Applies a change to the chat itself and appends <paramref name="line"/> as a system message by the actor, in one
+    /// atomic step taking the chat's next seq and version (which becomes its details version). The actor's read marker
+    /// moves to the line; added people have read everything before it. Null when the chat does not exist, or the change
+    /// no longer applies (the person to remove is not in the chat, or everyone to add already is).
+    /// </summary>
+    Task<(Message Line, Chat Chat)?> ChangeDetailsAsync(
+        string chatId, ChatDetailsChange change, string actorId, string actorName, string line, DateTimeOffset timestamp, CancellationToken ct = default);
+
     /// <summary>Messages with seq in (after, before), oldest first; the newest <paramref name="limit"/> unless <paramref name="after"/> is set, then the oldest.</summary>
     Task<MessagePage> GetMessagesAsync(string chatId, long? before, long? after, int limit, CancellationToken ct = default);
 

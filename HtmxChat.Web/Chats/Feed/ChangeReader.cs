@@ -28,10 +28,14 @@ public sealed class ChangeReader(IChatRepository chats)
             var page = await chats.GetChangedMessagesAsync(chat.Id, after, PageSize, ct);
             foreach (var message in page.Messages.TakeWhile(m => m.Version <= chat.Version))
             {
-                if (detailsChanged && chat.DetailsVersion < message.Version)
+                if (detailsChanged && chat.DetailsVersion <= message.Version)
                 {
+                    // The chat's details once, at their latest change: with its system line when that line is this message.
                     detailsChanged = false;
-                    yield return new ChatChange(ChangeKind.ChatUpdated, chat);
+                    if (chat.DetailsVersion < message.Version)
+                    {
+                        yield return new ChatChange(ChangeKind.ChatUpdated, chat);
+                    }
                 }
                 yield return ChatChange.ForReaderAfter(afterVersion, chat, message);
                 after = message.Version;

@@ -26,7 +26,10 @@ public enum FeedEnd
     /// <summary>The client went away, or the caller's token ran out.</summary>
     ClientLeft,
 
-    /// <summary>Ended on purpose: logout, an account lock, or the backplane coming back (clients catch up on reconnect).</summary>
+    /// <summary>
+    /// Ended on purpose: logout, an account lock, the person removed from the followed chat, or the backplane coming back
+    /// (clients catch up on reconnect).
+    /// </summary>
     Ended,
 
     /// <summary>Fell a whole queue behind; reconnecting catches up from the store.</summary>
@@ -110,6 +113,9 @@ public sealed class ChatFeed(ChatHub hub, ChangeReader reader, IChatRepository c
 
         /// <summary>A batch's writes ran out of the stall time without finishing: the client stopped reading.</summary>
         public bool Stalled { get; private set; }
+
+        /// <summary>The person was taken out of the followed chat: this batch is the last.</summary>
+        public bool Removed { get; set; }
 
         /// <summary>Between batches nothing is being written, so nothing can stall.</summary>
         public void EndBatch()
@@ -229,6 +235,10 @@ public sealed class ChatFeed(ChatHub hub, ChangeReader reader, IChatRepository c
                 Delivered(connection, written);
             }
             connection.EndBatch();
+            if (connection.Removed)
+            {
+                return FeedEnd.Ended;
+            }
         }
     }
 
@@ -238,6 +248,13 @@ public sealed class ChatFeed(ChatHub hub, ChangeReader reader, IChatRepository c
         if (chatEvent is ChatStarted started && connection.Request.AllChats)
         {
             connection.Positions.TryAdd(started.Chat.Id, new Position(started.Chat.Version, Strict: false));
+        }
+        if (chatEvent is ChatChange removal && removal.Removes(connection.Request.UserId))
+        {
+            // The last of this chat the person gets: the line that says so. A stream of only this chat ends with it.
+            connection.Positions.Remove(removal.ChatId);
+            connection.Removed = connection.Request.Chat?.Id == removal.ChatId;
+            return await connection.WriteAsync(removal) ? 1 : 0;
         }
         if (chatEvent is not ChatChange change || !Follows(connection, change, out var position))
         {

@@ -76,6 +76,40 @@ public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
         return (message, chat.ToDomain());
     }
 
+    public async Task<(Message Line, Chat Chat)?> ChangeDetailsAsync(
+        string chatId, ChatDetailsChange change, string actorId, string actorName, string line, DateTimeOffset timestamp, CancellationToken ct = default)
+    {
+        if (!MongoFilters.IsObjectId(chatId))
+        {
+            return null;
+        }
+        var summary = MessageSummaryDocument.From(new MessageSummary(actorId, actorName, line, timestamp));
+        var (filter, update) = MongoFilters.DetailsChange(chatId, change, summary, timestamp.UtcDateTime);
+        var chat = await mongo.Chats.FindOneAndUpdateAsync(filter, update, AfterUpdate<ChatDocument>(), ct);
+        if (chat is null)
+        {
+            return null;
+        }
+        // The seq and version are taken: finish even if the caller goes away.
+        await mongo.Chats.UpdateOneAsync(MongoFilters.ChatById(chatId), MongoFilters.DetailsVersionAtLeast(chat.Version), cancellationToken: CancellationToken.None);
+        var message = new Message(Ids.New(), chatId, chat.LastSeq, actorId, actorName, line, timestamp)
+        {
+            Kind = MessageKind.System,
+            Version = chat.Version,
+            CreatedVersion = chat.Version,
+        };
+        await mongo.Messages.InsertOneAsync(MessageDocument.From(message), cancellationToken: CancellationToken.None);
+        if (change is ChatDetailsChange.AddPeople joined)
+        {
+            foreach (var person in joined.People)
+            {
+                await mongo.Chats.UpdateOneAsync(MongoFilters.Member(chatId, person.UserId), MongoFilters.ReadUpTo(message.Seq - 1), cancellationToken: CancellationToken.None);
+            }
+        }
+        await MarkReadAsync(chatId, actorId, message.Seq, CancellationToken.None);
+        return (message, await CurrentChatAsync(chatId));
+    }
+
     public async Task<MessagePage> GetMessagesAsync(string chatId, long? before, long? after, int limit, CancellationToken ct = default)
     {
         if (!MongoFilters.IsObjectId(chatId))

@@ -16,6 +16,8 @@ public static class MongoFilters
     public static FilterDefinition<UserDocument> UserVersion(string id, string concurrencyStamp) =>
         User.Eq(u => u.Id, id) & User.Eq(u => u.ConcurrencyStamp, concurrencyStamp);
 
+    public static FilterDefinition<ChatDocument> ChatById(string chatId) => Chat.Eq(c => c.Id, chatId);
+
     public static FilterDefinition<ChatDocument> ChatsOf(string userId) => Chat.AnyEq(c => c.Participants, userId);
 
     public static SortDefinition<ChatDocument> MostRecentFirst { get; } =
@@ -26,6 +28,39 @@ public static class MongoFilters
 
     /// <summary>With <see cref="Member"/> as the filter, the positional <c>$</c> names the matched member.</summary>
     public static UpdateDefinition<ChatDocument> ReadUpTo(long seq) => Builders<ChatDocument>.Update.Max("members.$.read_seq", seq);
+
+    /// <summary>
+    /// A details change as one findOneAndUpdate: the chat only while the change still applies (the person to remove is in
+    /// it, nobody to add is), the change itself, and the next seq and version with <paramref name="line"/> as the newest
+    /// message. The details version follows in a second step (<see cref="DetailsVersionAtLeast"/>).
+    /// </summary>
+    public static (FilterDefinition<ChatDocument> Filter, UpdateDefinition<ChatDocument> Update) DetailsChange(
+        string chatId, Domain.ChatDetailsChange change, MessageSummaryDocument line, DateTime timestamp)
+    {
+        var update = Builders<ChatDocument>.Update;
+        var bump = update.Inc(c => c.LastSeq, 1).Inc(c => c.Version, 1).Set(c => c.LastMessage, line).Set(c => c.LastActivityAt, timestamp);
+        var filter = ChatById(chatId);
+        switch (change)
+        {
+            case Domain.ChatDetailsChange.Rename { Title: { } title }:
+                return (filter, update.Combine(bump, update.Set(c => c.Title, title)));
+            case Domain.ChatDetailsChange.Rename:
+                return (filter, update.Combine(bump, update.Unset(c => c.Title)));
+            case Domain.ChatDetailsChange.AddPeople add:
+                var ids = add.People.Select(p => p.UserId).ToList();
+                return (filter & Chat.Not(Chat.AnyIn(c => c.Participants, ids)), update.Combine(bump,
+                    update.PushEach(c => c.Participants, ids),
+                    update.PushEach(c => c.Members, add.People.Select(p => new MemberDocument { UserId = p.UserId, UserName = p.UserName }))));
+            case Domain.ChatDetailsChange.RemovePerson remove:
+                return (filter & Chat.AnyEq(c => c.Participants, remove.UserId), update.Combine(bump,
+                    update.Pull(c => c.Participants, remove.UserId),
+                    update.PullFilter(c => c.Members, Builders<MemberDocument>.Filter.Eq(m => m.UserId, remove.UserId))));
+            default:
+                throw new ArgumentOutOfRangeException(nameof(change));
+        }
+    }
+
+    public static UpdateDefinition<ChatDocument> DetailsVersionAtLeast(long version) => Builders<ChatDocument>.Update.Max(c => c.DetailsVersion, version);
 
     public static FilterDefinition<MessageDocument> MessagesBetween(string chatId, long? before, long? after)
     {
@@ -100,7 +135,7 @@ public static class MongoFilters
     public static FilterDefinition<MessageDocument> Matching(Chats.SearchQuery query, IEnumerable<string> chatIds, Chats.SearchCursor? before)
     {
         var filter = Message.Text(TextSearch(query), new TextSearchOptions { DiacriticSensitive = false, CaseSensitive = false })
-            & Message.In(m => m.ChatId, chatIds) & Message.Eq(m => m.Deleted, false);
+            & Message.In(m => m.ChatId, chatIds) & Message.Eq(m => m.Deleted, false) & Message.Eq(m => m.Kind, "text");
         if (before is { } cursor)
         {
             var at = DateTimeOffset.FromUnixTimeMilliseconds(cursor.TimestampMs).UtcDateTime;

@@ -84,11 +84,88 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
         await using var connection = await database.OpenAsync(ct);
         // BEGIN IMMEDIATE: the write lock is taken up front, so concurrent senders queue instead of failing to upgrade.
         await using var transaction = connection.BeginTransaction(deferred: false);
+        var draft = new Message("", chatId, 0, senderId, senderName, content, timestamp) { ReplyTo = replyTo, Mentions = mentions ?? [] };
+        if (await AppendAsync(connection, transaction, draft, ct) is not { } message)
+        {
+            return null;
+        }
+        var chat = await FindAsync(connection, transaction, "c.id = $value", chatId, ct);
+        await transaction.CommitAsync(ct);
+        return (message, chat!);
+    }
+
+    public async Task<(Message Line, Chat Chat)?> ChangeDetailsAsync(
+        string chatId, ChatDetailsChange change, string actorId, string actorName, string line, DateTimeOffset timestamp, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        var applied = change switch
+        {
+            ChatDetailsChange.Rename rename => await ExecuteAsync(connection.Command("UPDATE chats SET title = $title WHERE id = $chat", transaction)
+                .With("$title", rename.Title).With("$chat", chatId), ct) == 1,
+            ChatDetailsChange.RemovePerson remove => await ExecuteAsync(connection.Command(
+                "DELETE FROM chat_participants WHERE chat_id = $chat AND user_id = $user", transaction)
+                .With("$chat", chatId).With("$user", remove.UserId), ct) == 1,
+            ChatDetailsChange.AddPeople add => await AddParticipantsAsync(connection, transaction, chatId, add.People, ct),
+            _ => throw new ArgumentOutOfRangeException(nameof(change)),
+        };
+        if (!applied)
+        {
+            return null;
+        }
+        var draft = new Message("", chatId, 0, actorId, actorName, line, timestamp) { Kind = MessageKind.System };
+        if (await AppendAsync(connection, transaction, draft, ct) is not { } message)
+        {
+            return null;
+        }
+        if (change is ChatDetailsChange.AddPeople joined)
+        {
+            await using var read = connection.Command(
+                "UPDATE chat_participants SET read_seq = $seq WHERE chat_id = $chat AND user_id IN (SELECT value FROM json_each($users))", transaction)
+                .With("$seq", message.Seq - 1).With("$chat", chatId).With("$users", JsonSerializer.Serialize(joined.People.Select(p => p.UserId)));
+            await read.ExecuteNonQueryAsync(ct);
+        }
+        var chat = await FindAsync(connection, transaction, "c.id = $value", chatId, ct);
+        await transaction.CommitAsync(ct);
+        return (message, chat!);
+    }
+
+    private static async Task<int> ExecuteAsync(SqliteCommand command, CancellationToken ct)
+    {
+        await using (command)
+        {
+            return await command.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    /// <summary>Adds those not in the chat yet, after the others; false when there was nobody to add.</summary>
+    private static async Task<bool> AddParticipantsAsync(SqliteConnection connection, SqliteTransaction transaction, string chatId, IReadOnlyList<ChatParticipant> people, CancellationToken ct)
+    {
+        var added = 0;
+        foreach (var person in people)
+        {
+            added += await ExecuteAsync(connection.Command(
+                "INSERT OR IGNORE INTO chat_participants (chat_id, user_id, username, position, read_seq) " +
+                "SELECT $chat, $user, $name, coalesce(max(position), -1) + 1, 0 FROM chat_participants WHERE chat_id = $chat", transaction)
+                .With("$chat", chatId).With("$user", person.UserId).With("$name", person.UserName), ct);
+        }
+        return added > 0;
+    }
+
+    /// <summary>
+    /// Stores <paramref name="draft"/> under the chat's next seq and version, as the chat's newest message and its
+    /// sender's read marker; a system line also becomes the chat's details version. Null when the chat does not exist.
+    /// </summary>
+    private static async Task<Message?> AppendAsync(SqliteConnection connection, SqliteTransaction transaction, Message draft, CancellationToken ct)
+    {
+        var system = draft.Kind == MessageKind.System;
         long seq, version;
         await using (var bump = connection.Command(
             "UPDATE chats SET last_seq = last_seq + 1, version = version + 1, last_sender_id = $sender, last_sender_name = $name, " +
-            "last_content = $content, last_deleted = 0, last_timestamp = $ts, last_activity_at = $ts WHERE id = $chat RETURNING last_seq, version", transaction)
-            .With("$chat", chatId).With("$sender", senderId).With("$name", senderName).With("$content", content).With("$ts", timestamp.ToUnixMs()))
+            "last_content = $content, last_deleted = 0, last_timestamp = $ts, last_activity_at = $ts" +
+            (system ? ", details_version = version + 1" : "") + " WHERE id = $chat RETURNING last_seq, version", transaction)
+            .With("$chat", draft.ChatId).With("$sender", draft.SenderId).With("$name", draft.SenderName).With("$content", draft.Content)
+            .With("$ts", draft.Timestamp.ToUnixMs()))
         await using (var bumped = await bump.ExecuteReaderAsync(ct))
         {
             if (!await bumped.ReadAsync(ct))
@@ -98,31 +175,24 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
             (seq, version) = (bumped.GetInt64(0), bumped.GetInt64(1));
         }
 
-        var message = new Message(Ids.New(), chatId, seq, senderId, senderName, content, timestamp)
-        {
-            Version = version,
-            CreatedVersion = version,
-            ReplyTo = replyTo,
-            Mentions = mentions ?? [],
-        };
+        var message = draft with { Id = Ids.New(), Seq = seq, Version = version, CreatedVersion = version };
         await using (var insert = connection.Command(
             "INSERT INTO messages (id, chat_id, seq, sender_id, sender_name, content, timestamp, version, created_version, kind, edited_at, deleted, reply_to_id) " +
-            "VALUES ($id, $chat, $seq, $sender, $name, $content, $ts, $version, $version, 'text', NULL, 0, $reply)", transaction)
-            .With("$id", message.Id).With("$chat", chatId).With("$seq", seq).With("$sender", senderId)
-            .With("$name", senderName).With("$content", content).With("$ts", timestamp.ToUnixMs()).With("$version", version).With("$reply", replyTo?.Id))
+            "VALUES ($id, $chat, $seq, $sender, $name, $content, $ts, $version, $version, $kind, NULL, 0, $reply)", transaction)
+            .With("$id", message.Id).With("$chat", message.ChatId).With("$seq", seq).With("$sender", message.SenderId)
+            .With("$name", message.SenderName).With("$content", message.Content).With("$ts", message.Timestamp.ToUnixMs()).With("$version", version)
+            .With("$kind", system ? "system" : "text").With("$reply", message.ReplyTo?.Id))
         {
             await insert.ExecuteNonQueryAsync(ct);
         }
         await SetMentionsAsync(connection, transaction, message, message.Mentions, ct);
         await using (var read = connection.Command(
             "UPDATE chat_participants SET read_seq = max(read_seq, $seq) WHERE chat_id = $chat AND user_id = $user", transaction)
-            .With("$seq", seq).With("$chat", chatId).With("$user", senderId))
+            .With("$seq", seq).With("$chat", message.ChatId).With("$user", message.SenderId))
         {
             await read.ExecuteNonQueryAsync(ct);
         }
-        var chat = await FindAsync(connection, transaction, "c.id = $value", chatId, ct);
-        await transaction.CommitAsync(ct);
-        return (message, chat!);
+        return message;
     }
 
     public async Task<MessagePage> GetMessagesAsync(string chatId, long? before, long? after, int limit, CancellationToken ct = default)
@@ -355,7 +425,7 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
             $"SELECT {MessageColumns}, snippet(messages_fts, 0, char(2), char(3), '…', 16), m.rowid " +
             "FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid LEFT JOIN messages r ON r.id = m.reply_to_id " +
             "JOIN chat_participants me ON me.chat_id = m.chat_id AND me.user_id = $user " +
-            "WHERE messages_fts MATCH $query AND m.deleted = 0 AND ($chat IS NULL OR m.chat_id = $chat) " +
+            "WHERE messages_fts MATCH $query AND m.deleted = 0 AND m.kind = 'text' AND ($chat IS NULL OR m.chat_id = $chat) " +
             // A plain bound (not "IS NULL OR") lets FTS5 start the scan at the cursor instead of re-reading newer matches.
             (before is null ? "" : "AND messages_fts.rowid < $rowid ") +
             // Rows are stored in the order messages arrive: newest first is the index's own order, read only as far as the page.
