@@ -211,11 +211,5 @@ public sealed class AccountsApiTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, (await root.Http.GetAsync("/api/admin/users")).StatusCode);
     }
 
-    private async Task<ApiClient> RootAsync()
-    {
-        var http = _app.CreateClient();
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await ApiClient.LogInAsync(http, "root", RootPassword));
-        var me = await http.GetFromJsonAsync<JsonElement>("/api/me");
-        return new ApiClient(http, "root", me.GetProperty("id").GetString()!, "");
-    }
+    private Task<ApiClient> RootAsync() => ApiClient.LogInExistingAsync(_app, "root", RootPassword);
 }

@@ -185,12 +185,5 @@ public sealed class GroupChatsApiTests : IDisposable
         await over.AssertProblemAsync(HttpStatusCode.BadRequest);
     }
 
-    private async Task<ApiClient> RootAsync()
-    {
-        var http = _app.CreateClient();
-        var token = await ApiClient.LogInAsync(http, "root", "root password");
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-        var me = await http.GetFromJsonAsync<JsonElement>("/api/me");
-        return new ApiClient(http, "root", me.GetProperty("id").GetString()!, token);
-    }
+    private Task<ApiClient> RootAsync() => ApiClient.LogInExistingAsync(_app, "root", "root password");
 }

@@ -25,6 +25,16 @@ public sealed class ApiClient(HttpClient http, string userName, string userId, s
         return new ApiClient(http, name, id, token);
     }
 
+    /// <summary>An account that exists already (the seeded admin, say), logged in.</summary>
+    public static async Task<ApiClient> LogInExistingAsync(AppFactory app, string name, string password)
+    {
+        var http = app.CreateClient();
+        var token = await LogInAsync(http, name, password);
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var me = await http.GetFromJsonAsync<JsonElement>("/api/me");
+        return new ApiClient(http, name, me.GetProperty("id").GetString()!, token);
+    }
+
     public static async Task<string> LogInAsync(HttpClient http, string name, string password)
     {
         using var login = await http.PostAsync("/api/login", new FormUrlEncodedContent([new("username", name), new("password", password), new("grant_type", "password")]));
