@@ -197,6 +197,9 @@ public static class ChatSocketApi
         private Task<byte[]> MessageFrame(ChangeKind kind, Domain.Message message) =>
             Task.FromResult(JsonSerializer.SerializeToUtf8Bytes(new { type = ChangeEvents.Name(kind), message = MessageResponse.From(message, viewerId) }, serializer));
 
+        // Accepted already: the client knows the socket is open.
+        public ValueTask OpenAsync(CancellationToken ct) => ValueTask.CompletedTask;
+
         public ValueTask FlushAsync(CancellationToken ct) => ValueTask.CompletedTask;
 
         // The WebSocket middleware's keep-alive pings keep idle sockets open.

@@ -208,7 +208,7 @@ public static class ChatsApi
         // The stream ends when the token does; the client logs in again and resumes with Last-Event-ID.
         using var untilExpiry = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
         untilExpiry.CancelAfter(ApiAuthentication.TokenTimeLeft(s.Caller));
-        var sink = new EventsSink(await EventStream.StartAsync(http), chat.Id, s.CallerId, json.Value.SerializerOptions);
+        var sink = new EventsSink(EventStream.For(http), chat.Id, s.CallerId, json.Value.SerializerOptions);
         var end = await feed.RunAsync(new FeedRequest(s.CallerId, Transport.Api) { Chat = chat, ResumeAfter = EventStream.ResumePoint(http.Request, after) }, sink, untilExpiry.Token);
         if (end is FeedEnd.Lagged or FeedEnd.Stalled)
         {
@@ -248,6 +248,8 @@ public static class ChatsApi
 
         /// <summary>The cache's variant for a change's system line, which reads the same to everyone (no viewer id looks like it).</summary>
         private const string SystemLine = "system-line";
+
+        public ValueTask OpenAsync(CancellationToken ct) => stream.OpenAsync(ct);
 
         public ValueTask FlushAsync(CancellationToken ct) => new(stream.FlushAsync(ct));
 

@@ -26,8 +26,7 @@ public sealed class ChatChange : ChatEvent
     /// The message changed; for <see cref="ChangeKind.ChatUpdated"/>, the system line that tells of the change (null when a
     /// replay has no line to go with the chat's latest details).
     /// </param>
-    /// <param name="removedUserId">Who was removed or left by this change: their streams get it, then end.</param>
-    public ChatChange(ChangeKind kind, Chat chat, Message? message = null, string? removedUserId = null)
+    public ChatChange(ChangeKind kind, Chat chat, Message? message = null)
     {
         if (kind != ChangeKind.ChatUpdated && message is null)
         {
@@ -36,8 +35,14 @@ public sealed class ChatChange : ChatEvent
         Kind = kind;
         Chat = chat;
         Message = message;
-        RemovedUserId = removedUserId;
     }
+
+    /// <summary>A rename or a change of people, with its system line: who joined and who left go with it.</summary>
+    public static ChatChange OfDetails(Chat chat, Message line, ChatDetailsChange details) => new(ChangeKind.ChatUpdated, chat, line)
+    {
+        RemovedUserId = (details as ChatDetailsChange.RemovePerson)?.UserId,
+        AddedUserIds = details is ChatDetailsChange.AddPeople added ? [.. added.People.Select(p => p.UserId)] : [],
+    };
 
     public ChangeKind Kind { get; }
 
@@ -46,7 +51,11 @@ public sealed class ChatChange : ChatEvent
 
     public Message? Message { get; }
 
-    public string? RemovedUserId { get; }
+    /// <summary>Who this change took out of the chat: their streams get it (it is the last), then end.</summary>
+    public string? RemovedUserId { get; init; }
+
+    /// <summary>Who this change brought into the chat: their chat lists show it.</summary>
+    public IReadOnlyList<string> AddedUserIds { get; init; } = [];
 
     public string ChatId => Chat.Id;
 

@@ -37,7 +37,7 @@ public sealed partial class ChatService
             return new ChatUpdateResult.Updated(chat);
         }
         var line = title is null ? $"{userName} removed the chat's title" : $"{userName} renamed the chat to \"{title}\"";
-        return await ChangeDetailsAsync(chat.Id, new ChatDetailsChange.Rename(title), userId, userName, line, null, ct);
+        return await ChangeDetailsAsync(chat.Id, new ChatDetailsChange.Rename(title), userId, userName, line, ct);
     }
 
     /// <summary>Adds the people named (those already in are left as they are); a direct chat is refused (400).</summary>
@@ -72,7 +72,7 @@ public sealed partial class ChatService
         }
         var line = $"{userName} added {NameList(joining.Select(p => p.UserName))}";
         var added = new ChatDetailsChange.AddPeople([.. joining.Select(p => new ChatParticipant { UserId = p.Id, UserName = p.UserName })]);
-        return await ChangeDetailsAsync(chat.Id, added, userId, userName, line, null, ct);
+        return await ChangeDetailsAsync(chat.Id, added, userId, userName, line, ct);
     }
 
     /// <summary>
@@ -99,16 +99,16 @@ public sealed partial class ChatService
             return Refuse(new ChatResult.Invalid(DirectChatIsFixed, "userId"));
         }
         var line = leaving ? $"{userName} left" : $"{userName} removed {person.UserName}";
-        return await ChangeDetailsAsync(chat.Id, new ChatDetailsChange.RemovePerson(personId), userId, userName, line, personId, ct);
+        return await ChangeDetailsAsync(chat.Id, new ChatDetailsChange.RemovePerson(personId), userId, userName, line, ct);
     }
 
     private async Task<ChatUpdateResult> ChangeDetailsAsync(
-        string chatId, ChatDetailsChange change, string userId, string userName, string line, string? removedUserId, CancellationToken ct)
+        string chatId, ChatDetailsChange change, string userId, string userName, string line, CancellationToken ct)
     {
         var stored = await InChatOrderAsync(chatId, async () =>
             await chats.ChangeDetailsAsync(chatId, change, userId, userName, line, Now(), ct) is { } changed
                 ? new MessageChange(changed.Line, changed.Chat, Changed: true)
-                : null, ChangeKind.ChatUpdated, ct, removedUserId);
+                : null, ChangeKind.ChatUpdated, ct, change);
         if (stored is not null)
         {
             return new ChatUpdateResult.Updated(stored.Chat);

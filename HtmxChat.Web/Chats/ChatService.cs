@@ -297,7 +297,7 @@ public sealed partial class ChatService(
     /// order (across instances the ChangeSequencer restores the order). A change that changed nothing is not published.
     /// </summary>
     private async Task<MessageChange?> InChatOrderAsync(
-        string chatId, Func<Task<MessageChange?>> store, ChangeKind kind, CancellationToken ct, string? removedUserId = null)
+        string chatId, Func<Task<MessageChange?>> store, ChangeKind kind, CancellationToken ct, ChatDetailsChange? details = null)
     {
         var gate = _chatLocks[(int)((uint)StringComparer.Ordinal.GetHashCode(chatId) % (uint)_chatLocks.Length)];
         await gate.WaitAsync(ct);
@@ -306,7 +306,7 @@ public sealed partial class ChatService(
             var change = await store();
             if (change is { Changed: true })
             {
-                events.Publish(new ChatChange(kind, change.Chat, change.Message, removedUserId));
+                events.Publish(details is null ? new ChatChange(kind, change.Chat, change.Message) : ChatChange.OfDetails(change.Chat, change.Message, details));
             }
             return change;
         }

@@ -146,6 +146,62 @@ public sealed class ChatsController(ChatService chats, UserManager<ChatUser> use
         return View("Chat", await PageAsync(chat, null, form, ct));
     }
 
+    [HttpPost("{id}/title")]
+    public async Task<IActionResult> Rename(string id, [FromForm(Name = ChatDetailsForm.TitleField)] string? title, CancellationToken ct) =>
+        await DetailsChangedAsync(id, await chats.RenameAsync(User.UserId(), User.UserName(), id, title, ct), new ChatDetailsForm(Title: title ?? "", Open: true), ct);
+
+    /// <summary>Adds people to a group chat; in a direct chat, starts a new group chat with both people and them, as Slack does.</summary>
+    [HttpPost("{id}/people")]
+    public async Task<IActionResult> AddPeople(string id, [FromForm(Name = ChatDetailsForm.PeopleField)] string? usernames, CancellationToken ct)
+    {
+        var names = ChatService.ParseParticipants(usernames);
+        if (await chats.FindChatAsync(User.UserId(), id, ct) is { DirectKey: not null } direct && names.Count > 0)
+        {
+            var creator = await users.GetUserAsync(User);
+            var started = await chats.StartChatAsync(creator!, [.. direct.Participants.Select(p => p.UserName), .. names], title: null, ct);
+            if (started is StartChatResult.Started group)
+            {
+                return RedirectToAction(nameof(Detail), new { id = group.Chat.Id });
+            }
+            var invalid = (StartChatResult.Invalid)started;
+            return await DetailsChangedAsync(id, new ChatUpdateResult.Refused(new ChatResult.Invalid(invalid.Error)), new ChatDetailsForm(Usernames: usernames, Open: true), ct);
+        }
+        return await DetailsChangedAsync(id, await chats.AddPeopleAsync(User.UserId(), User.UserName(), id, names, ct), new ChatDetailsForm(Usernames: usernames, Open: true), ct);
+    }
+
+    /// <summary>The creator or an admin removes someone: htmx gets 204 (the live feed updates every open panel), a plain form a redirect.</summary>
+    [HttpPost("{id}/people/{personId}/remove")]
+    public async Task<IActionResult> RemovePerson(string id, string personId, CancellationToken ct)
+    {
+        var result = await chats.RemovePersonAsync(User.UserId(), User.UserName(), User.IsInRole(Roles.Admin), id, personId, ct);
+        return Request.IsHtmx() && result is ChatUpdateResult.Updated ? NoContent() : await DetailsChangedAsync(id, result, new ChatDetailsForm(Open: true), ct);
+    }
+
+    [HttpPost("{id}/leave")]
+    public async Task<IActionResult> Leave(string id, CancellationToken ct) =>
+        await chats.RemovePersonAsync(User.UserId(), User.UserName(), User.IsInRole(Roles.Admin), id, User.UserId(), ct) switch
+        {
+            ChatUpdateResult.Updated => RedirectToAction(nameof(Index)),
+            var refused => await DetailsChangedAsync(id, refused, new ChatDetailsForm(Open: true), ct),
+        };
+
+    /// <summary>Back to the chat after a change to it; a refusal shows beside the field it concerns, in the open panel.</summary>
+    private async Task<IActionResult> DetailsChangedAsync(string id, ChatUpdateResult result, ChatDetailsForm form, CancellationToken ct)
+    {
+        if (result is ChatUpdateResult.Updated)
+        {
+            return RedirectToAction(nameof(Detail), new { id });
+        }
+        var reason = ((ChatUpdateResult.Refused)result).Reason;
+        if (reason is ChatResult.NotFound || await chats.FindChatAsync(User.UserId(), id, ct) is not { } chat)
+        {
+            return NotFound();
+        }
+        ModelState.AddModelError(form.Title is not null ? ChatDetailsForm.TitleField : ChatDetailsForm.PeopleField, reason.Detail);
+        Response.StatusCode = reason.Status;
+        return View("Chat", await PageAsync(chat, null, new SendFormView(id), ct) with { Details = form });
+    }
+
     private async Task<ChatPageView> PageAsync(Chat? open, long? before, SendFormView? sendForm, CancellationToken ct)
     {
         var userId = User.UserId();

@@ -20,17 +20,23 @@ public sealed class EventStream
 
     private EventStream(HttpResponse response) => _response = response;
 
-    public static async Task<EventStream> StartAsync(HttpContext context)
+    /// <summary>A stream not yet open: nothing is sent until <see cref="OpenAsync"/>.</summary>
+    public static EventStream For(HttpContext context) => new(context.Response);
+
+    /// <summary>
+    /// Sends the headers and the reconnect hint: from here the client knows the stream is open. The live feed opens it
+    /// only once it is subscribed, so a client that sends right after opening sees its own change.
+    /// </summary>
+    public async ValueTask OpenAsync(CancellationToken ct)
     {
-        var response = context.Response;
+        var response = _response;
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache, no-transform";
         // Tells nginx-style proxies not to buffer the stream.
         response.Headers["X-Accel-Buffering"] = "no";
-        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        await response.Body.WriteAsync(Encoding.UTF8.GetBytes($"retry: {(long)ReconnectAfter.TotalMilliseconds}\n\n"), context.RequestAborted);
-        await response.Body.FlushAsync(context.RequestAborted);
-        return new EventStream(response);
+        response.HttpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        await response.Body.WriteAsync(Encoding.UTF8.GetBytes($"retry: {(long)ReconnectAfter.TotalMilliseconds}\n\n"), ct);
+        await response.Body.FlushAsync(ct);
     }
 
     /// <summary>

@@ -57,7 +57,7 @@ public sealed record MessageView(Message Message, TimeZoneInfo Zone, string View
 /// <summary>A message with its text replaced by the edit form, or by the question whether to delete it.</summary>
 public sealed record MessageFormView(MessageView Message, string? Content = null, string? Error = null);
 
-public sealed record ChatRowView(Chat Chat, string ViewerId, TimeZoneInfo Zone, bool Active)
+public sealed record ChatRowView(Chat Chat, string ViewerId, TimeZoneInfo Zone, bool Active, bool OutOfBand = false)
 {
     public string Title => Chat.TitleFor(ViewerId);
     public long Unread => Active ? 0 : Chat.UnreadCountFor(ViewerId);
@@ -80,6 +80,16 @@ public sealed class StartChatForm
 
 public sealed record SendFormView(string ChatId, string? Content = null, string? Error = null, ReplyRef? ReplyTo = null);
 
+/// <summary>The open chat's header and Chat details panel, as the page shows them or as a live update (<paramref name="OutOfBand"/>).</summary>
+public sealed record ChatHeaderView(Chat Chat, string ViewerId, ChatDetailsForm Form, bool OutOfBand = false);
+
+/// <summary>What was typed in the Chat details forms, kept when the page comes back with an error beside a field.</summary>
+public sealed record ChatDetailsForm(string? Title = null, string? Usernames = null, bool Open = false)
+{
+    public const string TitleField = "ChatTitle";
+    public const string PeopleField = "AddPeople";
+}
+
 public sealed record ChatPageView(
     IReadOnlyList<Chat> Chats,
     string ViewerId,
@@ -90,7 +100,8 @@ public sealed record ChatPageView(
     SendFormView? SendForm = null,
     bool ShowingOlder = false,
     long? At = null,
-    bool HasNewer = false)
+    bool HasNewer = false,
+    ChatDetailsForm? Details = null)
 {
     /// <summary>
     /// The tab's stream, resuming after the chat version read before its messages: a change stored while the page was

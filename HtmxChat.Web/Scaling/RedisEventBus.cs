@@ -29,7 +29,7 @@ public sealed class RedisEventBus(
         local.Publish(chatEvent);
         Send(chatEvent switch
         {
-            ChatChange change => new Envelope(EnvelopeType.Change) { Kind = change.Kind, Chat = change.Chat, Message = change.Message, UserId = change.RemovedUserId },
+            ChatChange change => new Envelope(EnvelopeType.Change) { Kind = change.Kind, Chat = change.Chat, Message = change.Message, UserId = change.RemovedUserId, Added = change.AddedUserIds },
             ChatRead read => new Envelope(EnvelopeType.Read) { UserId = read.UserId, ChatId = read.ChatId, Unread = read.Unread },
             ChatStarted started => new Envelope(EnvelopeType.Started) { Chat = started.Chat },
             _ => throw new ArgumentException($"No wire form for {chatEvent.GetType().Name}.", nameof(chatEvent)),
@@ -130,7 +130,7 @@ public sealed class RedisEventBus(
         switch (envelope)
         {
             case { Type: EnvelopeType.Change, Kind: { } kind, Chat: { } chat }:
-                var change = new ChatChange(kind, chat, envelope.Message, envelope.UserId);
+                var change = new ChatChange(kind, chat, envelope.Message) { RemovedUserId = envelope.UserId, AddedUserIds = envelope.Added ?? [] };
                 if (hub.HasAnyOf(change.Recipients))
                 {
                     local.Deliver(change);
@@ -216,6 +216,7 @@ public sealed class RedisEventBus(
         public string? UserId { get; init; }
         public string? ChatId { get; init; }
         public string? SessionId { get; init; }
+        public IReadOnlyList<string>? Added { get; init; }
         public long? Unread { get; init; }
     }
 }

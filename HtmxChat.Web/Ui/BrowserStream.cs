@@ -10,7 +10,8 @@ namespace HtmxChat.Web.Ui;
 /// <summary>
 /// <c>GET /chats/events</c>: one stream per browser tab, the live feed as HTML fragments. It carries the changes of the
 /// chat open in the tab (<c>chat-message</c>, id = chat version, fragments that htmx appends) and updates for the chat
-/// list (<c>chat-activity</c>, <c>chat-unread</c>, <c>chat-started</c>: out-of-band fragments).
+/// list (<c>chat-activity</c>, <c>chat-unread</c>, <c>chat-started</c>: out-of-band fragments); <c>chat-updated</c>
+/// renames and changes of people (header, people, list row), or takes a chat away from someone removed from it.
 /// </summary>
 public static class BrowserStream
 {
@@ -20,6 +21,7 @@ public static class BrowserStream
     public const string StartedEvent = "chat-started";
     public const string MessageChangedEvent = "chat-message-changed";
     public const string MentionsEvent = "chat-mentions";
+    public const string UpdatedEvent = "chat-updated";
 
     // Every viewer in one time zone sees the same fragment, and many viewers share an unread count.
     private static readonly FrameCache<ChatChange, string> ZoneFrames = new();
@@ -43,7 +45,7 @@ public static class BrowserStream
             return Results.NotFound();
         }
 
-        var sink = new Sink(await EventStream.StartAsync(context), renderer, readMarkers, userId, openChat?.Id, user.TimeZone());
+        var sink = new Sink(EventStream.For(context), renderer, readMarkers, userId, openChat?.Id, user.TimeZone());
         var end = await feed.RunAsync(new FeedRequest(userId, Transport.Browser)
         {
             SessionId = user.SessionId(),
@@ -98,15 +100,26 @@ public static class BrowserStream
                         await stream.WriteAsync(await MentionFrame(read.ChatId, 0), ct);
                     }
                     return true;
+                case ChatChange { Kind: ChangeKind.ChatUpdated } change when change.Removes(userId):
+                    await WriteRemovedAsync(change, ct);
+                    return true;
+                case ChatChange { Kind: ChangeKind.ChatUpdated } change when change.AddedUserIds.Contains(userId):
+                    await stream.WriteAsync(await EventStream.FrameAsync(StartedEvent, await renderer.RenderAsync(
+                        "~/Views/Chats/_ChatStarted.cshtml", new ChatRowView(change.Chat, userId, zone, Active: false))), ct);
+                    return true;
+                case ChatChange { Kind: ChangeKind.ChatUpdated } change:
+                    await WriteUpdatedAsync(change, ct);
+                    return true;
                 case ChatStarted started:
                     var row = await renderer.RenderAsync("~/Views/Chats/_ChatStarted.cshtml", new ChatRowView(started.Chat, userId, zone, Active: false));
                     await stream.WriteAsync(await EventStream.FrameAsync(StartedEvent, row), ct);
                     return true;
                 default:
-                    // Edits, deletions and chat changes get their fragments with the features that make them.
                     return false;
             }
         }
+
+        public ValueTask OpenAsync(CancellationToken ct) => stream.OpenAsync(ct);
 
         public async ValueTask FlushAsync(CancellationToken ct)
         {
@@ -126,7 +139,7 @@ public static class BrowserStream
         /// </summary>
         private Task<byte[]> MessageFrame(ChatChange change, Message message)
         {
-            var eventType = change.Kind == ChangeKind.MessagePosted ? MessageEvent : MessageChangedEvent;
+            var eventType = change.Kind is ChangeKind.MessagePosted or ChangeKind.ChatUpdated ? MessageEvent : MessageChangedEvent;
             return ZoneFrames.GetAsync(change, $"{eventType}:{zone.Id}:{message.ReactionsOf(userId)}", async () => await EventStream.FrameAsync(
                 eventType,
                 await renderer.RenderAsync("~/Views/Chats/_Message.cshtml", new MessageView(message, zone, userId, OutOfBand: eventType == MessageChangedEvent, ForStream: true)),
@@ -136,7 +149,56 @@ public static class BrowserStream
         private Task<byte[]> ActivityFrame(ChatChange change) =>
             ZoneFrames.GetAsync(change, $"{ActivityEvent}:{zone.Id}", async () => await EventStream.FrameAsync(
                 ActivityEvent, await renderer.RenderAsync("~/Views/Chats/_ChatPreview.cshtml",
-                    new ChatPreviewView(change.ChatId, change.Chat.LastMessage, zone, OutOfBand: true, Moves: change.Kind == ChangeKind.MessagePosted))));
+                    new ChatPreviewView(change.ChatId, change.Chat.LastMessage, zone, OutOfBand: true, Moves: change.Kind is ChangeKind.MessagePosted or ChangeKind.ChatUpdated))));
+
+        /// <summary>
+        /// A rename or a change of people: the system line in the open chat's log, the header and people out of band, and
+        /// the list row's name and preview. The header depends on the viewer only where an untitled chat is named after
+        /// the others; Remove buttons are in every copy, shown by the layout's viewer-keyed rules.
+        /// </summary>
+        private async Task WriteUpdatedAsync(ChatChange change, CancellationToken ct)
+        {
+            var open = change.ChatId == openChatId;
+            if (change.Message is { } line)
+            {
+                if (open)
+                {
+                    await stream.WriteAsync(await MessageFrame(change, line), ct);
+                    _seenUpTo = Math.Max(_seenUpTo, line.Seq);
+                }
+                await stream.WriteAsync(await ActivityFrame(change), ct);
+            }
+            var details = ZoneFrames.GetAsync(change, $"{UpdatedEvent}:{open}:{(change.Chat.Title is null ? userId : "")}", async () =>
+            {
+                var html = await renderer.RenderAsync("~/Views/Chats/_ChatLink.cshtml", new ChatRowView(change.Chat, userId, zone, Active: open, OutOfBand: true));
+                if (open)
+                {
+                    html += await renderer.RenderAsync("~/Views/Chats/_ChatUpdated.cshtml", new ChatHeaderView(change.Chat, userId, new ChatDetailsForm(), OutOfBand: true));
+                }
+                return await EventStream.FrameAsync(UpdatedEvent, html, open && change.Message is null ? change.Version : null);
+            });
+            await stream.WriteAsync(await details, ct);
+            if (!open)
+            {
+                var unread = change.Chat.UnreadCountFor(userId);
+                await stream.WriteAsync(await UnreadFrames.GetAsync(change, unread, () => UnreadFrame(change.ChatId, unread)), ct);
+            }
+        }
+
+        /// <summary>Taken out of a chat: its row goes; if it is open, its log ends with the line that says so and the form with a notice.</summary>
+        private async Task WriteRemovedAsync(ChatChange change, CancellationToken ct)
+        {
+            var html = ChatFragments.RemovedRowHtml(change.ChatId);
+            if (change.ChatId == openChatId)
+            {
+                if (change.Message is { } line)
+                {
+                    await stream.WriteAsync(await MessageFrame(change, line), ct);
+                }
+                html += ChatFragments.NoLongerInChatHtml;
+            }
+            await stream.WriteAsync(await EventStream.FrameAsync(UpdatedEvent, html), ct);
+        }
 
         /// <summary>The list's preview shows the newest message: only a change to that one changes it.</summary>
         private async Task WritePreviewIfNewestAsync(ChatChange change, Message changed, CancellationToken ct)

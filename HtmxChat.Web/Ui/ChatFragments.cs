@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Html;
 
 namespace HtmxChat.Web.Ui;
 
-/// <summary>The unread badge: tiny and per viewer, so it is built here instead of rendering a view for each stream.</summary>
+/// <summary>Small fragments (badges, notices), some per viewer: built here instead of rendering a view for each stream.</summary>
 public static class ChatFragments
 {
     public static IHtmlContent UnreadBadge(string chatId, long count, bool outOfBand = false)
@@ -30,6 +30,16 @@ public static class ChatFragments
     }
 
     public static string MentionBadgeHtml(string chatId, long count, bool outOfBand = false) => Html(MentionBadge(chatId, count, outOfBand));
+
+    /// <summary>Takes a chat's row out of the list (its viewer was removed from the chat).</summary>
+    public static string RemovedRowHtml(string chatId) =>
+        $"<li id=\"chat-row-{HtmlEncoder.Default.Encode(chatId)}\" hx-swap-oob=\"delete\"></li>";
+
+    /// <summary>In place of the send form and the Chat details of a chat the viewer was just removed from.</summary>
+    public const string NoLongerInChatHtml =
+        "<div id=\"send-form\" class=\"p-3 border-top text-body-secondary\" role=\"status\" hx-swap-oob=\"true\">" +
+        "You are no longer in this chat. <a href=\"/chats\">Back to your chats</a></div>" +
+        "<details id=\"chat-details\" hidden hx-swap-oob=\"true\"></details>";
 
     private static string Html(IHtmlContent content)
     {

@@ -42,6 +42,9 @@ public enum FeedEnd
 /// <summary>How a transport puts the feed on the wire: HTML fragments, JSON events or JSON frames.</summary>
 public interface IFeedSink
 {
+    /// <summary>Tells the client the connection is live: called once the feed is subscribed, before anything is read or written.</summary>
+    ValueTask OpenAsync(CancellationToken ct);
+
     /// <summary>Formats and writes one event (it may stay buffered until <see cref="FlushAsync"/>); false for one this transport does not carry.</summary>
     ValueTask<bool> WriteAsync(ChatEvent chatEvent, CancellationToken ct);
 
@@ -68,6 +71,7 @@ public sealed class ChatFeed(ChatHub hub, ChangeReader reader, IChatRepository c
         try
         {
             // Subscribed first: whatever is stored while the store is read arrives live too, and is skipped if replayed.
+            await sink.OpenAsync(ct);
             await StartAsync(connection);
             var end = await PumpAsync(connection, subscription, TimeSpan.FromSeconds(options.Value.HeartbeatSeconds));
             if (end == FeedEnd.Lagged)

@@ -414,3 +414,9 @@ document.addEventListener("htmx:sseError", () => {
     .catch(() => {}) // the server is away (a restart): the stream reconnects on its own
     .finally(() => { sessionProbe = undefined; });
 });
+
+// Forms that undo something ask first (Leave chat).
+document.addEventListener("submit", (event) => {
+  const question = event.target.dataset?.confirm;
+  if (question && !confirm(question)) event.preventDefault();
+}, true);
