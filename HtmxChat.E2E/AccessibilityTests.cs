@@ -46,6 +46,9 @@ public sealed class AccessibilityTests(BrowserFixture browser) : E2ETest(browser
             await page.GotoAsync(url);
             problems.AddRange(await ViolationsAsync(page, url));
         }
+        await page.GotoAsync(chatUrl);
+        await page.Locator("#chat-details > summary").ClickAsync();
+        problems.AddRange(await ViolationsAsync(page, "chat details"));
         await page.Locator("details.user-menu > summary").ClickAsync();
         problems.AddRange(await ViolationsAsync(page, "user menu"));
 
