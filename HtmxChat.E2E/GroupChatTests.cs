@@ -79,6 +79,30 @@ public sealed partial class GroupChatTests(BrowserFixture browser) : E2ETest(bro
         await Expect(ada.Log.Locator(".message-system").Last).ToContainTextAsync($"{bobName} left");
     }
 
+    [Fact]
+    public async Task TypingShowsForTheOtherAndGoesWhenTheyStopOrTheirMessageArrives()
+    {
+        var (adaPage, ada, adaName) = await PersonAsync("ada");
+        var (bobPage, bob, bobName) = await PersonAsync("bob");
+        await ada.StartChatAsync(bobName);
+        await Expect(adaPage).ToHaveURLAsync(ChatUrl());
+        await bobPage.GotoAsync(new Uri(adaPage.Url).AbsolutePath);
+        await bob.WaitForStreamAsync();
+        var bobSees = bobPage.Locator("#typing");
+        var adaSees = adaPage.Locator("#typing");
+
+        await ada.MessageField.PressSequentiallyAsync("hello th");
+        await Expect(bobSees).ToHaveTextAsync($"{adaName} is typing…");
+        await Expect(adaSees).ToHaveTextAsync("");
+        await Expect(bobSees).ToHaveTextAsync("", new() { Timeout = 8_000 });
+
+        await ada.MessageField.PressSequentiallyAsync("ere");
+        await Expect(bobSees).ToHaveTextAsync($"{adaName} is typing…");
+        await ada.MessageField.PressAsync("Enter");
+        await Expect(bob.Messages.Last).ToContainTextAsync("hello there");
+        await Expect(bobSees).ToHaveTextAsync("", new() { Timeout = 1_000 });
+    }
+
     private async Task<(IPage Page, ChatPage Chat, string Name)> PersonAsync(string prefix)
     {
         var page = await NewPersonAsync();

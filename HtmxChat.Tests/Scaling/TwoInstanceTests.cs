@@ -189,6 +189,40 @@ public sealed class TwoInstanceTests
     }
 
     [Fact]
+    public async Task TypingOnOneInstanceIsSeenOnTheOther()
+    {
+        await using var cluster = await Cluster.StartAsync();
+        var (ada, bob, bobOnB, chatId, stream, _) = await BobFollowsOnBWhatAdaSendsOnAAsync(cluster);
+        using var _ada = ada;
+        using var _bob = bob;
+        using var _bobOnB = bobOnB;
+        await using var _stream = stream;
+
+        using var typing = await ada.Http.PostAsync($"/api/chats/{chatId}/typing", null);
+
+        Assert.Equal(HttpStatusCode.NoContent, typing.StatusCode);
+        Assert.Equal(ada.UserName, JsonDocument.Parse((await stream.NextOfTypeAsync("typing", TimeSpan.FromSeconds(15))).Data).RootElement.GetProperty("username").GetString());
+    }
+
+    [Fact]
+    public async Task RemovingSomeoneOnOneInstanceEndsTheirStreamOfTheChatOnTheOther()
+    {
+        await using var cluster = await Cluster.StartAsync();
+        using var ada = await ApiClient.RegisterAsync(cluster.A);
+        using var bob = await ApiClient.RegisterAsync(cluster.A);
+        var chatId = (await ada.CreateGroupAsync("Team", bob.UserName)).GetProperty("id").GetString()!;
+        using var bobOnB = await OnOtherInstanceAsync(cluster.B, bob);
+        await using var stream = await EventStreamReader.OpenAsync(bobOnB.Http, $"/api/chats/{chatId}/events");
+
+        using var removed = await ada.Http.DeleteAsync($"/api/chats/{chatId}/participants/{bob.UserId}");
+
+        Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
+        Assert.Contains("removed", Content(await stream.NextOfTypeAsync("message", TimeSpan.FromSeconds(15))));
+        await stream.AssertEndsAsync(TimeSpan.FromSeconds(15));
+        await (await bobOnB.Http.GetAsync($"/api/chats/{chatId}/events")).AssertProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task WhileRedisIsDownSendsAreStoredHealthIsDegradedAndStreamsCatchUpWhenItReturns()
     {
         await using var cluster = await Cluster.StartAsync();

@@ -135,6 +135,9 @@ public sealed record RenameChatRequest(string? Title);
 [Description("Usernames of the people to add.")]
 public sealed record AddParticipantsRequest(IReadOnlyList<string?>? Usernames);
 
+[Description("Someone else is typing in the chat (never stored, never replayed).")]
+public sealed record TypingEvent(string ChatId, string UserId, string Username);
+
 [Description("Marks the caller's messages up to this seq as seen.")]
 public sealed record ReadRequest(long? Seq);
 

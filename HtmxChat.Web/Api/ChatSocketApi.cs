@@ -27,7 +27,8 @@ public static class ChatSocketApi
     private sealed record ClientFrame(string? Type, string? ChatId, string? Content, string? MessageId, string? Reaction, bool? On, string? ReplyTo);
 
     private const string ExpectedFrames = "Expected {\"type\":\"send\",\"chatId\",\"content\"}, {\"type\":\"edit\",\"chatId\",\"messageId\",\"content\"}, " +
-        "{\"type\":\"delete\",\"chatId\",\"messageId\"} or {\"type\":\"react\",\"chatId\",\"messageId\",\"reaction\",\"on\":true|false}.";
+        "{\"type\":\"delete\",\"chatId\",\"messageId\"}, {\"type\":\"react\",\"chatId\",\"messageId\",\"reaction\",\"on\":true|false} " +
+        "or {\"type\":\"typing\",\"chatId\"}.";
 
     public static IEndpointRouteBuilder MapChatSocketApi(this IEndpointRouteBuilder app)
     {
@@ -119,6 +120,7 @@ public static class ChatSocketApi
                         await chats.DeleteAsync(userId, http.User.IsInRole(Roles.Admin), chatId, messageId, done.Token),
                     { Type: "react", ChatId: { Length: > 0 } chatId, MessageId: { Length: > 0 } messageId, On: { } on } frame =>
                         await chats.ReactAsync(userId, userName, chatId, messageId, frame.Reaction, on, done.Token),
+                    { Type: "typing", ChatId: { Length: > 0 } chatId } => await chats.TypingAsync(userId, userName, chatId, done.Token),
                     _ => new ChatResult.Invalid(ExpectedFrames),
                 };
                 if (result is ChatResult.Refused refused)
@@ -170,8 +172,16 @@ public static class ChatSocketApi
         private static readonly FrameCache<ChatChange, string> Frames = new();
         private readonly SemaphoreSlim _sending = new(1, 1);
 
+        private static readonly FrameCache<ChatTyping, string> TypingFrames = new();
+
         public async ValueTask<bool> WriteAsync(ChatEvent chatEvent, CancellationToken ct)
         {
+            if (chatEvent is ChatTyping typing)
+            {
+                await SendAsync(await TypingFrames.GetAsync(typing, "", () => Task.FromResult(JsonSerializer.SerializeToUtf8Bytes(
+                    new { type = "typing", chatId = typing.ChatId, userId = typing.UserId, username = typing.UserName }, serializer))), ct);
+                return true;
+            }
             if (chatEvent is not ChatChange change)
             {
                 return false;

@@ -57,6 +57,9 @@ public static class ChatsApi
             .WithSummary("Remove someone from a group chat, or leave it (your own id)")
             .WithDescription("The chat's creator or an admin may remove anyone; others only themselves (403). " +
                 "The person's streams of the chat end and the chat answers them 404 from then on.");
+        api.MapPost("/{chatId}/typing", TypingAsync).WithName("Typing")
+            .WithSummary("Tell the others the caller is typing")
+            .WithDescription("Nothing is stored: the others' streams get a `typing` event. Send it at most every 3 seconds while typing; it counts toward the sending limit (429).");
         api.MapPost("/{chatId}/read", ReadAsync).WithName("MarkRead").WithSummary("Mark the chat read up to a seq");
         api.MapGet("/{chatId}/events", EventsAsync).WithName("ChatEvents")
             .WithSummary("The chat's changes as server-sent events")
@@ -122,6 +125,9 @@ public static class ChatsApi
             ChatUpdateResult.Refused refused => ApiProblems.Refused(refused.Reason),
             _ => TypedResults.NoContent(),
         };
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> TypingAsync(string chatId, HttpResponse response, [AsParameters] ChatsApiServices s, CancellationToken ct) =>
+        await s.Chats.TypingAsync(s.CallerId, s.Caller.UserName(), chatId, ct) is { } refused ? ApiProblems.Refused(refused, response) : TypedResults.NoContent();
 
     private static Results<Ok<ChatResponse>, ValidationProblem, ProblemHttpResult> Answer(ChatUpdateResult result, ChatsApiServices s) => result switch
     {
@@ -223,8 +229,16 @@ public static class ChatsApi
         // A message reads the same to every participant, so its frame is made once; a Chat carries the viewer's unread count.
         private static readonly FrameCache<ChatChange, string> Frames = new();
 
+        private static readonly FrameCache<ChatTyping, string> TypingFrames = new();
+
         public async ValueTask<bool> WriteAsync(ChatEvent chatEvent, CancellationToken ct)
         {
+            if (chatEvent is ChatTyping typing && typing.ChatId == chatId)
+            {
+                await stream.WriteAsync(await TypingFrames.GetAsync(typing, "", () =>
+                    EventStream.FrameAsync("typing", JsonSerializer.Serialize(new TypingEvent(typing.ChatId, typing.UserId, typing.UserName), serializer))), ct);
+                return true;
+            }
             if (chatEvent is not ChatChange change || change.ChatId != chatId)
             {
                 return false;

@@ -97,3 +97,17 @@ public sealed class ChatStarted(Chat chat) : ChatEvent
 
     public override IEnumerable<string> Recipients => Chat.Participants.Select(p => p.UserId);
 }
+
+/// <summary>
+/// Someone is typing in a chat. Ephemeral: never stored, never replayed, no version; the others' open streams show it
+/// for a few seconds. The person typing does not get it, in any of their tabs.
+/// </summary>
+public sealed class ChatTyping(string chatId, string userId, string userName, IReadOnlyList<string> others) : ChatEvent
+{
+    public string ChatId { get; } = chatId;
+    public string UserId { get; } = userId;
+    public string UserName { get; } = userName;
+    public IReadOnlyList<string> Others { get; } = others;
+
+    public override IEnumerable<string> Recipients => Others;
+}

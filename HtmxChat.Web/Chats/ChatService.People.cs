@@ -102,6 +102,24 @@ public sealed partial class ChatService
         return await ChangeDetailsAsync(chat.Id, new ChatDetailsChange.RemovePerson(personId), userId, userName, line, ct);
     }
 
+    /// <summary>
+    /// Tells the chat's other people that the caller is typing: nothing is stored. Counts toward the sending limit; clients
+    /// send it at most every few seconds while someone types. Null when done.
+    /// </summary>
+    public async Task<ChatResult.Refused?> TypingAsync(string userId, string userName, string chatId, CancellationToken ct = default)
+    {
+        if (await FindChatAsync(userId, chatId, ct) is not { } chat)
+        {
+            return new ChatResult.NotFound();
+        }
+        if (await rateLimiter.TryAcquireAsync(userId, ct) is { } retryAfter)
+        {
+            return new ChatResult.RateLimited(retryAfter);
+        }
+        events.Publish(new ChatTyping(chat.Id, userId, userName, [.. chat.Participants.Where(p => p.UserId != userId).Select(p => p.UserId)]));
+        return null;
+    }
+
     private async Task<ChatUpdateResult> ChangeDetailsAsync(
         string chatId, ChatDetailsChange change, string userId, string userName, string line, CancellationToken ct)
     {

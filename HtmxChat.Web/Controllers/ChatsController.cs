@@ -146,6 +146,16 @@ public sealed class ChatsController(ChatService chats, UserManager<ChatUser> use
         return View("Chat", await PageAsync(chat, null, form, ct));
     }
 
+    /// <summary>The tab's "I am typing" (site.js sends it at most every 3 seconds while the person types).</summary>
+    [HttpPost("{id}/typing")]
+    public async Task<IActionResult> Typing(string id, CancellationToken ct) =>
+        await chats.TypingAsync(User.UserId(), User.UserName(), id, ct) switch
+        {
+            null => NoContent(),
+            ChatResult.RateLimited => StatusCode(StatusCodes.Status429TooManyRequests),
+            _ => NotFound(),
+        };
+
     [HttpPost("{id}/title")]
     public async Task<IActionResult> Rename(string id, [FromForm(Name = ChatDetailsForm.TitleField)] string? title, CancellationToken ct) =>
         await DetailsChangedAsync(id, await chats.RenameAsync(User.UserId(), User.UserName(), id, title, ct), new ChatDetailsForm(Title: title ?? "", Open: true), ct);

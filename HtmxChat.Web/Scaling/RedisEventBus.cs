@@ -32,6 +32,7 @@ public sealed class RedisEventBus(
             ChatChange change => new Envelope(EnvelopeType.Change) { Kind = change.Kind, Chat = change.Chat, Message = change.Message, UserId = change.RemovedUserId, Added = change.AddedUserIds },
             ChatRead read => new Envelope(EnvelopeType.Read) { UserId = read.UserId, ChatId = read.ChatId, Unread = read.Unread },
             ChatStarted started => new Envelope(EnvelopeType.Started) { Chat = started.Chat },
+            ChatTyping typing => new Envelope(EnvelopeType.Typing) { ChatId = typing.ChatId, UserId = typing.UserId, UserName = typing.UserName, Recipients = typing.Others },
             _ => throw new ArgumentException($"No wire form for {chatEvent.GetType().Name}.", nameof(chatEvent)),
         });
     }
@@ -141,6 +142,12 @@ public sealed class RedisEventBus(
                     sequencer.Forget(chat.Id);
                 }
                 break;
+            case { Type: EnvelopeType.Typing, ChatId: { } typingIn, UserId: { } typist, UserName: { } typistName, Recipients: { } others }:
+                if (hub.HasAnyOf(others))
+                {
+                    local.Deliver(new ChatTyping(typingIn, typist, typistName, others));
+                }
+                break;
             case { Type: EnvelopeType.Started, Chat: { } chat }:
                 local.Deliver(new ChatStarted(chat));
                 break;
@@ -199,6 +206,7 @@ public sealed class RedisEventBus(
         Change,
         Read,
         Started,
+        Typing,
         EndSession,
         EndUser,
         Resync,
@@ -217,6 +225,8 @@ public sealed class RedisEventBus(
         public string? ChatId { get; init; }
         public string? SessionId { get; init; }
         public IReadOnlyList<string>? Added { get; init; }
+        public string? UserName { get; init; }
+        public IReadOnlyList<string>? Recipients { get; init; }
         public long? Unread { get; init; }
     }
 }

@@ -22,11 +22,13 @@ public static class BrowserStream
     public const string MessageChangedEvent = "chat-message-changed";
     public const string MentionsEvent = "chat-mentions";
     public const string UpdatedEvent = "chat-updated";
+    public const string TypingEvent = "chat-typing";
 
     // Every viewer in one time zone sees the same fragment, and many viewers share an unread count.
     private static readonly FrameCache<ChatChange, string> ZoneFrames = new();
     private static readonly FrameCache<ChatChange, long> UnreadFrames = new();
     private static readonly FrameCache<ChatChange, long> MentionFrames = new();
+    private static readonly FrameCache<ChatTyping, string> TypingFrames = new();
 
     public static IEndpointRouteBuilder MapBrowserStream(this IEndpointRouteBuilder app)
     {
@@ -109,6 +111,11 @@ public static class BrowserStream
                     return true;
                 case ChatChange { Kind: ChangeKind.ChatUpdated } change:
                     await WriteUpdatedAsync(change, ct);
+                    return true;
+                case ChatTyping typing when typing.ChatId == openChatId:
+                    // Shown by site.js, which also takes it away after a few seconds or when that person's message arrives.
+                    await stream.WriteAsync(await TypingFrames.GetAsync(typing, "", () => EventStream.FrameAsync(TypingEvent,
+                        System.Text.Json.JsonSerializer.Serialize(new { userId = typing.UserId, username = typing.UserName }))), ct);
                     return true;
                 case ChatStarted started:
                     var row = await renderer.RenderAsync("~/Views/Chats/_ChatStarted.cshtml", new ChatRowView(started.Chat, userId, zone, Active: false));

@@ -420,3 +420,46 @@ document.addEventListener("submit", (event) => {
   const question = event.target.dataset?.confirm;
   if (question && !confirm(question)) event.preventDefault();
 }, true);
+
+// Typing: this tab says so at most every 3 seconds while the person types; others' typing shows above the field for
+// 5 seconds after their last signal, or until their message arrives.
+const TYPING_EVERY_MS = 3000;
+const TYPING_SHOWN_MS = 5000;
+let lastTypingSent = 0;
+document.addEventListener("input", (event) => {
+  const form = event.target.closest?.("#send-form");
+  const chatId = document.querySelector("[data-open-chat]")?.dataset.openChat;
+  if (!form || !chatId || event.target.value.trim() === "" || Date.now() - lastTypingSent < TYPING_EVERY_MS) return;
+  lastTypingSent = Date.now();
+  htmx.ajax("POST", `/chats/${chatId}/typing`, { source: document.getElementById("typing"), swap: "none" }).catch(() => {});
+});
+
+const typists = new Map(); // userId -> { name, timer }
+function showTypists() {
+  const region = document.getElementById("typing");
+  if (!region) return;
+  const names = [...typists.values()].map((t) => t.name);
+  region.textContent = names.length === 0 ? ""
+    : names.length === 1 ? `${names[0]} is typing…`
+    : names.length === 2 ? `${names[0]} and ${names[1]} are typing…`
+    : "Several people are typing…";
+}
+function stopTyping(userId) {
+  const typist = typists.get(userId);
+  if (!typist) return;
+  clearTimeout(typist.timer);
+  typists.delete(userId);
+  showTypists();
+}
+document.addEventListener("htmx:sseBeforeMessage", (event) => {
+  if (event.detail.type === "chat-typing") {
+    event.preventDefault();
+    const { userId, username } = JSON.parse(event.detail.data);
+    clearTimeout(typists.get(userId)?.timer);
+    typists.set(userId, { name: username, timer: setTimeout(() => stopTyping(userId), TYPING_SHOWN_MS) });
+    showTypists();
+  } else if (event.detail.type === "chat-message") {
+    const sender = /data-sender-id="([^"]*)"/.exec(event.detail.data)?.[1];
+    if (sender) stopTyping(sender);
+  }
+});
