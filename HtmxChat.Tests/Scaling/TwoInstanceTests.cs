@@ -205,6 +205,36 @@ public sealed class TwoInstanceTests
     }
 
     [Fact]
+    public async Task PresenceIsSharedByTheInstancesOfflineOnlyWhenTheLastConnectionAnywhereCloses()
+    {
+        await using var cluster = await Cluster.StartAsync(new Dictionary<string, string?> { ["Chat:PresenceGraceSeconds"] = "1" });
+        using var ada = await ApiClient.RegisterAsync(cluster.A);
+        using var bob = await ApiClient.RegisterAsync(cluster.A);
+        var chatId = await ada.CreateChatIdAsync(bob.UserName);
+        using var bobOnB = await OnOtherInstanceAsync(cluster.B, bob);
+        await using var adaStream = await EventStreamReader.OpenAsync(ada.Http, $"/api/chats/{chatId}/events");
+
+        var onB = await EventStreamReader.OpenAsync(bobOnB.Http, $"/api/chats/{chatId}/events");
+        var cameOnline = JsonDocument.Parse((await adaStream.NextOfTypeAsync("presence", TimeSpan.FromSeconds(15))).Data).RootElement;
+        var seenFromA = await ada.GetJsonAsync($"/api/users/{bob.UserId}");
+        var onA = await EventStreamReader.OpenAsync(bob.Http, $"/api/chats/{chatId}/events");
+        await onB.DisposeAsync();
+        await Task.Delay(TimeSpan.FromSeconds(3)); // the grace period, twice over, with bob still connected on A
+        var stillOnline = await bobOnB.GetJsonAsync($"/api/users/{bob.UserId}");
+        var closedLast = DateTimeOffset.UtcNow;
+        await onA.DisposeAsync();
+        var wentOffline = JsonDocument.Parse((await adaStream.NextOfTypeAsync("presence", TimeSpan.FromSeconds(15))).Data).RootElement;
+
+        Assert.True(cameOnline.GetProperty("online").GetBoolean());
+        Assert.True(seenFromA.GetProperty("online").GetBoolean());
+        Assert.True(stillOnline.GetProperty("online").GetBoolean());
+        // The next word after "online" is the real "offline", not one said when the connection on B closed.
+        Assert.False(wentOffline.GetProperty("online").GetBoolean());
+        Assert.True(wentOffline.GetProperty("lastSeenAt").GetDateTimeOffset() >= closedLast.AddMilliseconds(-50));
+        Assert.False((await bobOnB.GetJsonAsync($"/api/users/{bob.UserId}")).GetProperty("online").GetBoolean());
+    }
+
+    [Fact]
     public async Task RemovingSomeoneOnOneInstanceEndsTheirStreamOfTheChatOnTheOther()
     {
         await using var cluster = await Cluster.StartAsync();

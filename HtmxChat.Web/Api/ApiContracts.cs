@@ -10,15 +10,19 @@ namespace HtmxChat.Web.Api;
 
 // The resources of shared/API.md, as JSON clients see them.
 
-[Description("email only in the caller's own account and in what an admin reads.")]
+[Description("email only in the caller's own account and in what an admin reads; online while the person has an open stream or socket on any instance.")]
 public sealed record UserResponse(
     string Id,
     string Username,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Email,
     string? Gender,
     string TimeZone,
-    DateTimeOffset CreatedAt)
+    DateTimeOffset CreatedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Online = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? LastSeenAt = null)
 {
+    public UserResponse WithPresence(IReadOnlySet<string> online, ChatUser user) => this with { Online = online.Contains(Id), LastSeenAt = user.LastSeenAt };
+
     /// <summary>The caller's own account, or anyone's as an admin reads it.</summary>
     public static UserResponse Full(ChatUser user) => new(user.Id, user.UserName, user.Email, user.Gender, user.TimeZone, user.CreatedAt);
 
@@ -137,6 +141,12 @@ public sealed record AddParticipantsRequest(IReadOnlyList<string?>? Usernames);
 
 [Description("Someone else is typing in the chat (never stored, never replayed).")]
 public sealed record TypingEvent(string ChatId, string UserId, string Username);
+
+[Description("Someone who shares the chat came online or went offline (never stored as an event, never replayed).")]
+public sealed record PresenceEvent(string UserId, string Username, bool Online, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? LastSeenAt)
+{
+    public static PresenceEvent From(Chats.PresenceChanged presence) => new(presence.UserId, presence.UserName, presence.Online, presence.LastSeenAt);
+}
 
 [Description("Marks the caller's messages up to this seq as seen.")]
 public sealed record ReadRequest(long? Seq);

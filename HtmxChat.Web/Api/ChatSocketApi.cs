@@ -172,13 +172,20 @@ public static class ChatSocketApi
         private static readonly FrameCache<ChatChange, string> Frames = new();
         private readonly SemaphoreSlim _sending = new(1, 1);
 
-        private static readonly FrameCache<ChatTyping, string> TypingFrames = new();
+        private static readonly FrameCache<ChatEvent, string> EphemeralFrames = new();
 
         public async ValueTask<bool> WriteAsync(ChatEvent chatEvent, CancellationToken ct)
         {
+            if (chatEvent is PresenceChanged presence)
+            {
+                var data = PresenceEvent.From(presence);
+                await SendAsync(await EphemeralFrames.GetAsync(presence, "", () => Task.FromResult(JsonSerializer.SerializeToUtf8Bytes(
+                    new { type = "presence", data.UserId, data.Username, data.Online, data.LastSeenAt }, serializer))), ct);
+                return true;
+            }
             if (chatEvent is ChatTyping typing)
             {
-                await SendAsync(await TypingFrames.GetAsync(typing, "", () => Task.FromResult(JsonSerializer.SerializeToUtf8Bytes(
+                await SendAsync(await EphemeralFrames.GetAsync(typing, "", () => Task.FromResult(JsonSerializer.SerializeToUtf8Bytes(
                     new { type = "typing", chatId = typing.ChatId, userId = typing.UserId, username = typing.UserName }, serializer))), ct);
                 return true;
             }

@@ -229,13 +229,19 @@ public static class ChatsApi
         // A message reads the same to every participant, so its frame is made once; a Chat carries the viewer's unread count.
         private static readonly FrameCache<ChatChange, string> Frames = new();
 
-        private static readonly FrameCache<ChatTyping, string> TypingFrames = new();
+        private static readonly FrameCache<ChatEvent, string> EphemeralFrames = new();
 
         public async ValueTask<bool> WriteAsync(ChatEvent chatEvent, CancellationToken ct)
         {
+            if (chatEvent is PresenceChanged presence && presence.ChatIds.Contains(chatId))
+            {
+                await stream.WriteAsync(await EphemeralFrames.GetAsync(presence, "", () =>
+                    EventStream.FrameAsync("presence", JsonSerializer.Serialize(PresenceEvent.From(presence), serializer))), ct);
+                return true;
+            }
             if (chatEvent is ChatTyping typing && typing.ChatId == chatId)
             {
-                await stream.WriteAsync(await TypingFrames.GetAsync(typing, "", () =>
+                await stream.WriteAsync(await EphemeralFrames.GetAsync(typing, "", () =>
                     EventStream.FrameAsync("typing", JsonSerializer.Serialize(new TypingEvent(typing.ChatId, typing.UserId, typing.UserName), serializer))), ct);
                 return true;
             }

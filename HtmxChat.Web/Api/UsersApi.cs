@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using HtmxChat.Web.Accounts;
 using HtmxChat.Web.Chats;
+using HtmxChat.Web.Chats.Feed;
 using HtmxChat.Web.Domain;
 using HtmxChat.Web.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -28,8 +29,10 @@ public static class UsersApi
         return app;
     }
 
-    private static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> MeAsync(ClaimsPrincipal caller, IUserRepository users, CancellationToken ct) =>
-        await users.FindByIdAsync(caller.UserId(), ct) is { } user ? TypedResults.Ok(UserResponse.Full(user)) : ApiProblems.NotFound("user");
+    private static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> MeAsync(ClaimsPrincipal caller, IUserRepository users, IPresenceDirectory presence, CancellationToken ct) =>
+        await users.FindByIdAsync(caller.UserId(), ct) is { } user
+            ? TypedResults.Ok(UserResponse.Full(user).WithPresence(await presence.OnlineAmongAsync([user.Id]), user))
+            : ApiProblems.NotFound("user");
 
     private static async Task<Results<Ok<UserResponse>, ValidationProblem, ProblemHttpResult>> UpdateMeAsync(
         UpdateMeRequest? request, ClaimsPrincipal caller, UserManager<ChatUser> users, AccountService accounts)
@@ -61,16 +64,21 @@ public static class UsersApi
         return result.Succeeded ? TypedResults.NoContent() : ApiProblems.Account(result);
     }
 
-    /// <summary>Usernames as the search box shows them: other people's email stays private.</summary>
-    private static async Task<Ok<UserResponse[]>> SearchAsync(string? search, IUserRepository users, ILookupNormalizer normalizer, CancellationToken ct)
+    /// <summary>Usernames as the search box shows them, with presence: other people's email stays private.</summary>
+    private static async Task<Ok<UserResponse[]>> SearchAsync(
+        string? search, IUserRepository users, ILookupNormalizer normalizer, IPresenceDirectory presence, CancellationToken ct)
     {
         var prefix = normalizer.NormalizeName(search?.Trim() ?? "");
         var found = await users.SearchByUserNamePrefixAsync(prefix, SearchLimit, ct);
-        return TypedResults.Ok(found.Select(UserResponse.Public).ToArray());
+        var online = await presence.OnlineAmongAsync([.. found.Select(u => u.Id)]);
+        return TypedResults.Ok(found.Select(u => UserResponse.Public(u).WithPresence(online, u)).ToArray());
     }
 
-    private static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> GetAsync(string userId, ClaimsPrincipal caller, IUserRepository users, CancellationToken ct) =>
-        await users.FindByIdAsync(userId, ct) is { } user ? TypedResults.Ok(UserResponse.For(user, caller)) : ApiProblems.NotFound("user");
+    private static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> GetAsync(
+        string userId, ClaimsPrincipal caller, IUserRepository users, IPresenceDirectory presence, CancellationToken ct) =>
+        await users.FindByIdAsync(userId, ct) is { } user
+            ? TypedResults.Ok(UserResponse.For(user, caller).WithPresence(await presence.OnlineAmongAsync([user.Id]), user))
+            : ApiProblems.NotFound("user");
 
     private static async Task<Results<Ok<ChatResponse[]>, ProblemHttpResult>> ChatsOfAsync(
         string userId, ClaimsPrincipal caller, IUserRepository users, ChatService chats, CancellationToken ct)

@@ -111,3 +111,23 @@ public sealed class ChatTyping(string chatId, string userId, string userName, IR
 
     public override IEnumerable<string> Recipients => Others;
 }
+
+/// <summary>
+/// A person came online (their first stream or socket on any instance) or went offline (their last one closed, and the
+/// grace period passed). Ephemeral, like typing: for the people who share a chat with them, in those chats.
+/// </summary>
+public sealed class PresenceChanged(string userId, string userName, bool online, DateTimeOffset? lastSeenAt, IReadOnlyList<string> chatIds, IReadOnlyList<string> others)
+    : ChatEvent
+{
+    public string UserId { get; } = userId;
+    public string UserName { get; } = userName;
+    public bool Online { get; } = online;
+    public DateTimeOffset? LastSeenAt { get; } = lastSeenAt;
+
+    /// <summary>The chats the person is in: an event stream of one chat carries the event only if it is one of them.</summary>
+    public IReadOnlyList<string> ChatIds { get; } = chatIds;
+
+    public IReadOnlyList<string> Others { get; } = others;
+
+    public override IEnumerable<string> Recipients => Others;
+}

@@ -21,6 +21,10 @@ public sealed class ChatOptions
     [Range(1, 10_000)]
     public int SendBurst { get; set; } = 20;
 
+    /// <summary>Seconds after someone's last connection closes before they show as offline (a page reload does not flap).</summary>
+    [Range(0, 300)]
+    public int PresenceGraceSeconds { get; set; } = 8;
+
     /// <summary>Messages a person may send per minute, sustained.</summary>
     [Range(1, 100_000)]
     public int SendsPerMinute { get; set; } = 60;

@@ -20,6 +20,7 @@ public static class ChatsExtensions
         services.AddSingleton<ChangeReader>();
         services.AddSingleton<ChangeSequencer>();
         services.AddSingleton<ChatFeed>();
+        services.AddSingleton<PresenceTracker>();
         services.AddHostedService<EndStreamsOnShutdown>();
 
         services.AddSingleton<FragmentRenderer>();

@@ -1,5 +1,7 @@
 using HtmxChat.Web.Accounts;
 using HtmxChat.Web.Chats;
+using HtmxChat.Web.Chats.Feed;
+using HtmxChat.Web.Storage;
 using HtmxChat.Web.Domain;
 using HtmxChat.Web.Models;
 using Htmx;
@@ -11,7 +13,7 @@ namespace HtmxChat.Web.Controllers;
 
 /// <summary>The chat pages. htmx requests get the fragment they swap; plain form posts redirect (post/redirect/get).</summary>
 [Authorize, Route("chats")]
-public sealed class ChatsController(ChatService chats, UserManager<ChatUser> users) : Controller
+public sealed class ChatsController(ChatService chats, UserManager<ChatUser> users, IUserRepository people, IPresenceDirectory presence) : Controller
 {
     [HttpGet("")]
     public async Task<IActionResult> Index(CancellationToken ct) => View("Chat", await PageAsync(null, null, null, ct));
@@ -67,16 +69,20 @@ public sealed class ChatsController(ChatService chats, UserManager<ChatUser> use
         return View("Chat", await PageAsync(chat, before, sendForm, ct));
     }
 
-    /// <summary>Usernames starting with <paramref name="q"/> (not the caller's), for the Participants field's suggestions.</summary>
+    /// <summary>
+    /// People whose username starts with <paramref name="q"/> (not the caller), for the Participants and Add people
+    /// suggestions: the username and whether they are online, nothing else.
+    /// </summary>
     [HttpGet("/people")]
-    public async Task<IActionResult> People(string? q, [FromServices] HtmxChat.Web.Storage.IUserRepository people, [FromServices] ILookupNormalizer normalizer, CancellationToken ct)
+    public async Task<IActionResult> People(string? q, [FromServices] ILookupNormalizer normalizer, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(q) || q.Length > 32)
         {
-            return Json(Array.Empty<string>());
+            return Json(Array.Empty<object>());
         }
-        var found = await people.SearchByUserNamePrefixAsync(normalizer.NormalizeName(q.Trim()), 9, ct);
-        return Json(found.Where(u => u.Id != User.UserId()).Take(8).Select(u => u.UserName));
+        var found = (await people.SearchByUserNamePrefixAsync(normalizer.NormalizeName(q.Trim()), 9, ct)).Where(u => u.Id != User.UserId()).Take(8).ToList();
+        var online = await presence.OnlineAmongAsync([.. found.Select(u => u.Id)]);
+        return Json(found.Select(u => new { username = u.UserName, online = online.Contains(u.Id) }));
     }
 
     /// <summary>The send form, as a reply to <paramref name="replyTo"/> when that is a message people can answer.</summary>
@@ -217,6 +223,18 @@ public sealed class ChatsController(ChatService chats, UserManager<ChatUser> use
         var userId = User.UserId();
         var list = await chats.ListChatsAsync(userId, ct);
         var messages = open is null ? null : await chats.GetMessagesAsync(userId, open, before, after: null, ChatService.DefaultPageSize, ct);
-        return new ChatPageView(list, userId, User.TimeZone(), new StartChatForm(), open, messages, sendForm, ShowingOlder: before is not null);
+        return new ChatPageView(list, userId, User.TimeZone(), new StartChatForm(), open, messages, sendForm, ShowingOlder: before is not null)
+        {
+            Presence = open is null ? null : await PresenceOfAsync(open, ct),
+        };
+    }
+
+    /// <summary>Whether each of the chat's people is online, and when each was last seen.</summary>
+    private async Task<IReadOnlyDictionary<string, PersonPresence>> PresenceOfAsync(Chat chat, CancellationToken ct)
+    {
+        var ids = chat.Participants.Select(p => p.UserId).ToList();
+        var online = await presence.OnlineAmongAsync(ids);
+        var seen = (await people.FindByIdsAsync(ids, ct)).ToDictionary(u => u.Id, u => u.LastSeenAt);
+        return ids.ToDictionary(id => id, id => new PersonPresence(online.Contains(id), seen.GetValueOrDefault(id)));
     }
 }

@@ -18,4 +18,7 @@ public sealed class ChatUser
     public string TimeZone { get; set; } = TimeZones.Default;
     public List<string> Roles { get; set; } = [];
     public DateTimeOffset CreatedAt { get; set; } = DateTimeOffset.UtcNow;
+
+    /// <summary>When the person was last online (an open stream or socket); written only by presence, never by account updates.</summary>
+    public DateTimeOffset? LastSeenAt { get; set; }
 }

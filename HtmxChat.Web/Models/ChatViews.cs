@@ -80,8 +80,24 @@ public sealed class StartChatForm
 
 public sealed record SendFormView(string ChatId, string? Content = null, string? Error = null, ReplyRef? ReplyTo = null);
 
-/// <summary>The open chat's header and Chat details panel, as the page shows them or as a live update (<paramref name="OutOfBand"/>).</summary>
-public sealed record ChatHeaderView(Chat Chat, string ViewerId, ChatDetailsForm Form, bool OutOfBand = false);
+/// <summary>
+/// The open chat's header and Chat details panel, as the page shows them (with everyone's <paramref name="Presence"/>)
+/// or as a live update (<paramref name="OutOfBand"/>; site.js fills in presence it already knows).
+/// </summary>
+public sealed record ChatHeaderView(Chat Chat, string ViewerId, ChatDetailsForm Form, bool OutOfBand = false, IReadOnlyDictionary<string, PersonPresence>? Presence = null)
+{
+    public PersonPresence? PresenceOf(string userId) => Presence?.GetValueOrDefault(userId);
+
+    /// <summary>The other person of a direct chat, whose presence its header shows.</summary>
+    public ChatParticipant? OtherInDirectChat => Chat.DirectKey is null ? null : Chat.Participants.Find(p => p.UserId != ViewerId);
+}
+
+public sealed record PersonPresence(bool Online, DateTimeOffset? LastSeenAt)
+{
+    /// <summary>What a screen reader hears and the direct chat header shows: <c>online</c>, or <c>last seen 27 Nov, 17:39</c>.</summary>
+    public string Describe(TimeZoneInfo zone) =>
+        Online ? "online" : LastSeenAt is { } seen ? $"last seen {TimeFormat.Short(seen, zone)}" : "offline";
+}
 
 /// <summary>What was typed in the Chat details forms, kept when the page comes back with an error beside a field.</summary>
 public sealed record ChatDetailsForm(string? Title = null, string? Usernames = null, bool Open = false)
@@ -103,6 +119,9 @@ public sealed record ChatPageView(
     bool HasNewer = false,
     ChatDetailsForm? Details = null)
 {
+    /// <summary>The open chat's people: online or not, and when last seen.</summary>
+    public IReadOnlyDictionary<string, PersonPresence>? Presence { get; init; }
+
     /// <summary>
     /// The tab's stream, resuming after the chat version read before its messages: a change stored while the page was
     /// being made is replayed rather than lost (and dropped by the page if it already shows it).

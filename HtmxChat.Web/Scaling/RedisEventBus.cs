@@ -33,6 +33,11 @@ public sealed class RedisEventBus(
             ChatRead read => new Envelope(EnvelopeType.Read) { UserId = read.UserId, ChatId = read.ChatId, Unread = read.Unread },
             ChatStarted started => new Envelope(EnvelopeType.Started) { Chat = started.Chat },
             ChatTyping typing => new Envelope(EnvelopeType.Typing) { ChatId = typing.ChatId, UserId = typing.UserId, UserName = typing.UserName, Recipients = typing.Others },
+            PresenceChanged presence => new Envelope(EnvelopeType.Presence)
+            {
+                UserId = presence.UserId, UserName = presence.UserName, Online = presence.Online, LastSeenAt = presence.LastSeenAt,
+                ChatIds = presence.ChatIds, Recipients = presence.Others,
+            },
             _ => throw new ArgumentException($"No wire form for {chatEvent.GetType().Name}.", nameof(chatEvent)),
         });
     }
@@ -148,6 +153,12 @@ public sealed class RedisEventBus(
                     local.Deliver(new ChatTyping(typingIn, typist, typistName, others));
                 }
                 break;
+            case { Type: EnvelopeType.Presence, UserId: { } person, UserName: { } personName, Online: { } online, ChatIds: { } chatIds, Recipients: { } sharing }:
+                if (hub.HasAnyOf(sharing))
+                {
+                    local.Deliver(new PresenceChanged(person, personName, online, envelope.LastSeenAt, chatIds, sharing));
+                }
+                break;
             case { Type: EnvelopeType.Started, Chat: { } chat }:
                 local.Deliver(new ChatStarted(chat));
                 break;
@@ -207,6 +218,7 @@ public sealed class RedisEventBus(
         Read,
         Started,
         Typing,
+        Presence,
         EndSession,
         EndUser,
         Resync,
@@ -227,6 +239,9 @@ public sealed class RedisEventBus(
         public IReadOnlyList<string>? Added { get; init; }
         public string? UserName { get; init; }
         public IReadOnlyList<string>? Recipients { get; init; }
+        public bool? Online { get; init; }
+        public DateTimeOffset? LastSeenAt { get; init; }
+        public IReadOnlyList<string>? ChatIds { get; init; }
         public long? Unread { get; init; }
     }
 }

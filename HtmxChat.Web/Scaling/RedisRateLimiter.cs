@@ -45,4 +45,7 @@ public sealed class RedisKeys(string prefix)
     public RedisChannel Changes { get; } = RedisChannel.Literal($"{prefix}:changes");
 
     public RedisKey RateLimit(string key) => $"{prefix}:rl:{key}";
+
+    /// <summary>A hash per person: one field per instance where they are online, its value when that lease runs out.</summary>
+    public RedisKey Presence(string userId) => $"{prefix}:presence:{userId}";
 }

@@ -20,6 +20,7 @@ public static class ScalingExtensions
         {
             services.AddSingleton<IChatEventBus>(sp => sp.GetRequiredService<LocalEventBus>());
             services.AddSingleton<IRateLimiter>(sp => sp.GetRequiredService<LocalRateLimiter>());
+            services.AddSingleton<IPresenceDirectory, LocalPresenceDirectory>();
             return builder;
         }
 
@@ -31,6 +32,9 @@ public static class ScalingExtensions
         services.AddSingleton<IChatEventBus>(sp => sp.GetRequiredService<RedisEventBus>());
         services.AddHostedService(sp => sp.GetRequiredService<RedisEventBus>());
         services.AddSingleton<IRateLimiter, RedisRateLimiter>();
+        services.AddSingleton<RedisPresenceDirectory>();
+        services.AddSingleton<IPresenceDirectory>(sp => sp.GetRequiredService<RedisPresenceDirectory>());
+        services.AddHostedService(sp => sp.GetRequiredService<RedisPresenceDirectory>());
         services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", failureStatus: HealthStatus.Degraded);
         return builder;
     }

@@ -21,4 +21,9 @@ public interface IUserRepository
     Task<IReadOnlyList<ChatUser>> SearchByUserNamePrefixAsync(string normalizedPrefix, int limit, CancellationToken ct = default);
 
     Task<IReadOnlyList<ChatUser>> FindInRoleAsync(string role, CancellationToken ct = default);
+
+    Task<IReadOnlyList<ChatUser>> FindByIdsAsync(IReadOnlyCollection<string> userIds, CancellationToken ct = default);
+
+    /// <summary>Records when the person went offline. Only this writes it: account updates leave it as it is.</summary>
+    Task SetLastSeenAsync(string userId, DateTimeOffset at, CancellationToken ct = default);
 }

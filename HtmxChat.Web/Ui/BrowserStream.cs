@@ -23,12 +23,13 @@ public static class BrowserStream
     public const string MentionsEvent = "chat-mentions";
     public const string UpdatedEvent = "chat-updated";
     public const string TypingEvent = "chat-typing";
+    public const string PresenceEvent = "chat-presence";
 
     // Every viewer in one time zone sees the same fragment, and many viewers share an unread count.
     private static readonly FrameCache<ChatChange, string> ZoneFrames = new();
     private static readonly FrameCache<ChatChange, long> UnreadFrames = new();
     private static readonly FrameCache<ChatChange, long> MentionFrames = new();
-    private static readonly FrameCache<ChatTyping, string> TypingFrames = new();
+    private static readonly FrameCache<ChatEvent, string> EphemeralFrames = new();
 
     public static IEndpointRouteBuilder MapBrowserStream(this IEndpointRouteBuilder app)
     {
@@ -114,8 +115,13 @@ public static class BrowserStream
                     return true;
                 case ChatTyping typing when typing.ChatId == openChatId:
                     // Shown by site.js, which also takes it away after a few seconds or when that person's message arrives.
-                    await stream.WriteAsync(await TypingFrames.GetAsync(typing, "", () => EventStream.FrameAsync(TypingEvent,
+                    await stream.WriteAsync(await EphemeralFrames.GetAsync(typing, "", () => EventStream.FrameAsync(TypingEvent,
                         System.Text.Json.JsonSerializer.Serialize(new { userId = typing.UserId, username = typing.UserName }))), ct);
+                    return true;
+                case PresenceChanged presence:
+                    // Applied by site.js to every dot and status of that person on the page.
+                    await stream.WriteAsync(await EphemeralFrames.GetAsync(presence, "", () => EventStream.FrameAsync(PresenceEvent,
+                        System.Text.Json.JsonSerializer.Serialize(new { userId = presence.UserId, online = presence.Online, lastSeenAt = presence.LastSeenAt }))), ct);
                     return true;
                 case ChatStarted started:
                     var row = await renderer.RenderAsync("~/Views/Chats/_ChatStarted.cshtml", new ChatRowView(started.Chat, userId, zone, Active: false));

@@ -61,12 +61,14 @@ public interface IFeedSink
 /// and filling any gap from the store. Idle connections get heartbeats; a reader that falls a queue behind, or
 /// whose writes stop making progress, is let go.
 /// </summary>
-public sealed class ChatFeed(ChatHub hub, ChangeReader reader, IChatRepository chats, FeedMetrics metrics, IOptions<ChatOptions> options)
+public sealed class ChatFeed(
+    ChatHub hub, ChangeReader reader, IChatRepository chats, PresenceTracker presence, FeedMetrics metrics, IOptions<ChatOptions> options)
 {
     public async Task<FeedEnd> RunAsync(FeedRequest request, IFeedSink sink, CancellationToken ct)
     {
         using var subscription = hub.Subscribe(request.UserId, request.SessionId);
         metrics.StreamOpened(request.Transport);
+        presence.Connected(request.UserId);
         var connection = new Connection(request, sink, ct, TimeSpan.FromSeconds(options.Value.WriteStallSeconds));
         try
         {
@@ -92,6 +94,7 @@ public sealed class ChatFeed(ChatHub hub, ChangeReader reader, IChatRepository c
         finally
         {
             connection.EndBatch();
+            presence.Disconnected(request.UserId);
             metrics.StreamClosed(request.Transport);
         }
     }

@@ -25,6 +25,12 @@ public sealed class UserDocument
     [BsonElement("roles")] public List<string> Roles { get; set; } = [];
     [BsonElement("created_at")] public DateTime CreatedAt { get; set; }
 
+    /// <summary>
+    /// Written by presence (<see cref="MongoFilters.LastSeen"/>). An account update replaces the document with the value it
+    /// read, which a presence change in between makes a little stale until the next one.
+    /// </summary>
+    [BsonElement("last_seen_at"), BsonIgnoreIfNull] public DateTime? LastSeenAt { get; set; }
+
     public static UserDocument From(ChatUser user) => new()
     {
         Id = user.Id,
@@ -42,6 +48,7 @@ public sealed class UserDocument
         TimeZone = user.TimeZone,
         Roles = [.. user.Roles],
         CreatedAt = user.CreatedAt.UtcDateTime,
+        LastSeenAt = user.LastSeenAt?.UtcDateTime,
     };
 
     public ChatUser ToDomain() => new()
@@ -61,6 +68,7 @@ public sealed class UserDocument
         TimeZone = TimeZone,
         Roles = [.. Roles],
         CreatedAt = Utc(CreatedAt),
+        LastSeenAt = LastSeenAt is { } seen ? Utc(seen) : null,
     };
 
     internal static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));

@@ -16,6 +16,10 @@ public static class MongoFilters
     public static FilterDefinition<UserDocument> UserVersion(string id, string concurrencyStamp) =>
         User.Eq(u => u.Id, id) & User.Eq(u => u.ConcurrencyStamp, concurrencyStamp);
 
+    public static FilterDefinition<UserDocument> UserById(string userId) => User.Eq(u => u.Id, userId);
+
+    public static UpdateDefinition<UserDocument> LastSeen(DateTimeOffset at) => Builders<UserDocument>.Update.Set(u => u.LastSeenAt, at.UtcDateTime);
+
     public static FilterDefinition<ChatDocument> ChatById(string chatId) => Chat.Eq(c => c.Id, chatId);
 
     public static FilterDefinition<ChatDocument> ChatsOf(string userId) => Chat.AnyEq(c => c.Participants, userId);

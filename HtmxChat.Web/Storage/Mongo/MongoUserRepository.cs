@@ -64,6 +64,25 @@ public sealed class MongoUserRepository(MongoDatabase mongo) : IUserRepository
         return [.. documents.Select(d => d.ToDomain())];
     }
 
+    public async Task<IReadOnlyList<ChatUser>> FindByIdsAsync(IReadOnlyCollection<string> userIds, CancellationToken ct = default)
+    {
+        var ids = userIds.Where(MongoFilters.IsObjectId).ToList();
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+        var documents = await mongo.Users.Find(Builders<UserDocument>.Filter.In(u => u.Id, ids)).ToListAsync(ct);
+        return [.. documents.Select(d => d.ToDomain())];
+    }
+
+    public async Task SetLastSeenAsync(string userId, DateTimeOffset at, CancellationToken ct = default)
+    {
+        if (MongoFilters.IsObjectId(userId))
+        {
+            await mongo.Users.UpdateOneAsync(MongoFilters.UserById(userId), MongoFilters.LastSeen(at), cancellationToken: ct);
+        }
+    }
+
     public async Task<IReadOnlyList<ChatUser>> FindInRoleAsync(string role, CancellationToken ct = default)
     {
         var documents = await mongo.Users.Find(Builders<UserDocument>.Filter.AnyEq(u => u.Roles, role))

@@ -136,5 +136,10 @@ internal static class SqliteSchema
         );
         CREATE INDEX message_mentions_unread ON message_mentions (user_id, chat_id, seq);
         """,
+        // 7: people and attention. When each person was last online, and each participant's notification level.
+        """
+        ALTER TABLE users ADD COLUMN last_seen_at INTEGER;
+        ALTER TABLE chat_participants ADD COLUMN notifications TEXT NOT NULL DEFAULT 'all';
+        """,
     ];
 }

@@ -10,6 +10,9 @@ public sealed class SqliteUserRepository(SqliteDatabase database) : IUserReposit
         "id, username, normalized_username, email, normalized_email, password_hash, security_stamp, concurrency_stamp, " +
         "lockout_enabled, lockout_end, access_failed_count, gender, time_zone, roles, created_at";
 
+    // Read with the rest, written only by SetLastSeenAsync.
+    private const string ReadColumns = Columns + ", last_seen_at";
+
     public async Task<UserWriteResult> CreateAsync(ChatUser user, CancellationToken ct = default)
     {
         await using var connection = await database.OpenAsync(ct);
@@ -74,9 +77,28 @@ public sealed class SqliteUserRepository(SqliteDatabase database) : IUserReposit
         }
         await using var connection = await database.OpenAsync(ct);
         await using var command = connection.Command(
-            $"SELECT {Columns} FROM users WHERE normalized_username IN (SELECT value FROM json_each($names))")
+            $"SELECT {ReadColumns} FROM users WHERE normalized_username IN (SELECT value FROM json_each($names))")
             .With("$names", JsonSerializer.Serialize(normalizedUserNames));
         return await ReadAllAsync(command, ct);
+    }
+
+    public async Task<IReadOnlyList<ChatUser>> FindByIdsAsync(IReadOnlyCollection<string> userIds, CancellationToken ct = default)
+    {
+        if (userIds.Count == 0)
+        {
+            return [];
+        }
+        await using var connection = await database.OpenAsync(ct);
+        await using var command = connection.Command($"SELECT {ReadColumns} FROM users WHERE id IN (SELECT value FROM json_each($ids))")
+            .With("$ids", JsonSerializer.Serialize(userIds));
+        return await ReadAllAsync(command, ct);
+    }
+
+    public async Task SetLastSeenAsync(string userId, DateTimeOffset at, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var command = connection.Command("UPDATE users SET last_seen_at = $at WHERE id = $id").With("$at", at.ToUnixMs()).With("$id", userId);
+        await command.ExecuteNonQueryAsync(ct);
     }
 
     public async Task<IReadOnlyList<ChatUser>> SearchByUserNamePrefixAsync(string normalizedPrefix, int limit, CancellationToken ct = default)
@@ -84,7 +106,7 @@ public sealed class SqliteUserRepository(SqliteDatabase database) : IUserReposit
         await using var connection = await database.OpenAsync(ct);
         // A range on the unique index instead of LIKE, whose wildcards and case folding do not fit a plain prefix.
         await using var command = connection.Command(
-            $"SELECT {Columns} FROM users WHERE normalized_username >= $prefix AND normalized_username < $upper " +
+            $"SELECT {ReadColumns} FROM users WHERE normalized_username >= $prefix AND normalized_username < $upper " +
             "ORDER BY normalized_username LIMIT $limit")
             .With("$prefix", normalizedPrefix)
             .With("$upper", normalizedPrefix + char.MaxValue)
@@ -96,7 +118,7 @@ public sealed class SqliteUserRepository(SqliteDatabase database) : IUserReposit
     {
         await using var connection = await database.OpenAsync(ct);
         await using var command = connection.Command(
-            $"SELECT {Columns} FROM users WHERE EXISTS (SELECT 1 FROM json_each(users.roles) WHERE value = $role) ORDER BY normalized_username")
+            $"SELECT {ReadColumns} FROM users WHERE EXISTS (SELECT 1 FROM json_each(users.roles) WHERE value = $role) ORDER BY normalized_username")
             .With("$role", role);
         return await ReadAllAsync(command, ct);
     }
@@ -104,7 +126,7 @@ public sealed class SqliteUserRepository(SqliteDatabase database) : IUserReposit
     private async Task<ChatUser?> FindOneAsync(string where, string value, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        await using var command = connection.Command($"SELECT {Columns} FROM users WHERE {where}").With("$value", value);
+        await using var command = connection.Command($"SELECT {ReadColumns} FROM users WHERE {where}").With("$value", value);
         var users = await ReadAllAsync(command, ct);
         return users.Count > 0 ? users[0] : null;
     }
@@ -152,6 +174,7 @@ public sealed class SqliteUserRepository(SqliteDatabase database) : IUserReposit
                 TimeZone = reader.GetString(12),
                 Roles = JsonSerializer.Deserialize<List<string>>(reader.GetString(13)) ?? [],
                 CreatedAt = reader.GetTime("created_at"),
+                LastSeenAt = reader.GetTimeOrNull("last_seen_at"),
             });
         }
         return users;

@@ -226,8 +226,22 @@ document.addEventListener("DOMContentLoaded", () => {
   select.addEventListener("change", () => window.htmxChatTheme.choose(select.value));
 });
 
-// Suggestions as people type: @ in Message offers the chat's people; Participants offers usernames. A listbox
-// beside the field: arrows move, Enter or Tab picks, Escape closes.
+// Suggestions as people type: @ in Message offers the chat's people; Participants and Add people offer usernames,
+// with who is online. A listbox beside the field: arrows move, Enter or Tab picks, Escape closes.
+function peopleSuggester(listId) {
+  return {
+    listId,
+    token(typed) {
+      const word = /([\w.-]+)$/.exec(typed);
+      return word && { start: typed.length - word[1].length, prefix: word[1] };
+    },
+    insert: (name) => `${name} `,
+    async names(prefix) {
+      const response = await fetch(`/people?q=${encodeURIComponent(prefix)}`, { headers: { Accept: "application/json" } });
+      return response.ok ? (await response.json()).map((person) => ({ name: person.username, online: person.online })) : [];
+    },
+  };
+}
 const suggesters = {
   Message: {
     listId: "mention-suggestions",
@@ -239,21 +253,11 @@ const suggesters = {
     async names(prefix) {
       const holder = document.querySelector("[data-participants]");
       const everyone = holder ? JSON.parse(holder.dataset.participants) : [];
-      return everyone.filter((name) => name.toLowerCase().startsWith(prefix.toLowerCase())).slice(0, 8);
+      return everyone.filter((name) => name.toLowerCase().startsWith(prefix.toLowerCase())).slice(0, 8).map((name) => ({ name }));
     },
   },
-  Participants: {
-    listId: "participant-suggestions",
-    token(typed) {
-      const word = /([\w.-]+)$/.exec(typed);
-      return word && { start: typed.length - word[1].length, prefix: word[1] };
-    },
-    insert: (name) => `${name} `,
-    async names(prefix) {
-      const response = await fetch(`/people?q=${encodeURIComponent(prefix)}`, { headers: { Accept: "application/json" } });
-      return response.ok ? response.json() : [];
-    },
-  },
+  Participants: peopleSuggester("participant-suggestions"),
+  AddPeople: peopleSuggester("add-people-suggestions"),
 };
 const suggestion = { field: null, start: -1, active: -1, matches: [] };
 
@@ -274,13 +278,22 @@ function closeSuggestions(field) {
 
 function showSuggestions(field) {
   const list = listFor(field);
-  list.replaceChildren(...suggestion.matches.map((name, i) => {
+  list.replaceChildren(...suggestion.matches.map(({ name, online }, i) => {
     const option = document.createElement("li");
     option.id = `${list.id}-${i}`;
     option.className = "list-group-item list-group-item-action py-1";
     option.setAttribute("role", "option");
     option.setAttribute("aria-selected", String(i === suggestion.active));
     option.textContent = name;
+    if (online) {
+      const dot = document.createElement("span");
+      dot.className = "presence-dot ms-2";
+      dot.dataset.online = "true";
+      const said = document.createElement("span");
+      said.className = "visually-hidden";
+      said.textContent = " (online)";
+      option.append(dot, said);
+    }
     option.addEventListener("mousedown", (event) => {
       event.preventDefault();
       pickSuggestion(field, name);
@@ -303,11 +316,14 @@ function pickSuggestion(field, name) {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  const participants = document.getElementById("Participants");
-  participants?.setAttribute("role", "combobox");
-  participants?.setAttribute("aria-autocomplete", "list");
-  participants?.setAttribute("aria-expanded", "false");
-  participants?.setAttribute("aria-controls", "participant-suggestions");
+  for (const [id, { listId }] of Object.entries(suggesters)) {
+    if (id === "Message") continue; // the send form marks up its own
+    const field = document.getElementById(id);
+    field?.setAttribute("role", "combobox");
+    field?.setAttribute("aria-autocomplete", "list");
+    field?.setAttribute("aria-expanded", "false");
+    field?.setAttribute("aria-controls", listId);
+  }
 });
 
 document.addEventListener("input", async (event) => {
@@ -350,7 +366,7 @@ document.addEventListener("keydown", (event) => {
     // Picking a name, not sending the form.
     event.preventDefault();
     event.stopPropagation();
-    pickSuggestion(field, suggestion.matches[suggestion.active]);
+    pickSuggestion(field, suggestion.matches[suggestion.active].name);
   } else if (event.key === "Escape") {
     event.preventDefault();
     closeSuggestions(field);
@@ -461,5 +477,42 @@ document.addEventListener("htmx:sseBeforeMessage", (event) => {
   } else if (event.detail.type === "chat-message") {
     const sender = /data-sender-id="([^"]*)"/.exec(event.detail.data)?.[1];
     if (sender) stopTyping(sender);
+  }
+});
+
+// Presence: who is online, as the stream says; every dot and status of a person on the page follows, including
+// those a live update has just put there.
+const presence = new Map(); // userId -> { online, lastSeenAt }
+function describePresence({ online, lastSeenAt }) {
+  if (online) return "online";
+  if (!lastSeenAt) return "offline";
+  const zone = document.getElementById("message-log")?.dataset.zone;
+  const options = { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+  try {
+    return `last seen ${new Intl.DateTimeFormat("en-GB", { ...options, timeZone: zone }).format(new Date(lastSeenAt))}`;
+  } catch {
+    return `last seen ${new Intl.DateTimeFormat("en-GB", options).format(new Date(lastSeenAt))}`;
+  }
+}
+function applyPresence(root = document) {
+  for (const element of root.querySelectorAll("[data-presence-of]")) {
+    const state = presence.get(element.dataset.presenceOf);
+    if (!state) continue;
+    if (element.classList.contains("presence-dot")) element.dataset.online = String(state.online);
+    else element.textContent = describePresence(state);
+  }
+}
+document.addEventListener("htmx:sseBeforeMessage", (event) => {
+  if (event.detail.type !== "chat-presence") return;
+  event.preventDefault();
+  const { userId, online, lastSeenAt } = JSON.parse(event.detail.data);
+  presence.set(userId, { online, lastSeenAt });
+  applyPresence();
+});
+document.addEventListener("htmx:oobAfterSwap", (event) => applyPresence(event.target.parentElement ?? document));
+// What the page was rendered with is the starting point.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const dot of document.querySelectorAll(".presence-dot[data-presence-of][data-online]")) {
+    if (dot.dataset.online) presence.set(dot.dataset.presenceOf, { online: dot.dataset.online === "true", lastSeenAt: dot.dataset.lastSeen });
   }
 });
