@@ -11,6 +11,11 @@ public sealed partial class GroupChatTests(BrowserFixture browser) : E2ETest(bro
     [GeneratedRegex("/chats/[0-9a-f]{24}$")]
     private static partial Regex ChatUrl();
 
+    [GeneratedRegex("^last seen \\d+ [A-Z][a-z]+, \\d\\d:\\d\\d$")]
+    private static partial Regex LastSeen();
+
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Chat:PresenceGraceSeconds"] = "2" };
+
     [Fact]
     public async Task PeopleAddedAndRemovedShowAsLiveSystemLinesAndTheRemovedPersonIsToldAtOnce()
     {
@@ -26,7 +31,10 @@ public sealed partial class GroupChatTests(BrowserFixture browser) : E2ETest(bro
         await cy.WaitForStreamAsync();
 
         var details = await OpenDetailsAsync(adaPage);
-        await details.GetByLabel("Add people").FillAsync(cyName);
+        await details.GetByLabel("Add people").PressSequentiallyAsync(cyName[..2]);
+        await Expect(details.GetByRole(AriaRole.Option, new() { Name = cyName })).ToBeVisibleAsync();
+        await details.GetByLabel("Add people").PressAsync("Enter");
+        await Expect(details.GetByLabel("Add people")).ToHaveValueAsync($"{cyName} ");
         await details.GetByRole(AriaRole.Button, new() { Name = "Add", Exact = true }).ClickAsync();
 
         await Expect(bob.Log.Locator(".message-system")).ToContainTextAsync($"added {cyName}");
@@ -101,6 +109,30 @@ public sealed partial class GroupChatTests(BrowserFixture browser) : E2ETest(bro
         await ada.MessageField.PressAsync("Enter");
         await Expect(bob.Messages.Last).ToContainTextAsync("hello there");
         await Expect(bobSees).ToHaveTextAsync("", new() { Timeout = 1_000 });
+    }
+
+    [Fact]
+    public async Task TheDirectChatHeaderShowsTheOtherOnlineThenLastSeenAfterTheyCloseTheirTab()
+    {
+        var (adaPage, ada, _) = await PersonAsync("ada");
+        var (bobPage, _, bobName) = await PersonAsync("bob");
+        await bobPage.CloseAsync();
+        await ada.StartChatAsync(bobName);
+        await Expect(adaPage).ToHaveURLAsync(ChatUrl());
+        var chatPath = new Uri(adaPage.Url).AbsolutePath;
+        await ada.WaitForStreamAsync();
+        var status = adaPage.Locator("#chat-people .presence-text");
+        await Expect(status).Not.ToHaveTextAsync("online");
+
+        var bobAgain = await bobPage.Context.NewPageAsync();
+        await bobAgain.GotoAsync(chatPath);
+        await Expect(status).ToHaveTextAsync("online");
+        await Expect(adaPage.Locator("#chat-people .presence-dot")).ToHaveAttributeAsync("data-online", "true");
+        await adaPage.ScreenshotAsync(new() { Path = Path.Combine(ArtifactsFolder, "presence-online.png") });
+        await bobAgain.CloseAsync();
+
+        await Expect(status).ToHaveTextAsync(LastSeen(), new() { Timeout = 10_000 });
+        await Expect(adaPage.Locator("#chat-people .presence-dot")).ToHaveAttributeAsync("data-online", "false");
     }
 
     private async Task<(IPage Page, ChatPage Chat, string Name)> PersonAsync(string prefix)
