@@ -128,4 +128,28 @@ public sealed class GroupChatPagesTests(AppFixture app) : IClassFixture<AppFixtu
         Assert.Contains($"{bobName} left", await ada.GetPageAsync($"/chats/{chatId}"));
         Assert.DoesNotContain($">{adaName}, {bobName}<", await ada.GetPageAsync($"/chats/{chatId}"));
     }
+
+    [Fact]
+    public async Task AMutedChatIsDimmedWithoutACountInEveryTabAndNewMessagesCarryWhatANotificationNeeds()
+    {
+        var (ada, adaName) = await SignedInAsync();
+        var (bob, bobName) = await SignedInAsync();
+        var chatId = await ada.StartChatAsync(bobName, "Noisy");
+        await using var bobTab = await EventStreamReader.OpenAsync(bob.Http, "/chats/events");
+
+        using var muted = await bob.PostFormAsync("/chats", $"/chats/{chatId}/notifications", [new("level", "none")]);
+        var level = await bobTab.NextOfTypeAsync("chat-notifications");
+        await ada.SendHtmxAsync(chatId, $"hello @{bobName}, this is a message long enough to be cut short in a desktop notification's body");
+        var notify = System.Text.Json.JsonDocument.Parse((await bobTab.NextOfTypeAsync("chat-notify")).Data).RootElement;
+        var list = await bob.GetPageAsync("/chats");
+
+        Assert.Equal(HttpStatusCode.Redirect, muted.StatusCode);
+        Assert.Equal($"{{\"chatId\":\"{chatId}\",\"level\":\"none\"}}", level.Data);
+        Assert.Contains("chat-muted", list);
+        Assert.Contains("data-notifications=\"none\"", list);
+        Assert.Equal(chatId, notify.GetProperty("chatId").GetString());
+        Assert.Equal(100, new System.Globalization.StringInfo(notify.GetProperty("body").GetString()!).LengthInTextElements);
+        Assert.StartsWith($"{adaName}: hello", notify.GetProperty("body").GetString());
+        Assert.Equal([await bob.UserIdAsync()], notify.GetProperty("mentions").EnumerateArray().Select(m => m.GetString()));
+    }
 }

@@ -60,7 +60,8 @@ public sealed record ChatResponse(
     DateTimeOffset LastActivityAt,
     long UnreadCount,
     long Version,
-    long MentionCount)
+    long MentionCount,
+    [property: Description("The caller's notification level: all, mentions or none.")] string Notifications)
 {
     public static ChatResponse From(Chat chat, string viewerId) => new(
         chat.Id,
@@ -71,7 +72,8 @@ public sealed record ChatResponse(
         chat.LastActivityAt,
         chat.UnreadCountFor(viewerId),
         chat.Version,
-        chat.MentionCountFor(viewerId));
+        chat.MentionCountFor(viewerId),
+        NotificationLevels.Name(chat.Participant(viewerId)?.Notifications ?? NotificationLevel.All));
 }
 
 public sealed record MessageResponse(
@@ -147,6 +149,9 @@ public sealed record PresenceEvent(string UserId, string Username, bool Online, 
 {
     public static PresenceEvent From(Chats.PresenceChanged presence) => new(presence.UserId, presence.UserName, presence.Online, presence.LastSeenAt);
 }
+
+[Description("all: every message; mentions: messages that mention the caller; none: nothing.")]
+public sealed record NotificationsRequest(string? Level);
 
 [Description("Marks the caller's messages up to this seq as seen.")]
 public sealed record ReadRequest(long? Seq);

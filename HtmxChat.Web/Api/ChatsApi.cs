@@ -57,6 +57,8 @@ public static class ChatsApi
             .WithSummary("Remove someone from a group chat, or leave it (your own id)")
             .WithDescription("The chat's creator or an admin may remove anyone; others only themselves (403). " +
                 "The person's streams of the chat end and the chat answers them 404 from then on.");
+        api.MapPut("/{chatId}/notifications", SetNotificationsAsync).WithName("SetNotifications")
+            .WithSummary("Set the caller's notification level for the chat: all, mentions or none");
         api.MapPost("/{chatId}/typing", TypingAsync).WithName("Typing")
             .WithSummary("Tell the others the caller is typing")
             .WithDescription("Nothing is stored: the others' streams get a `typing` event. Send it at most every 3 seconds while typing; it counts toward the sending limit (429).");
@@ -125,6 +127,10 @@ public static class ChatsApi
             ChatUpdateResult.Refused refused => ApiProblems.Refused(refused.Reason),
             _ => TypedResults.NoContent(),
         };
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> SetNotificationsAsync(
+        string chatId, NotificationsRequest? request, [AsParameters] ChatsApiServices s, CancellationToken ct) =>
+        await s.Chats.SetNotificationsAsync(s.CallerId, chatId, request?.Level, ct) is { } refused ? ApiProblems.Refused(refused) : TypedResults.NoContent();
 
     private static async Task<Results<NoContent, ProblemHttpResult>> TypingAsync(string chatId, HttpResponse response, [AsParameters] ChatsApiServices s, CancellationToken ct) =>
         await s.Chats.TypingAsync(s.CallerId, s.Caller.UserName(), chatId, ct) is { } refused ? ApiProblems.Refused(refused, response) : TypedResults.NoContent();

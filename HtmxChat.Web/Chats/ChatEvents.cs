@@ -131,3 +131,13 @@ public sealed class PresenceChanged(string userId, string userName, bool online,
 
     public override IEnumerable<string> Recipients => Others;
 }
+
+/// <summary>A person changed their notification level for a chat; all their tabs follow. Not part of the chat's feed.</summary>
+public sealed class NotificationsSet(string userId, string chatId, NotificationLevel level) : ChatEvent
+{
+    public string UserId { get; } = userId;
+    public string ChatId { get; } = chatId;
+    public NotificationLevel Level { get; } = level;
+
+    public override IEnumerable<string> Recipients => [UserId];
+}

@@ -120,6 +120,21 @@ public sealed partial class ChatService
         return null;
     }
 
+    /// <summary>The caller's notification level for the chat: <c>all</c>, <c>mentions</c> or <c>none</c>. Null when done.</summary>
+    public async Task<ChatResult.Refused?> SetNotificationsAsync(string userId, string chatId, string? level, CancellationToken ct = default)
+    {
+        if (NotificationLevels.Parse(level) is not { } parsed)
+        {
+            return new ChatResult.Invalid("Choose all, mentions or none.", "level");
+        }
+        if (await FindChatAsync(userId, chatId, ct) is null || !await chats.SetNotificationsAsync(chatId, userId, parsed, ct))
+        {
+            return new ChatResult.NotFound();
+        }
+        events.Publish(new NotificationsSet(userId, chatId, parsed));
+        return null;
+    }
+
     private async Task<ChatUpdateResult> ChangeDetailsAsync(
         string chatId, ChatDetailsChange change, string userId, string userName, string line, CancellationToken ct)
     {

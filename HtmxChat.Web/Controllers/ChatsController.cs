@@ -162,6 +162,16 @@ public sealed class ChatsController(ChatService chats, UserManager<ChatUser> use
             _ => NotFound(),
         };
 
+    [HttpPost("{id}/notifications")]
+    public async Task<IActionResult> Notifications(string id, [FromForm(Name = "level")] string? level, CancellationToken ct) =>
+        await chats.SetNotificationsAsync(User.UserId(), id, level, ct) switch
+        {
+            null when Request.IsHtmx() => NoContent(),
+            null => RedirectToAction(nameof(Detail), new { id }),
+            ChatResult.NotFound => NotFound(),
+            _ => BadRequest(),
+        };
+
     [HttpPost("{id}/title")]
     public async Task<IActionResult> Rename(string id, [FromForm(Name = ChatDetailsForm.TitleField)] string? title, CancellationToken ct) =>
         await DetailsChangedAsync(id, await chats.RenameAsync(User.UserId(), User.UserName(), id, title, ct), new ChatDetailsForm(Title: title ?? "", Open: true), ct);

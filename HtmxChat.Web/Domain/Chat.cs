@@ -67,6 +67,35 @@ public sealed class ChatParticipant
 
     /// <summary>Messages after <see cref="ReadSeq"/> that mention this participant (not deleted).</summary>
     public long UnreadMentions { get; set; }
+
+    /// <summary>What this participant is notified of in this chat.</summary>
+    public NotificationLevel Notifications { get; set; } = NotificationLevel.All;
+}
+
+/// <summary>A participant's notification level for a chat (API.md: <c>all</c>, <c>mentions</c>, <c>none</c>).</summary>
+public enum NotificationLevel
+{
+    All,
+    Mentions,
+    None,
+}
+
+public static class NotificationLevels
+{
+    public static string Name(NotificationLevel level) => level switch
+    {
+        NotificationLevel.Mentions => "mentions",
+        NotificationLevel.None => "none",
+        _ => "all",
+    };
+
+    public static NotificationLevel? Parse(string? name) => name switch
+    {
+        "all" => NotificationLevel.All,
+        "mentions" => NotificationLevel.Mentions,
+        "none" => NotificationLevel.None,
+        _ => null,
+    };
 }
 
 /// <summary>The chat list's preview of the newest message; <see cref="Deleted"/> when it has been taken back.</summary>

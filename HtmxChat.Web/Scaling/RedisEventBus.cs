@@ -33,6 +33,7 @@ public sealed class RedisEventBus(
             ChatRead read => new Envelope(EnvelopeType.Read) { UserId = read.UserId, ChatId = read.ChatId, Unread = read.Unread },
             ChatStarted started => new Envelope(EnvelopeType.Started) { Chat = started.Chat },
             ChatTyping typing => new Envelope(EnvelopeType.Typing) { ChatId = typing.ChatId, UserId = typing.UserId, UserName = typing.UserName, Recipients = typing.Others },
+            NotificationsSet set => new Envelope(EnvelopeType.Notifications) { UserId = set.UserId, ChatId = set.ChatId, Level = set.Level },
             PresenceChanged presence => new Envelope(EnvelopeType.Presence)
             {
                 UserId = presence.UserId, UserName = presence.UserName, Online = presence.Online, LastSeenAt = presence.LastSeenAt,
@@ -159,6 +160,9 @@ public sealed class RedisEventBus(
                     local.Deliver(new PresenceChanged(person, personName, online, envelope.LastSeenAt, chatIds, sharing));
                 }
                 break;
+            case { Type: EnvelopeType.Notifications, UserId: { } whose, ChatId: { } setFor, Level: { } level }:
+                local.Deliver(new NotificationsSet(whose, setFor, level));
+                break;
             case { Type: EnvelopeType.Started, Chat: { } chat }:
                 local.Deliver(new ChatStarted(chat));
                 break;
@@ -219,6 +223,7 @@ public sealed class RedisEventBus(
         Started,
         Typing,
         Presence,
+        Notifications,
         EndSession,
         EndUser,
         Resync,
@@ -240,6 +245,7 @@ public sealed class RedisEventBus(
         public string? UserName { get; init; }
         public IReadOnlyList<string>? Recipients { get; init; }
         public bool? Online { get; init; }
+        public NotificationLevel? Level { get; init; }
         public DateTimeOffset? LastSeenAt { get; init; }
         public IReadOnlyList<string>? ChatIds { get; init; }
         public long? Unread { get; init; }

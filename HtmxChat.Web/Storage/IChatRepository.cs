@@ -67,6 +67,9 @@ public interface IChatRepository
     /// </summary>
     Task<SearchPage> SearchAsync(string userId, SearchQuery query, string? chatId, SearchCursor? before, int limit, CancellationToken ct = default);
 
+    /// <summary>Sets the participant's notification level for the chat. False if not a participant.</summary>
+    Task<bool> SetNotificationsAsync(string chatId, string userId, NotificationLevel level, CancellationToken ct = default);
+
     /// <summary>Moves the participant's read marker forward to <paramref name="seq"/>, never back. False if not a participant.</summary>
     Task<bool> MarkReadAsync(string chatId, string userId, long seq, CancellationToken ct = default);
 }

@@ -24,6 +24,8 @@ public static class BrowserStream
     public const string UpdatedEvent = "chat-updated";
     public const string TypingEvent = "chat-typing";
     public const string PresenceEvent = "chat-presence";
+    public const string NotifyEvent = "chat-notify";
+    public const string NotificationsEvent = "chat-notifications";
 
     // Every viewer in one time zone sees the same fragment, and many viewers share an unread count.
     private static readonly FrameCache<ChatChange, string> ZoneFrames = new();
@@ -75,6 +77,7 @@ public static class BrowserStream
                 case ChatChange { Kind: ChangeKind.MessagePosted, Message: { } message } change when change.ChatId == openChatId:
                     await stream.WriteAsync(await MessageFrame(change, message), ct);
                     await stream.WriteAsync(await ActivityFrame(change), ct);
+                    await stream.WriteAsync(await NotifyFrame(change, message), ct);
                     // Seeing a message in the open chat reads it.
                     _seenUpTo = Math.Max(_seenUpTo, message.Seq);
                     return true;
@@ -88,8 +91,9 @@ public static class BrowserStream
                     var mentionCount = change.Chat.MentionCountFor(userId);
                     await stream.WriteAsync(await MentionFrames.GetAsync(change, mentionCount, () => MentionFrame(change.ChatId, mentionCount)), ct);
                     return true;
-                case ChatChange { Kind: ChangeKind.MessagePosted } change:
+                case ChatChange { Kind: ChangeKind.MessagePosted, Message: { } posted } change:
                     await stream.WriteAsync(await ActivityFrame(change), ct);
+                    await stream.WriteAsync(await NotifyFrame(change, posted), ct);
                     var unread = change.Chat.UnreadCountFor(userId);
                     await stream.WriteAsync(await UnreadFrames.GetAsync(change, unread, () => UnreadFrame(change.ChatId, unread)), ct);
                     var mentions = change.Chat.MentionCountFor(userId);
@@ -117,6 +121,10 @@ public static class BrowserStream
                     // Shown by site.js, which also takes it away after a few seconds or when that person's message arrives.
                     await stream.WriteAsync(await EphemeralFrames.GetAsync(typing, "", () => EventStream.FrameAsync(TypingEvent,
                         System.Text.Json.JsonSerializer.Serialize(new { userId = typing.UserId, username = typing.UserName }))), ct);
+                    return true;
+                case NotificationsSet set:
+                    await stream.WriteAsync(await EventStream.FrameAsync(NotificationsEvent,
+                        System.Text.Json.JsonSerializer.Serialize(new { chatId = set.ChatId, level = NotificationLevels.Name(set.Level) })), ct);
                     return true;
                 case PresenceChanged presence:
                     // Applied by site.js to every dot and status of that person on the page.
@@ -158,6 +166,20 @@ public static class BrowserStream
                 await renderer.RenderAsync("~/Views/Chats/_Message.cshtml", new MessageView(message, zone, userId, OutOfBand: eventType == MessageChangedEvent, ForStream: true)),
                 change.Version));
         }
+
+        /// <summary>
+        /// What a desktop notification needs, the same for every viewer: site.js decides from the viewer's level for the
+        /// chat, whether it is their own message or mentions them, and whether any of their tabs is in view.
+        /// </summary>
+        private static Task<byte[]> NotifyFrame(ChatChange change, Message message) =>
+            ZoneFrames.GetAsync(change, NotifyEvent, () => EventStream.FrameAsync(NotifyEvent, System.Text.Json.JsonSerializer.Serialize(new
+            {
+                chatId = message.ChatId,
+                seq = message.Seq,
+                senderId = message.SenderId,
+                body = Notification.Body(message),
+                mentions = message.Mentions.Select(m => m.UserId),
+            })));
 
         private Task<byte[]> ActivityFrame(ChatChange change) =>
             ZoneFrames.GetAsync(change, $"{ActivityEvent}:{zone.Id}", async () => await EventStream.FrameAsync(

@@ -139,6 +139,10 @@ public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
         return new MessagePage(await ToDomainAsync(documents.Take(limit), ct), documents.Count > limit);
     }
 
+    public async Task<bool> SetNotificationsAsync(string chatId, string userId, NotificationLevel level, CancellationToken ct = default) =>
+        MongoFilters.IsObjectId(chatId) && MongoFilters.IsObjectId(userId)
+        && (await mongo.Chats.UpdateOneAsync(MongoFilters.Member(chatId, userId), MongoFilters.NotificationsOf(level), cancellationToken: ct)).MatchedCount == 1;
+
     public async Task<bool> MarkReadAsync(string chatId, string userId, long seq, CancellationToken ct = default)
     {
         if (!MongoFilters.IsObjectId(chatId) || !MongoFilters.IsObjectId(userId))

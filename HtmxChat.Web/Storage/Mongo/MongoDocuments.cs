@@ -97,7 +97,10 @@ public sealed class ChatDocument
         Title = chat.Title,
         DirectKey = chat.DirectKey,
         Participants = [.. chat.Participants.Select(p => p.UserId)],
-        Members = [.. chat.Participants.Select(p => new MemberDocument { UserId = p.UserId, UserName = p.UserName, ReadSeq = p.ReadSeq, UnreadMentions = p.UnreadMentions })],
+        Members = [.. chat.Participants.Select(p => new MemberDocument
+        {
+            UserId = p.UserId, UserName = p.UserName, ReadSeq = p.ReadSeq, UnreadMentions = p.UnreadMentions, Notifications = NotificationLevels.Name(p.Notifications),
+        })],
         LastMessage = chat.LastMessage is { } last ? MessageSummaryDocument.From(last) : null,
         LastSeq = chat.LastSeq,
         Version = chat.Version,
@@ -112,7 +115,11 @@ public sealed class ChatDocument
         CreatorId = CreatorId,
         Title = Title,
         DirectKey = DirectKey,
-        Participants = [.. Members.Select(m => new ChatParticipant { UserId = m.UserId, UserName = m.UserName, ReadSeq = m.ReadSeq, UnreadMentions = m.UnreadMentions })],
+        Participants = [.. Members.Select(m => new ChatParticipant
+        {
+            UserId = m.UserId, UserName = m.UserName, ReadSeq = m.ReadSeq, UnreadMentions = m.UnreadMentions,
+            Notifications = NotificationLevels.Parse(m.Notifications) ?? NotificationLevel.All,
+        })],
         LastMessage = LastMessage?.ToDomain(),
         LastSeq = LastSeq,
         Version = Version,
@@ -130,6 +137,9 @@ public sealed class MemberDocument
 
     /// <summary>Messages after <see cref="ReadSeq"/> that mention this member: counted as they are written, recounted when read.</summary>
     [BsonElement("unread_mentions")] public long UnreadMentions { get; set; }
+
+    /// <summary><c>all</c> (the default, also for members stored before levels existed), <c>mentions</c> or <c>none</c>.</summary>
+    [BsonElement("notifications"), BsonDefaultValue("all"), BsonIgnoreIfDefault] public string Notifications { get; set; } = "all";
 }
 
 public sealed class MessageSummaryDocument

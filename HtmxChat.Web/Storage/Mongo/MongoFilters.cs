@@ -30,6 +30,10 @@ public static class MongoFilters
     public static FilterDefinition<ChatDocument> Member(string chatId, string userId) =>
         Chat.Eq(c => c.Id, chatId) & Chat.ElemMatch(c => c.Members, Builders<MemberDocument>.Filter.Eq(m => m.UserId, userId));
 
+    /// <summary>With <see cref="Member"/> as the filter: the matched member's notification level.</summary>
+    public static UpdateDefinition<ChatDocument> NotificationsOf(Domain.NotificationLevel level) =>
+        Builders<ChatDocument>.Update.Set("members.$.notifications", Domain.NotificationLevels.Name(level));
+
     /// <summary>With <see cref="Member"/> as the filter, the positional <c>$</c> names the matched member.</summary>
     public static UpdateDefinition<ChatDocument> ReadUpTo(long seq) => Builders<ChatDocument>.Update.Max("members.$.read_seq", seq);
 

@@ -465,6 +465,13 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
         return query.Excluded.Count == 0 ? expression : $"({expression}) " + string.Join(' ', query.Excluded.Select(e => "NOT " + Quote(e)));
     }
 
+    public async Task<bool> SetNotificationsAsync(string chatId, string userId, NotificationLevel level, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await ExecuteAsync(connection.Command("UPDATE chat_participants SET notifications = $level WHERE chat_id = $chat AND user_id = $user")
+            .With("$level", NotificationLevels.Name(level)).With("$chat", chatId).With("$user", userId), ct) == 1;
+    }
+
     public async Task<bool> MarkReadAsync(string chatId, string userId, long seq, CancellationToken ct = default)
     {
         await using var connection = await database.OpenAsync(ct);
@@ -517,7 +524,7 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
         await using var command = connection.Command(
             // A deletion removes its message's mentions, so what is left after the read marker is unread.
             "SELECT p.chat_id, p.user_id, p.username, p.read_seq, " +
-            "(SELECT count(*) FROM message_mentions mm WHERE mm.user_id = p.user_id AND mm.chat_id = p.chat_id AND mm.seq > p.read_seq) " +
+            "(SELECT count(*) FROM message_mentions mm WHERE mm.user_id = p.user_id AND mm.chat_id = p.chat_id AND mm.seq > p.read_seq), p.notifications " +
             "FROM chat_participants p WHERE p.chat_id IN (SELECT value FROM json_each($ids)) ORDER BY p.chat_id, p.position", transaction)
             .With("$ids", JsonSerializer.Serialize(byId.Keys));
         await using var reader = await command.ExecuteReaderAsync(ct);
@@ -529,6 +536,7 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
                 UserName = reader.GetString(2),
                 ReadSeq = reader.GetInt64(3),
                 UnreadMentions = reader.GetInt64(4),
+                Notifications = NotificationLevels.Parse(reader.GetString(5)) ?? NotificationLevel.All,
             });
         }
     }

@@ -516,3 +516,86 @@ document.addEventListener("DOMContentLoaded", () => {
     if (dot.dataset.online) presence.set(dot.dataset.presenceOf, { online: dot.dataset.online === "true", lastSeenAt: dot.dataset.lastSeen });
   }
 });
+
+// Attention: the unread total in the title, notification levels, and desktop notifications.
+const baseTitle = document.title;
+function showUnreadTotal() {
+  let total = 0;
+  for (const badge of document.querySelectorAll("#chat-list .chat-row:not(.chat-muted) .unread:not([hidden])")) {
+    total += Number.parseInt(badge.textContent, 10) || 0;
+  }
+  document.title = total > 0 ? `(${total}) ${baseTitle}` : baseTitle;
+}
+document.addEventListener("DOMContentLoaded", showUnreadTotal);
+document.addEventListener("htmx:oobAfterSwap", showUnreadTotal);
+document.addEventListener("htmx:afterSettle", showUnreadTotal);
+
+document.addEventListener("htmx:sseBeforeMessage", (event) => {
+  if (event.detail.type !== "chat-notifications") return;
+  event.preventDefault();
+  const { chatId, level } = JSON.parse(event.detail.data);
+  const row = document.getElementById(`chat-row-${chatId}`);
+  if (row) {
+    row.dataset.notifications = level;
+    row.classList.toggle("chat-muted", level === "none");
+  }
+  const select = document.getElementById("notifications-level");
+  if (select && document.querySelector("[data-open-chat]")?.dataset.openChat === chatId) select.value = level;
+  showUnreadTotal();
+});
+
+// One tab of this browser raises desktop notifications (the one holding the lock; when it closes, another takes
+// over), and only while none of the tabs is in view: tabs tell each other when they are shown or hidden.
+const tabId = crypto.randomUUID?.() ?? `${Date.now()}-${Math.random()}`; // randomUUID needs a secure context
+const tabs = "BroadcastChannel" in window ? new BroadcastChannel("htmxchat-tabs") : null;
+const visibleTabs = new Set();
+let notifier = false;
+function sayVisibility() {
+  tabs?.postMessage({ tab: tabId, visible: document.visibilityState === "visible" });
+}
+if (tabs) {
+  tabs.onmessage = ({ data }) => {
+    if (data.ask) sayVisibility();
+    else if (data.visible) visibleTabs.add(data.tab);
+    else visibleTabs.delete(data.tab);
+  };
+  document.addEventListener("visibilitychange", sayVisibility);
+  window.addEventListener("pagehide", () => tabs.postMessage({ tab: tabId, visible: false }));
+  sayVisibility();
+  tabs.postMessage({ ask: true });
+}
+navigator.locks?.request("htmxchat-notifier", () => {
+  notifier = true;
+  return new Promise(() => {}); // held until this tab goes away
+});
+function anyTabInView() {
+  return document.visibilityState === "visible" || visibleTabs.size > 0;
+}
+
+document.addEventListener("htmx:sseBeforeMessage", (event) => {
+  if (event.detail.type !== "chat-notify") return;
+  event.preventDefault();
+  if (!notifier || !("Notification" in window) || Notification.permission !== "granted" || anyTabInView()) return;
+  const { chatId, seq, senderId, body, mentions } = JSON.parse(event.detail.data);
+  const me = document.body.dataset.userId;
+  if (senderId === me) return;
+  const row = document.getElementById(`chat-row-${chatId}`);
+  const level = row?.dataset.notifications ?? "all";
+  if (level === "none" || (level === "mentions" && !mentions.includes(me))) return;
+  const title = row?.querySelector(".chat-link")?.textContent.trim() || "HtmxChat";
+  const notification = new Notification(title, { body, tag: `${chatId}:${seq}` });
+  notification.onclick = () => {
+    window.focus();
+    location.assign(`/chats/${chatId}`);
+  };
+});
+
+document.addEventListener("DOMContentLoaded", () => {
+  const item = document.querySelector(".enable-notifications");
+  if (!item || !("Notification" in window) || Notification.permission !== "default") return;
+  item.hidden = false;
+  item.querySelector("button").addEventListener("click", async () => {
+    await Notification.requestPermission();
+    item.hidden = Notification.permission !== "default";
+  });
+});
