@@ -15,6 +15,14 @@ public sealed class GroupChatPagesTests(AppFixture app) : IClassFixture<AppFixtu
         return (browser, name);
     }
 
+    /// <summary>A fragment as htmx asks for it.</summary>
+    private static async Task<HttpStatusCode> FragmentStatusAsync(BrowserClient browser, string url)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url) { Headers = { { "HX-Request", "true" } } };
+        using var response = await browser.Http.SendAsync(request);
+        return response.StatusCode;
+    }
+
     [Fact]
     public async Task RenamingShowsTheNewTitleAndASystemLineAndATooLongTitleIsRefusedBesideTheField()
     {
@@ -89,7 +97,10 @@ public sealed class GroupChatPagesTests(AppFixture app) : IClassFixture<AppFixtu
         Assert.Contains($"id=\"chat-row-{chatId}\" hx-swap-oob=\"delete\"", notice.Data);
         await cyTab.AssertEndsAsync();
         Assert.Equal(HttpStatusCode.NotFound, (await cy.Http.GetAsync($"/chats/{chatId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, await FragmentStatusAsync(cy, $"/chats/{chatId}/messages?before=2"));
+        Assert.Equal(HttpStatusCode.NotFound, await FragmentStatusAsync(cy, $"/chats/{chatId}/send-form"));
         Assert.Equal(HttpStatusCode.NotFound, (await cy.Http.GetAsync($"/chats/events?open={chatId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await cy.SendHtmxAsync(chatId, "still here?")).StatusCode);
         Assert.DoesNotContain(chatId, await cy.GetPageAsync("/chats"));
     }
 
