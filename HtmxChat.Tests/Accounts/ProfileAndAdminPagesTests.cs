@@ -71,7 +71,7 @@ public sealed partial class ProfileAndAdminPagesTests : IDisposable
         using var mine = await ada.Http.GetAsync("/chats");
 
         Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
-        Assert.Contains("id=\"Password.CurrentPassword-error\">The current password is not right.</div>", await wrong.Content.ReadAsStringAsync());
+        Assert.Contains("id=\"Password.CurrentPassword-error\">The current password is not right.", await wrong.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.Redirect, changed.StatusCode);
         Assert.Contains("Password changed.", await ada.GetPageAsync(changed.Headers.Location!.OriginalString));
         Assert.Equal(HttpStatusCode.Redirect, other.StatusCode);

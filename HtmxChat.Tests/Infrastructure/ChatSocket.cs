@@ -21,7 +21,20 @@ public static class ChatSocket
     public static Task SendTextAsync(this WebSocket socket, string text) =>
         socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
 
+    /// <summary>The next frame, passing over presence frames (they come whenever someone connects); ask for those by type.</summary>
     public static async Task<JsonElement> ReceiveJsonAsync(this WebSocket socket)
+    {
+        while (true)
+        {
+            var frame = await ReceiveAnyAsync(socket);
+            if (!(frame.TryGetProperty("type", out var type) && type.GetString() == "presence"))
+            {
+                return frame;
+            }
+        }
+    }
+
+    private static async Task<JsonElement> ReceiveAnyAsync(WebSocket socket)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         var buffer = new byte[128 * 1024];
@@ -42,7 +55,7 @@ public static class ChatSocket
     {
         while (true)
         {
-            var frame = await socket.ReceiveJsonAsync();
+            var frame = await ReceiveAnyAsync(socket);
             if (frame.GetProperty("type").GetString() == type)
             {
                 return frame;

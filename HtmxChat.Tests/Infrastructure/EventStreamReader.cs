@@ -34,8 +34,26 @@ public sealed class EventStreamReader : IAsyncDisposable
         return new EventStreamReader(response, await response.Content.ReadAsStreamAsync());
     }
 
-    /// <summary>The next event, or null when the server ends the stream.</summary>
+    /// <summary>
+    /// Events about people rather than the chat (who came online or went offline): they come whenever someone connects,
+    /// so <see cref="NextAsync"/> passes over them; ask for them by name with <see cref="NextOfTypeAsync"/>.
+    /// </summary>
+    private static readonly HashSet<string> AboutPeople = ["presence", "chat-presence"];
+
+    /// <summary>The next event (not counting presence), or null when the server ends the stream.</summary>
     public async Task<ServerSentEvent?> NextAsync(TimeSpan? timeout = null)
+    {
+        while (true)
+        {
+            var next = await NextOfAnyTypeAsync(timeout);
+            if (next?.Type is null || !AboutPeople.Contains(next.Type))
+            {
+                return next;
+            }
+        }
+    }
+
+    private async Task<ServerSentEvent?> NextOfAnyTypeAsync(TimeSpan? timeout)
     {
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
         string? type = null, id = null;
@@ -78,7 +96,7 @@ public sealed class EventStreamReader : IAsyncDisposable
     {
         while (true)
         {
-            var next = await NextAsync(timeout) ?? throw new Xunit.Sdk.XunitException($"The stream ended before a '{type}' event.");
+            var next = await NextOfAnyTypeAsync(timeout) ?? throw new Xunit.Sdk.XunitException($"The stream ended before a '{type}' event.");
             if (next.Type == type)
             {
                 return next;
@@ -91,7 +109,7 @@ public sealed class EventStreamReader : IAsyncDisposable
     {
         try
         {
-            var next = await NextAsync(quietFor);
+            var next = await NextOfAnyTypeAsync(quietFor);
             Assert.Fail($"Expected nothing more, got '{next?.Type}' ({next?.Data}).");
         }
         catch (Exception e) when (e is OperationCanceledException || e.InnerException is OperationCanceledException)

@@ -81,7 +81,7 @@ public sealed class TwoInstanceTests
         Assert.Equal(HttpStatusCode.Created, sent.StatusCode);
         var api = await apiStream.NextOfTypeAsync("message");
         var html = await browserStream.NextOfTypeAsync("chat-message");
-        var frame = await ReceiveTextAsync(socket);
+        var frame = await socket.ReceiveJsonAsync();
         Assert.Equal(("1", "from instance A"), (api.Id, Content(api)));
         Assert.Equal("1", html.Id);
         Assert.Contains("from instance A", html.Data);
@@ -287,9 +287,10 @@ public sealed class TwoInstanceTests
             {
                 next = await stream.NextAsync(TimeSpan.FromSeconds(2));
             }
-            catch (OperationCanceledException)
+            catch (Exception e) when (e is OperationCanceledException or IOException)
             {
-                continue;
+                // The in-memory server gives a stream up once a read is cancelled: reconnect, as EventSource would.
+                next = null;
             }
             if (next is null)
             {
@@ -334,14 +335,5 @@ public sealed class TwoInstanceTests
 
         Assert.Equal(["2", "3", "4", "5"], missed.Append(live).Select(e => e.Id));
         Assert.Equal(["missed 2", "missed 3", "missed 4", "live again"], missed.Append(live).Select(Content));
-    }
-
-    private static async Task<JsonElement> ReceiveTextAsync(WebSocket socket)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var buffer = new byte[64 * 1024];
-        var result = await socket.ReceiveAsync(buffer, timeout.Token);
-        Assert.Equal(WebSocketMessageType.Text, result.MessageType);
-        return JsonDocument.Parse(Encoding.UTF8.GetString(buffer, 0, result.Count)).RootElement;
     }
 }

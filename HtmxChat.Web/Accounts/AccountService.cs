@@ -152,9 +152,10 @@ public sealed partial class AccountService(
     /// </summary>
     public async Task<AccountResult> ChangePasswordAsync(ChatUser user, string? currentPassword, string? newPassword, string? keptSessionId)
     {
-        if (string.IsNullOrEmpty(currentPassword) || !await userManager.CheckPasswordAsync(user, currentPassword))
+        // Wrong guesses count toward lockout as at login, so a stolen session cannot try passwords until one fits.
+        if (string.IsNullOrEmpty(currentPassword) || !(await signInManager.CheckPasswordSignInAsync(user, currentPassword, lockoutOnFailure: true)).Succeeded)
         {
-            return AccountResult.Invalid(PasswordFields.Current, "The current password is not right.");
+            return AccountResult.Invalid(PasswordFields.Current, "The current password is not right. After 5 wrong tries the account is locked for 5 minutes.");
         }
         if (string.IsNullOrEmpty(newPassword))
         {
@@ -164,17 +165,26 @@ public sealed partial class AccountService(
         {
             return AccountResult.Invalid(PasswordFields.New, $"Use at most {MaxPasswordLength} characters.");
         }
-        var changed = await userManager.ChangePasswordAsync(user, currentPassword, newPassword);
-        if (!changed.Succeeded)
+        var problems = new List<string>();
+        foreach (var validator in userManager.PasswordValidators)
         {
-            return AccountResult.Invalid(PasswordFields.New, string.Join(" ", changed.Errors.Select(e => e.Description)));
+            var checkedPassword = await validator.ValidateAsync(userManager, user, newPassword);
+            problems.AddRange(checkedPassword.Errors.Select(e => e.Description));
         }
-        user.SecurityStamp = SessionCheck.KeepingSession(user.SecurityStamp, keptSessionId);
-        var kept = await userManager.UpdateAsync(user);
+        if (problems.Count > 0)
+        {
+            return AccountResult.Invalid(PasswordFields.New, string.Join(" ", problems));
+        }
+        // The new hash and the new stamp in one write: no moment where the asking session is refused too.
+        user.PasswordHash = userManager.PasswordHasher.HashPassword(user, newPassword);
+        user.SecurityStamp = SessionCheck.KeepingSession(Guid.NewGuid().ToString("N"), keptSessionId);
+        var saved = await userManager.UpdateAsync(user);
+        if (!saved.Succeeded)
+        {
+            return AccountResult.Invalid(PasswordFields.New, string.Join(" ", saved.Errors.Select(e => e.Description)));
+        }
         events.EndUser(user.Id);
-        return kept.Succeeded
-            ? new AccountResult(user, new Dictionary<string, string[]>(), false)
-            : AccountResult.Invalid(PasswordFields.New, "The password was changed, but this session could not be kept: log in again.");
+        return new AccountResult(user, new Dictionary<string, string[]>(), false);
     }
 
     /// <summary>The session that changed the password, signed in again with its session id and the account's new stamp.</summary>

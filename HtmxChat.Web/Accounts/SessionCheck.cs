@@ -13,7 +13,8 @@ namespace HtmxChat.Web.Accounts;
 /// change and a role change take effect at once rather than when a cookie or token next renews.
 /// <list type="bullet">
 /// <item>The principal's security stamp must be the account's. A password change stamps the account with
-/// <c>{random}:{session id}</c> (<see cref="KeepingSession"/>): the one session that made the change stays valid.</item>
+/// <c>{random}:{session id}</c> (<see cref="KeepingSession"/>): the one session that made the change stays valid
+/// (a browser by being signed in again, an API token by its session id).</item>
 /// <item>Roles and time zone are read from the account, not from what the cookie or token carried when issued.</item>
 /// </list>
 /// </summary>
@@ -22,7 +23,12 @@ public static class SessionCheck
     public static string KeepingSession(string newStamp, string? sessionId) =>
         sessionId is { Length: > 0 } ? $"{newStamp}:{sessionId}" : newStamp;
 
-    public static bool IsCurrent(ClaimsPrincipal principal, ChatUser user, string stampClaim)
+    /// <param name="keptSessionCounts">
+    /// For bearer tokens: the token of the session that changed the password stays valid (the API answers 204, with no
+    /// new token to give). A browser session that changed it is signed in again with the new stamp, so for cookies only
+    /// the exact stamp counts, and copies of the old cookie die with every other session.
+    /// </param>
+    public static bool IsCurrent(ClaimsPrincipal principal, ChatUser user, string stampClaim, bool keptSessionCounts)
     {
         var stamp = principal.FindFirst(stampClaim)?.Value;
         if (stamp == user.SecurityStamp)
@@ -30,7 +36,7 @@ public static class SessionCheck
             return true;
         }
         var session = principal.SessionId();
-        return session is { Length: > 0 } && user.SecurityStamp.EndsWith(":" + session, StringComparison.Ordinal);
+        return keptSessionCounts && session is { Length: > 0 } && user.SecurityStamp.EndsWith(":" + session, StringComparison.Ordinal);
     }
 
     /// <summary>The principal with the account's current roles and time zone; the same instance when nothing differs.</summary>
@@ -67,7 +73,7 @@ public static class SessionCheck
         var user = principal?.FindFirstValue(ClaimTypes.NameIdentifier) is { } id
             ? await services.GetRequiredService<IUserRepository>().FindByIdAsync(id, context.HttpContext.RequestAborted)
             : null;
-        if (user is null || !IsCurrent(principal!, user, stampClaim))
+        if (user is null || !IsCurrent(principal!, user, stampClaim, keptSessionCounts: false))
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(context.Scheme.Name);

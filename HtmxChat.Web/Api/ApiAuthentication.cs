@@ -55,7 +55,7 @@ public static class ApiAuthentication
         var users = context.HttpContext.RequestServices.GetRequiredService<IUserRepository>();
         var principal = context.Principal!;
         var user = principal.FindFirstValue(ClaimTypes.NameIdentifier) is { } id ? await users.FindByIdAsync(id, context.HttpContext.RequestAborted) : null;
-        if (user is null || !SessionCheck.IsCurrent(principal, user, TokenService.SecurityStampClaim))
+        if (user is null || !SessionCheck.IsCurrent(principal, user, TokenService.SecurityStampClaim, keptSessionCounts: true))
         {
             context.Fail("The token is no longer valid.");
             return;

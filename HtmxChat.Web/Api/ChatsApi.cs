@@ -48,11 +48,12 @@ public static class ChatsApi
             .WithSummary("Take back the caller's reaction");
         api.MapPatch("/{chatId}", RenameAsync).WithName("RenameChat")
             .WithSummary("Rename a group chat (an empty title takes it away)")
-            .WithDescription("Any participant may. Everyone sees a system line and a `chat.updated` event. A direct chat has no title: 400.");
+            .WithDescription("Any participant may. Everyone sees a system line and a `chat.updated` event. A direct chat has no title: 400. " +
+                "Counts toward the sending limit (429).");
         api.MapPost("/{chatId}/participants", AddPeopleAsync).WithName("AddParticipants")
             .WithSummary("Add people to a group chat")
             .WithDescription("Any participant may; those already in are left as they are. They see the chat's history. " +
-                "400 for an unknown username, a direct chat (start a group chat instead), or more than 51 people.");
+                "400 for an unknown username, a direct chat (start a group chat instead), or more than 51 people. Counts toward the sending limit (429).");
         api.MapDelete("/{chatId}/participants/{userId}", RemovePersonAsync).WithName("RemoveParticipant")
             .WithSummary("Remove someone from a group chat, or leave it (your own id)")
             .WithDescription("The chat's creator or an admin may remove anyone; others only themselves (403). " +
@@ -101,23 +102,23 @@ public static class ChatsApi
         await s.Chats.FindChatAsync(s.CallerId, chatId, ct) is { } chat ? TypedResults.Ok(ChatResponse.From(chat, s.CallerId)) : ApiProblems.NotFound();
 
     private static async Task<Results<Ok<ChatResponse>, ValidationProblem, ProblemHttpResult>> RenameAsync(
-        string chatId, RenameChatRequest? request, [AsParameters] ChatsApiServices s, CancellationToken ct)
+        string chatId, RenameChatRequest? request, HttpResponse response, [AsParameters] ChatsApiServices s, CancellationToken ct)
     {
         if (request is null)
         {
             return ApiProblems.Validation("title", "Send a JSON body with the title.");
         }
-        return Answer(await s.Chats.RenameAsync(s.CallerId, s.Caller.UserName(), chatId, request.Title, ct), s);
+        return Answer(await s.Chats.RenameAsync(s.CallerId, s.Caller.UserName(), chatId, request.Title, ct), s, response);
     }
 
     private static async Task<Results<Ok<ChatResponse>, ValidationProblem, ProblemHttpResult>> AddPeopleAsync(
-        string chatId, AddParticipantsRequest? request, [AsParameters] ChatsApiServices s, CancellationToken ct)
+        string chatId, AddParticipantsRequest? request, HttpResponse response, [AsParameters] ChatsApiServices s, CancellationToken ct)
     {
         if (request?.Usernames is not { Count: > 0 } names)
         {
             return ApiProblems.Validation("usernames", "Name at least one person by username.");
         }
-        return Answer(await s.Chats.AddPeopleAsync(s.CallerId, s.Caller.UserName(), chatId, names, ct), s);
+        return Answer(await s.Chats.AddPeopleAsync(s.CallerId, s.Caller.UserName(), chatId, names, ct), s, response);
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> RemovePersonAsync(
@@ -135,10 +136,10 @@ public static class ChatsApi
     private static async Task<Results<NoContent, ProblemHttpResult>> TypingAsync(string chatId, HttpResponse response, [AsParameters] ChatsApiServices s, CancellationToken ct) =>
         await s.Chats.TypingAsync(s.CallerId, s.Caller.UserName(), chatId, ct) is { } refused ? ApiProblems.Refused(refused, response) : TypedResults.NoContent();
 
-    private static Results<Ok<ChatResponse>, ValidationProblem, ProblemHttpResult> Answer(ChatUpdateResult result, ChatsApiServices s) => result switch
+    private static Results<Ok<ChatResponse>, ValidationProblem, ProblemHttpResult> Answer(ChatUpdateResult result, ChatsApiServices s, HttpResponse response) => result switch
     {
         ChatUpdateResult.Updated updated => TypedResults.Ok(ChatResponse.From(updated.Chat, s.CallerId)),
-        ChatUpdateResult.Refused refused => ApiProblems.Refused(refused.Reason),
+        ChatUpdateResult.Refused refused => ApiProblems.Refused(refused.Reason, response),
         _ => throw new InvalidOperationException($"Unexpected {result}."),
     };
 

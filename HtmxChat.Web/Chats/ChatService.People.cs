@@ -36,6 +36,10 @@ public sealed partial class ChatService
         {
             return new ChatUpdateResult.Updated(chat);
         }
+        if (await rateLimiter.TryAcquireAsync(userId, ct) is { } wait)
+        {
+            return Refuse(new ChatResult.RateLimited(wait));
+        }
         var line = title is null ? $"{userName} removed the chat's title" : $"{userName} renamed the chat to \"{title}\"";
         return await ChangeDetailsAsync(chat.Id, new ChatDetailsChange.Rename(title), userId, userName, line, ct);
     }
@@ -69,6 +73,11 @@ public sealed partial class ChatService
         if (chat.Participants.Count + joining.Count > MaxParticipants + 1)
         {
             return Refuse(new ChatResult.Invalid($"A chat can have at most {MaxParticipants + 1} people.", "usernames"));
+        }
+        // Every change of a chat's people writes a line to everyone's log, as a message does: the same limit applies.
+        if (await rateLimiter.TryAcquireAsync(userId, ct) is { } wait)
+        {
+            return Refuse(new ChatResult.RateLimited(wait));
         }
         var line = $"{userName} added {NameList(joining.Select(p => p.UserName))}";
         var added = new ChatDetailsChange.AddPeople([.. joining.Select(p => new ChatParticipant { UserId = p.Id, UserName = p.UserName })]);

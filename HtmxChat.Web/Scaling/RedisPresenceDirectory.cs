@@ -106,14 +106,20 @@ public sealed class RedisPresenceDirectory(IConnectionMultiplexer redis, RedisKe
         {
             var db = redis.GetDatabase();
             var end = LeaseEnd();
+            var here = tracker.EveryoneHere();
             var batch = db.CreateBatch();
-            var writes = tracker.EveryoneHere().SelectMany(userId => new Task[]
+            var writes = here.SelectMany(userId => new Task[]
             {
                 batch.HashSetAsync(keys.Presence(userId), _instance, end),
                 batch.KeyExpireAsync(keys.Presence(userId), Lease * 2),
             }).ToList();
             batch.Execute();
             await Task.WhenAll(writes);
+            // Someone who went offline while the batch was on its way must not be left holding a renewed lease.
+            foreach (var gone in here.Where(userId => !tracker.IsHere(userId)))
+            {
+                await db.HashDeleteAsync(keys.Presence(gone), _instance);
+            }
         }
         catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
         {

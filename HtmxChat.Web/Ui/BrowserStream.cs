@@ -77,7 +77,7 @@ public static class BrowserStream
                 case ChatChange { Kind: ChangeKind.MessagePosted, Message: { } message } change when change.ChatId == openChatId:
                     await stream.WriteAsync(await MessageFrame(change, message), ct);
                     await stream.WriteAsync(await ActivityFrame(change), ct);
-                    await stream.WriteAsync(await NotifyFrame(change, message), ct);
+                    await WriteNotifyAsync(change, message, ct);
                     // Seeing a message in the open chat reads it.
                     _seenUpTo = Math.Max(_seenUpTo, message.Seq);
                     return true;
@@ -93,7 +93,7 @@ public static class BrowserStream
                     return true;
                 case ChatChange { Kind: ChangeKind.MessagePosted, Message: { } posted } change:
                     await stream.WriteAsync(await ActivityFrame(change), ct);
-                    await stream.WriteAsync(await NotifyFrame(change, posted), ct);
+                    await WriteNotifyAsync(change, posted, ct);
                     var unread = change.Chat.UnreadCountFor(userId);
                     await stream.WriteAsync(await UnreadFrames.GetAsync(change, unread, () => UnreadFrame(change.ChatId, unread)), ct);
                     var mentions = change.Chat.MentionCountFor(userId);
@@ -171,6 +171,15 @@ public static class BrowserStream
         /// What a desktop notification needs, the same for every viewer: site.js decides from the viewer's level for the
         /// chat, whether it is their own message or mentions them, and whether any of their tabs is in view.
         /// </summary>
+        private async Task WriteNotifyAsync(ChatChange change, Message message, CancellationToken ct)
+        {
+            // What people wrote; a system line replayed as a plain message (an older rename) is not news to notify of.
+            if (message.Kind == MessageKind.Text)
+            {
+                await stream.WriteAsync(await NotifyFrame(change, message), ct);
+            }
+        }
+
         private static Task<byte[]> NotifyFrame(ChatChange change, Message message) =>
             ZoneFrames.GetAsync(change, NotifyEvent, () => EventStream.FrameAsync(NotifyEvent, System.Text.Json.JsonSerializer.Serialize(new
             {

@@ -258,10 +258,11 @@ public sealed class ChatFeed(
         }
         if (chatEvent is ChatChange removal && removal.Removes(connection.Request.UserId))
         {
-            // The last of this chat the person gets: the line that says so. A stream of only this chat ends with it.
-            connection.Positions.Remove(removal.ChatId);
+            // The last of this chat the person gets: the line that says so (unless a replay gave it already). A stream
+            // of only this chat ends with it.
+            var replayed = connection.Positions.Remove(removal.ChatId, out var at) && at.Strict && removal.Version <= at.Version;
             connection.Removed = connection.Request.Chat?.Id == removal.ChatId;
-            return await connection.WriteAsync(removal) ? 1 : 0;
+            return !replayed && await connection.WriteAsync(removal) ? 1 : 0;
         }
         if (chatEvent is not ChatChange change || !Follows(connection, change, out var position))
         {

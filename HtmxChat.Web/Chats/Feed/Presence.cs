@@ -137,8 +137,19 @@ public sealed class PresenceTracker(
                 return; // Changed back meanwhile; that change announces itself.
             }
             // Online on another instance already (coming online), or still (going offline): nothing changes for anyone.
-            var elsewhere = await Directory.IsOnlineElsewhereAsync(userId);
-            await Directory.SetHereAsync(userId, online);
+            // Going offline, this instance's lease goes first, so two instances letting go at once cannot each see the
+            // other's lease and both stay silent (at worst both say "offline").
+            bool elsewhere;
+            if (online)
+            {
+                elsewhere = await Directory.IsOnlineElsewhereAsync(userId);
+                await Directory.SetHereAsync(userId, online: true);
+            }
+            else
+            {
+                await Directory.SetHereAsync(userId, online: false);
+                elsewhere = await Directory.IsOnlineElsewhereAsync(userId);
+            }
             if (elsewhere)
             {
                 return;

@@ -90,8 +90,8 @@ public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
         {
             return null;
         }
-        // The seq and version are taken: finish even if the caller goes away.
-        await mongo.Chats.UpdateOneAsync(MongoFilters.ChatById(chatId), MongoFilters.DetailsVersionAtLeast(chat.Version), cancellationToken: CancellationToken.None);
+        // The seq and version are taken: finish even if the caller goes away. The line is stored before the chat names
+        // its version as the details version, so a reader never sees the details change without its line.
         var message = new Message(Ids.New(), chatId, chat.LastSeq, actorId, actorName, line, timestamp)
         {
             Kind = MessageKind.System,
@@ -99,6 +99,7 @@ public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
             CreatedVersion = chat.Version,
         };
         await mongo.Messages.InsertOneAsync(MessageDocument.From(message), cancellationToken: CancellationToken.None);
+        await mongo.Chats.UpdateOneAsync(MongoFilters.ChatById(chatId), MongoFilters.DetailsVersionAtLeast(chat.Version), cancellationToken: CancellationToken.None);
         if (change is ChatDetailsChange.AddPeople joined)
         {
             foreach (var person in joined.People)

@@ -99,6 +99,7 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
     {
         await using var connection = await database.OpenAsync(ct);
         await using var transaction = connection.BeginTransaction(deferred: false);
+        List<string> joined = [];
         var applied = change switch
         {
             ChatDetailsChange.Rename rename => await ExecuteAsync(connection.Command("UPDATE chats SET title = $title WHERE id = $chat", transaction)
@@ -106,7 +107,7 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
             ChatDetailsChange.RemovePerson remove => await ExecuteAsync(connection.Command(
                 "DELETE FROM chat_participants WHERE chat_id = $chat AND user_id = $user", transaction)
                 .With("$chat", chatId).With("$user", remove.UserId), ct) == 1,
-            ChatDetailsChange.AddPeople add => await AddParticipantsAsync(connection, transaction, chatId, add.People, ct),
+            ChatDetailsChange.AddPeople add => (joined = await AddParticipantsAsync(connection, transaction, chatId, add.People, ct)).Count > 0,
             _ => throw new ArgumentOutOfRangeException(nameof(change)),
         };
         if (!applied)
@@ -118,11 +119,11 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
         {
             return null;
         }
-        if (change is ChatDetailsChange.AddPeople joined)
+        if (joined.Count > 0)
         {
             await using var read = connection.Command(
                 "UPDATE chat_participants SET read_seq = $seq WHERE chat_id = $chat AND user_id IN (SELECT value FROM json_each($users))", transaction)
-                .With("$seq", message.Seq - 1).With("$chat", chatId).With("$users", JsonSerializer.Serialize(joined.People.Select(p => p.UserId)));
+                .With("$seq", message.Seq - 1).With("$chat", chatId).With("$users", JsonSerializer.Serialize(joined));
             await read.ExecuteNonQueryAsync(ct);
         }
         var chat = await FindAsync(connection, transaction, "c.id = $value", chatId, ct);
@@ -138,18 +139,21 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
         }
     }
 
-    /// <summary>Adds those not in the chat yet, after the others; false when there was nobody to add.</summary>
-    private static async Task<bool> AddParticipantsAsync(SqliteConnection connection, SqliteTransaction transaction, string chatId, IReadOnlyList<ChatParticipant> people, CancellationToken ct)
+    /// <summary>Adds those not in the chat yet, after the others; returns who was added.</summary>
+    private static async Task<List<string>> AddParticipantsAsync(SqliteConnection connection, SqliteTransaction transaction, string chatId, IReadOnlyList<ChatParticipant> people, CancellationToken ct)
     {
-        var added = 0;
+        var added = new List<string>();
         foreach (var person in people)
         {
-            added += await ExecuteAsync(connection.Command(
+            if (await ExecuteAsync(connection.Command(
                 "INSERT OR IGNORE INTO chat_participants (chat_id, user_id, username, position, read_seq) " +
                 "SELECT $chat, $user, $name, coalesce(max(position), -1) + 1, 0 FROM chat_participants WHERE chat_id = $chat", transaction)
-                .With("$chat", chatId).With("$user", person.UserId).With("$name", person.UserName), ct);
+                .With("$chat", chatId).With("$user", person.UserId).With("$name", person.UserName), ct) == 1)
+            {
+                added.Add(person.UserId);
+            }
         }
-        return added > 0;
+        return added;
     }
 
     /// <summary>

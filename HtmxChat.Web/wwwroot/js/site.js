@@ -564,10 +564,13 @@ if (tabs) {
   sayVisibility();
   tabs.postMessage({ ask: true });
 }
-navigator.locks?.request("htmxchat-notifier", () => {
-  notifier = true;
-  return new Promise(() => {}); // held until this tab goes away
-});
+// Only a tab with a stream can notify: a profile or admin tab must not hold the lock.
+if (document.querySelector("[sse-connect]")) {
+  navigator.locks?.request("htmxchat-notifier", () => {
+    notifier = true;
+    return new Promise(() => {}); // held until this tab goes away
+  });
+}
 function anyTabInView() {
   return document.visibilityState === "visible" || visibleTabs.size > 0;
 }
@@ -598,4 +601,10 @@ document.addEventListener("DOMContentLoaded", () => {
     await Notification.requestPermission();
     item.hidden = Notification.permission !== "default";
   });
+});
+
+// Removed from the open chat: its stream ends for good, so this tab goes on with the stream of the chat list alone.
+document.addEventListener("htmx:oobAfterSwap", (event) => {
+  if (event.target.id !== "send-form" || !event.target.matches("[role=status]")) return;
+  document.querySelector("[sse-connect]")?.setAttribute("sse-connect", "/chats/events");
 });
