@@ -95,14 +95,6 @@ public sealed partial class AttentionTests(BrowserFixture browser) : E2ETest(bro
         await Expect(bob.UnreadBadge("Team")).ToBeHiddenAsync();
     }
 
-    private async Task<(IPage Page, ChatPage Chat, string Name)> PersonAsync(string prefix)
-    {
-        var page = await NewPersonAsync();
-        var name = UniqueName(prefix);
-        await new RegisterPage(page).RegisterAsync(name, "a long password");
-        return (page, new ChatPage(page), name);
-    }
-
     private static async Task<List<(string Title, string Body)>> NotifiedAsync(IEnumerable<IPage> tabs)
     {
         var all = new List<(string, string)>();

@@ -14,14 +14,6 @@ public sealed partial class ChatTests(BrowserFixture browser) : E2ETest(browser)
     [GeneratedRegex("/chats/[0-9a-f]{24}$")]
     private static partial Regex ChatUrl();
 
-    private async Task<(IPage Page, ChatPage Chat, string Name)> PersonAsync(string prefix, int width = 1280, int height = 800, Uri? through = null)
-    {
-        var page = await NewPersonAsync(width, height, through);
-        var name = UniqueName(prefix);
-        await new RegisterPage(page).RegisterAsync(name, "a long password");
-        return (page, new ChatPage(page), name);
-    }
-
     /// <summary>Starts a chat from <paramref name="starter"/>'s page and opens it in <paramref name="others"/>' pages.</summary>
     private static async Task<string> StartChatAsync(ChatPage starter, IPage starterPage, string participants, string? title, params IPage[] others)
     {

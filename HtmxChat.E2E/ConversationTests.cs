@@ -14,14 +14,6 @@ public sealed partial class ConversationTests(BrowserFixture browser) : E2ETest(
     [GeneratedRegex("/chats/[0-9a-f]{24}")]
     private static partial Regex ChatUrl();
 
-    private async Task<(IPage Page, ChatPage Chat, string Name)> PersonAsync(string prefix, Uri? through = null, bool javaScript = true, int width = 1280)
-    {
-        var page = await NewPersonAsync(width: width, through: through, javaScript: javaScript);
-        var name = UniqueName(prefix);
-        await new RegisterPage(page).RegisterAsync(name, "a long password");
-        return (page, new ChatPage(page), name);
-    }
-
     /// <summary>Ada starts a chat with Bob; both have it open and streaming.</summary>
     private async Task<(ChatPage Ada, ChatPage Bob, IPage AdaPage, IPage BobPage)> ChattingAsync(Uri? adaThrough = null)
     {

@@ -135,14 +135,6 @@ public sealed partial class GroupChatTests(BrowserFixture browser) : E2ETest(bro
         await Expect(adaPage.Locator("#chat-people .presence-dot")).ToHaveAttributeAsync("data-online", "false");
     }
 
-    private async Task<(IPage Page, ChatPage Chat, string Name)> PersonAsync(string prefix)
-    {
-        var page = await NewPersonAsync();
-        var name = UniqueName(prefix);
-        await new RegisterPage(page).RegisterAsync(name, "a long password");
-        return (page, new ChatPage(page), name);
-    }
-
     private static async Task<ILocator> OpenDetailsAsync(IPage page)
     {
         var details = page.Locator("#chat-details");

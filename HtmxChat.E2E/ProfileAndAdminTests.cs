@@ -69,14 +69,6 @@ public sealed partial class ProfileAndAdminTests(BrowserFixture browser) : E2ETe
         await Expect(adaPage.GetByRole(AriaRole.Alert)).ToBeVisibleAsync();
     }
 
-    private async Task<(IPage Page, ChatPage Chat, string Name)> PersonAsync(string prefix)
-    {
-        var page = await NewPersonAsync();
-        var name = UniqueName(prefix);
-        await new RegisterPage(page).RegisterAsync(name, "a long password");
-        return (page, new ChatPage(page), name);
-    }
-
     private static async Task<TimeSpan> MessageTimeAsync(IPage page)
     {
         var text = await new ChatPage(page).Messages.Last.Locator("time").InnerTextAsync();

@@ -1,3 +1,4 @@
+using HtmxChat.E2E.Pages;
 using HtmxChat.Tests.Infrastructure;
 [assembly: AssemblyFixture(typeof(HtmxChat.E2E.Infrastructure.BrowserFixture))]
 
@@ -48,6 +49,16 @@ public abstract class E2ETest(BrowserFixture browser) : IAsyncLifetime
         await context.Tracing.StartAsync(new TracingStartOptions { Screenshots = true, Snapshots = true, Sources = false });
         _contexts.Add(context);
         return await context.NewPageAsync();
+    }
+
+    /// <summary>Someone new: a browser profile of their own, registered (password "a long password") and on their chat list.</summary>
+    protected async Task<(IPage Page, ChatPage Chat, string Name)> PersonAsync(
+        string prefix, Uri? through = null, bool javaScript = true, int width = 1280, int height = 800)
+    {
+        var page = await NewPersonAsync(width, height, through, javaScript);
+        var name = UniqueName(prefix);
+        await new RegisterPage(page).RegisterAsync(name, "a long password");
+        return (page, new ChatPage(page), name);
     }
 
     /// <summary>Stops the app and starts it again on the same data folder (on a new port); returns the new base address.</summary>

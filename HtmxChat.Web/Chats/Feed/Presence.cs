@@ -43,9 +43,9 @@ public sealed class PresenceTracker(
 
     private readonly Dictionary<string, Here> _here = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
-    // One announcement at a time, each checking the state it announces is still so: a quick reconnect never leaves
-    // "offline" as the last word about someone who is online.
-    private readonly SemaphoreSlim _announcing = new(1, 1);
+    // One announcement at a time per person (striped), each checking the state it announces is still so: a quick
+    // reconnect never leaves "offline" as the last word about someone who is online. Different people go in parallel.
+    private readonly SemaphoreSlim[] _announcing = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
 
     // Resolved late: the directory and the event bus (with Redis) depend on this tracker's siblings.
     private IPresenceDirectory Directory => services.GetRequiredService<IPresenceDirectory>();
@@ -129,7 +129,8 @@ public sealed class PresenceTracker(
 
     private async Task AnnounceAsync(string userId, bool online)
     {
-        await _announcing.WaitAsync();
+        var turn = _announcing[(int)((uint)StringComparer.Ordinal.GetHashCode(userId) % (uint)_announcing.Length)];
+        await turn.WaitAsync();
         try
         {
             if (IsHere(userId) != online)
@@ -176,7 +177,7 @@ public sealed class PresenceTracker(
         }
         finally
         {
-            _announcing.Release();
+            turn.Release();
         }
     }
 }
