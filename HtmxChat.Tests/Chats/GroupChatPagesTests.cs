@@ -92,9 +92,10 @@ public sealed class GroupChatPagesTests(AppFixture app) : IClassFixture<AppFixtu
         Assert.Equal(HttpStatusCode.Forbidden, byBob.StatusCode);
         Assert.Equal(HttpStatusCode.Redirect, byAda.StatusCode);
         Assert.Contains("removed", (await cyTab.NextOfTypeAsync("chat-message")).Data);
-        var notice = await cyTab.NextOfTypeAsync("chat-updated");
+        var rowGone = await cyTab.NextOfTypeAsync("chat-updated");
+        var notice = await cyTab.NextOfTypeAsync("chat-removed");
+        Assert.Contains($"id=\"chat-row-{chatId}\" hx-swap-oob=\"delete\"", rowGone.Data);
         Assert.Contains("You are no longer in this chat.", notice.Data);
-        Assert.Contains($"id=\"chat-row-{chatId}\" hx-swap-oob=\"delete\"", notice.Data);
         await cyTab.AssertEndsAsync();
         Assert.Equal(HttpStatusCode.NotFound, (await cy.Http.GetAsync($"/chats/{chatId}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, await FragmentStatusAsync(cy, $"/chats/{chatId}/messages?before=2"));
@@ -118,7 +119,7 @@ public sealed class GroupChatPagesTests(AppFixture app) : IClassFixture<AppFixtu
 
         Assert.Equal(HttpStatusCode.Redirect, added.StatusCode);
         Assert.Contains($"added {cyName}", (await bobTab.NextOfTypeAsync("chat-message")).Data);
-        var update = await bobTab.NextOfTypeAsync("chat-updated");
+        var update = await bobTab.NextOfTypeAsync("chat-header");
         Assert.Contains($"data-person-id=\"{await cy.UserIdAsync()}\"", update.Data);
         Assert.Contains("id=\"chat-title\"", update.Data);
         Assert.Contains($"id=\"chat-row-{chatId}\"", (await cyList.NextOfTypeAsync("chat-started")).Data);

@@ -55,10 +55,13 @@ public sealed class EventStream
         return Math.Max(after ?? 0, lastEventId);
     }
 
-    public static async Task<byte[]> FrameAsync(string eventType, string data, long? id = null)
+    public static Task<byte[]> FrameAsync(string eventType, string data, long? id = null) =>
+        FrameAsync(eventType, data, id?.ToString(CultureInfo.InvariantCulture));
+
+    public static async Task<byte[]> FrameAsync(string eventType, string data, string? id)
     {
         using var buffer = new MemoryStream();
-        await SseFormatter.WriteAsync(One(new SseItem<string>(data, eventType) { EventId = id?.ToString(CultureInfo.InvariantCulture) }), buffer);
+        await SseFormatter.WriteAsync(One(new SseItem<string>(data, eventType) { EventId = id }), buffer);
         return buffer.ToArray();
     }
 

@@ -26,6 +26,8 @@ public static class BrowserStream
     public const string PresenceEvent = "chat-presence";
     public const string NotifyEvent = "chat-notify";
     public const string NotificationsEvent = "chat-notifications";
+    public const string HeaderEvent = "chat-header";
+    public const string RemovedEvent = "chat-removed";
 
     // Every viewer in one time zone sees the same fragment, and many viewers share an unread count.
     private static readonly FrameCache<ChatChange, string> ZoneFrames = new();
@@ -39,24 +41,43 @@ public static class BrowserStream
         return app;
     }
 
+    /// <param name="open">The one chat a tab shows: its changes come with <c>id: {version}</c>.</param>
+    /// <param name="follow">
+    /// The stream a browser's tabs share (site.js): <c>chatId:after,chatId:after,…</c>, each chat followed exactly from its
+    /// own version, with <c>id: {chatId}:{version}</c> so each tab takes its own chat's events. Chats the person is no
+    /// longer in are left out rather than refused: the tab that showed one was told already.
+    /// </param>
     private static async Task<IResult> StreamAsync(
-        HttpContext context, string? open, long? after, ChatService chats, ChatFeed feed, FragmentRenderer renderer, ReadMarkerWriter readMarkers)
+        HttpContext context, string? open, long? after, string? follow, ChatService chats, ChatFeed feed, FragmentRenderer renderer, ReadMarkerWriter readMarkers)
     {
         var user = context.User;
         var userId = user.UserId();
-        var openChat = open is null ? null : await chats.FindChatAsync(userId, open, context.RequestAborted);
-        if (open is not null && openChat is null)
+        List<FollowedChat> followed = [];
+        if (follow is not null)
         {
-            return Results.NotFound();
+            if (ParseFollow(follow) is not { } wanted)
+            {
+                return Results.BadRequest();
+            }
+            foreach (var (chatId, resumeAfter) in wanted)
+            {
+                if (await chats.FindChatAsync(userId, chatId, context.RequestAborted) is { } chat)
+                {
+                    followed.Add(new FollowedChat(chat, resumeAfter));
+                }
+            }
+        }
+        else if (open is not null)
+        {
+            if (await chats.FindChatAsync(userId, open, context.RequestAborted) is not { } openChat)
+            {
+                return Results.NotFound();
+            }
+            followed.Add(new FollowedChat(openChat, EventStream.ResumePoint(context.Request, after)));
         }
 
-        var sink = new Sink(EventStream.For(context), renderer, readMarkers, userId, openChat?.Id, user.TimeZone());
-        var end = await feed.RunAsync(new FeedRequest(userId, Transport.Browser)
-        {
-            SessionId = user.SessionId(),
-            Chat = openChat,
-            ResumeAfter = openChat is null ? null : EventStream.ResumePoint(context.Request, after),
-        }, sink, context.RequestAborted);
+        var sink = new Sink(EventStream.For(context), renderer, readMarkers, userId, followed.Select(f => f.Chat.Id).ToHashSet(StringComparer.Ordinal), Shared: follow is not null, user.TimeZone());
+        var end = await feed.RunAsync(new FeedRequest(userId, Transport.Browser) { SessionId = user.SessionId(), Follow = followed, OutlivesRemoval = follow is not null }, sink, context.RequestAborted);
         if (end is FeedEnd.Lagged or FeedEnd.Stalled)
         {
             // The client is not reading: drop the connection rather than wait on it. EventSource reconnects and resumes.
@@ -65,23 +86,62 @@ public static class BrowserStream
         return Results.Empty;
     }
 
-    private sealed class Sink(EventStream stream, FragmentRenderer renderer, ReadMarkerWriter readMarkers, string userId, string? openChatId, TimeZoneInfo zone)
+    public const int MaxFollowed = 50;
+
+    /// <summary><c>chatId:after</c> pairs (an empty after: from what happens next); null when malformed or too many.</summary>
+    internal static List<(string ChatId, long? After)>? ParseFollow(string follow)
+    {
+        var pairs = new List<(string, long?)>();
+        foreach (var item in follow.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var colon = item.IndexOf(':');
+            var chatId = colon < 0 ? item : item[..colon];
+            var afterText = colon < 0 ? "" : item[(colon + 1)..];
+            if (chatId.Length is 0 or > 64)
+            {
+                return null;
+            }
+            if (afterText.Length == 0)
+            {
+                pairs.Add((chatId, null));
+            }
+            else if (long.TryParse(afterText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var after))
+            {
+                pairs.Add((chatId, after));
+            }
+            else
+            {
+                return null;
+            }
+        }
+        return pairs.Count <= MaxFollowed ? [.. pairs.DistinctBy(p => p.Item1)] : null;
+    }
+
+    /// <param name="Followed">The chats whose messages this stream carries (a tab's open chat; with <paramref name="Shared"/>, every tab's).</param>
+    private sealed class Sink(
+        EventStream stream, FragmentRenderer renderer, ReadMarkerWriter readMarkers, string userId, IReadOnlySet<string> Followed, bool Shared, TimeZoneInfo zone)
         : IFeedSink
     {
-        private long _seenUpTo;
+        private readonly Dictionary<string, long> _seenUpTo = new(StringComparer.Ordinal);
+
+        /// <summary>A tab's own stream names versions; the shared one says whose, so each tab takes its own chat's.</summary>
+        private string Id(ChatChange change) =>
+            Shared ? $"{change.ChatId}:{change.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : change.Version.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        private void Seen(string chatId, long seq) => _seenUpTo[chatId] = Math.Max(_seenUpTo.GetValueOrDefault(chatId), seq);
 
         public async ValueTask<bool> WriteAsync(ChatEvent chatEvent, CancellationToken ct)
         {
             switch (chatEvent)
             {
-                case ChatChange { Kind: ChangeKind.MessagePosted, Message: { } message } change when change.ChatId == openChatId:
+                case ChatChange { Kind: ChangeKind.MessagePosted, Message: { } message } change when Followed.Contains(change.ChatId):
                     await stream.WriteAsync(await MessageFrame(change, message), ct);
                     await stream.WriteAsync(await ActivityFrame(change), ct);
                     await WriteNotifyAsync(change, message, ct);
                     // Seeing a message in the open chat reads it.
-                    _seenUpTo = Math.Max(_seenUpTo, message.Seq);
+                    Seen(change.ChatId, message.Seq);
                     return true;
-                case ChatChange { Kind: ChangeKind.MessageUpdated or ChangeKind.MessageDeleted, Message: { } changed } change when change.ChatId == openChatId:
+                case ChatChange { Kind: ChangeKind.MessageUpdated or ChangeKind.MessageDeleted, Message: { } changed } change when Followed.Contains(change.ChatId):
                     await stream.WriteAsync(await MessageFrame(change, changed), ct);
                     await WritePreviewIfNewestAsync(change, changed, ct);
                     return true;
@@ -100,7 +160,7 @@ public static class BrowserStream
                     await stream.WriteAsync(await MentionFrames.GetAsync(change, mentions, () => MentionFrame(change.ChatId, mentions)), ct);
                     return true;
                 case ChatRead read:
-                    var stillUnread = read.ChatId == openChatId ? 0 : read.Unread;
+                    var stillUnread = Followed.Contains(read.ChatId) ? 0 : read.Unread;
                     await stream.WriteAsync(await UnreadFrame(read.ChatId, stillUnread), ct);
                     if (stillUnread == 0)
                     {
@@ -117,10 +177,10 @@ public static class BrowserStream
                 case ChatChange { Kind: ChangeKind.ChatUpdated } change:
                     await WriteUpdatedAsync(change, ct);
                     return true;
-                case ChatTyping typing when typing.ChatId == openChatId:
+                case ChatTyping typing when Followed.Contains(typing.ChatId):
                     // Shown by site.js, which also takes it away after a few seconds or when that person's message arrives.
                     await stream.WriteAsync(await EphemeralFrames.GetAsync(typing, "", () => EventStream.FrameAsync(TypingEvent,
-                        System.Text.Json.JsonSerializer.Serialize(new { userId = typing.UserId, username = typing.UserName }))), ct);
+                        System.Text.Json.JsonSerializer.Serialize(new { chatId = typing.ChatId, userId = typing.UserId, username = typing.UserName }))), ct);
                     return true;
                 case NotificationsSet set:
                     await stream.WriteAsync(await EventStream.FrameAsync(NotificationsEvent,
@@ -145,11 +205,11 @@ public static class BrowserStream
         public async ValueTask FlushAsync(CancellationToken ct)
         {
             await stream.FlushAsync(ct);
-            if (_seenUpTo > 0)
+            foreach (var (chatId, seq) in _seenUpTo)
             {
-                readMarkers.Seen(userId, openChatId!, _seenUpTo);
-                _seenUpTo = 0;
+                readMarkers.Seen(userId, chatId, seq);
             }
+            _seenUpTo.Clear();
         }
 
         public ValueTask HeartbeatAsync(CancellationToken ct) => stream.PingAsync(ct);
@@ -161,10 +221,10 @@ public static class BrowserStream
         private Task<byte[]> MessageFrame(ChatChange change, Message message)
         {
             var eventType = change.Kind is ChangeKind.MessagePosted or ChangeKind.ChatUpdated ? MessageEvent : MessageChangedEvent;
-            return ZoneFrames.GetAsync(change, $"{eventType}:{zone.Id}:{message.ReactionsOf(userId)}", async () => await EventStream.FrameAsync(
+            return ZoneFrames.GetAsync(change, $"{eventType}:{Shared}:{zone.Id}:{message.ReactionsOf(userId)}", async () => await EventStream.FrameAsync(
                 eventType,
                 await renderer.RenderAsync("~/Views/Chats/_Message.cshtml", new MessageView(message, zone, userId, OutOfBand: eventType == MessageChangedEvent, ForStream: true)),
-                change.Version));
+                Id(change)));
         }
 
         /// <summary>
@@ -202,27 +262,28 @@ public static class BrowserStream
         /// </summary>
         private async Task WriteUpdatedAsync(ChatChange change, CancellationToken ct)
         {
-            var open = change.ChatId == openChatId;
+            var open = Followed.Contains(change.ChatId);
             if (change.Message is { } line)
             {
                 if (open)
                 {
                     await stream.WriteAsync(await MessageFrame(change, line), ct);
-                    _seenUpTo = Math.Max(_seenUpTo, line.Seq);
+                    Seen(change.ChatId, line.Seq);
                 }
                 await stream.WriteAsync(await ActivityFrame(change), ct);
             }
-            var details = ZoneFrames.GetAsync(change, $"{UpdatedEvent}:{open}:{(change.Chat.Title is null ? userId : "")}", async () =>
+            // The row, for every tab; the header and people, for the tab that shows the chat.
+            var namedFor = change.Chat.Title is null ? userId : "";
+            var active = open && !Shared;
+            await stream.WriteAsync(await ZoneFrames.GetAsync(change, $"{UpdatedEvent}:{active}:{namedFor}", async () => await EventStream.FrameAsync(UpdatedEvent,
+                await renderer.RenderAsync("~/Views/Chats/_ChatLink.cshtml", new ChatRowView(change.Chat, userId, zone, Active: active, OutOfBand: true)))), ct);
+            if (open)
             {
-                var html = await renderer.RenderAsync("~/Views/Chats/_ChatLink.cshtml", new ChatRowView(change.Chat, userId, zone, Active: open, OutOfBand: true));
-                if (open)
-                {
-                    html += await renderer.RenderAsync("~/Views/Chats/_ChatUpdated.cshtml", new ChatHeaderView(change.Chat, userId, new ChatDetailsForm(), OutOfBand: true));
-                }
-                return await EventStream.FrameAsync(UpdatedEvent, html, open && change.Message is null ? change.Version : null);
-            });
-            await stream.WriteAsync(await details, ct);
-            if (!open)
+                await stream.WriteAsync(await ZoneFrames.GetAsync(change, $"{HeaderEvent}:{Shared}:{namedFor}", async () => await EventStream.FrameAsync(HeaderEvent,
+                    await renderer.RenderAsync("~/Views/Chats/_ChatUpdated.cshtml", new ChatHeaderView(change.Chat, userId, new ChatDetailsForm(), OutOfBand: true)),
+                    change.Message is null ? Id(change) : null)), ct);
+            }
+            else
             {
                 var unread = change.Chat.UnreadCountFor(userId);
                 await stream.WriteAsync(await UnreadFrames.GetAsync(change, unread, () => UnreadFrame(change.ChatId, unread)), ct);
@@ -232,16 +293,16 @@ public static class BrowserStream
         /// <summary>Taken out of a chat: its row goes; if it is open, its log ends with the line that says so and the form with a notice.</summary>
         private async Task WriteRemovedAsync(ChatChange change, CancellationToken ct)
         {
-            var html = ChatFragments.RemovedRowHtml(change.ChatId);
-            if (change.ChatId == openChatId)
+            var open = Followed.Contains(change.ChatId);
+            if (open && change.Message is { } line)
             {
-                if (change.Message is { } line)
-                {
-                    await stream.WriteAsync(await MessageFrame(change, line), ct);
-                }
-                html += ChatFragments.NoLongerInChatHtml;
+                await stream.WriteAsync(await MessageFrame(change, line), ct);
             }
-            await stream.WriteAsync(await EventStream.FrameAsync(UpdatedEvent, html), ct);
+            await stream.WriteAsync(await EventStream.FrameAsync(UpdatedEvent, ChatFragments.RemovedRowHtml(change.ChatId)), ct);
+            if (open)
+            {
+                await stream.WriteAsync(await EventStream.FrameAsync(RemovedEvent, ChatFragments.NoLongerInChatHtml, Shared ? $"{change.ChatId}:" : null), ct);
+            }
         }
 
         /// <summary>The list's preview shows the newest message: only a change to that one changes it.</summary>

@@ -12,14 +12,38 @@ public sealed record FeedRequest(string UserId, Transport Transport)
     public string? SessionId { get; init; }
 
     /// <summary>A chat whose changes are delivered exactly, in version order (the API stream's chat, the browser's open chat).</summary>
-    public Chat? Chat { get; init; }
+    public Chat? Chat
+    {
+        get => Follow is [var only] ? only.Chat : null;
+        init => Follow = value is null ? [] : [new FollowedChat(value, Follow is [var old] ? old.ResumeAfter : null)];
+    }
 
     /// <summary>Replay the chat's changes after this version first (Last-Event-ID); null starts with what happens next.</summary>
-    public long? ResumeAfter { get; init; }
+    public long? ResumeAfter
+    {
+        get => Follow is [var only] ? only.ResumeAfter : null;
+        init => Follow = Follow is [var only] ? [only with { ResumeAfter = value }]
+            : value is null ? Follow : throw new InvalidOperationException("Set Chat first.");
+    }
+
+    /// <summary>
+    /// The chats whose changes are delivered exactly, each from its own resume point: one for the API stream and a tab's
+    /// own stream, several for the stream a browser's tabs share.
+    /// </summary>
+    public IReadOnlyList<FollowedChat> Follow { get; init; } = [];
 
     /// <summary>Deliver the changes of every chat of the person exactly (the WebSocket).</summary>
     public bool AllChats { get; init; }
+
+    /// <summary>
+    /// Removal from a followed chat does not end the connection (the stream a browser's tabs share: the other tabs' chats
+    /// go on); otherwise a connection that follows only that chat ends with it.
+    /// </summary>
+    public bool OutlivesRemoval { get; init; }
 }
+
+/// <summary>A chat a connection follows, and the version to replay its changes after (null: from what happens next).</summary>
+public sealed record FollowedChat(Chat Chat, long? ResumeAfter);
 
 public enum FeedEnd
 {
@@ -181,26 +205,28 @@ public sealed class ChatFeed(
                 connection.Positions[chat.Id] = new Position(chat.Version, Strict: false);
             }
         }
-        if (request.Chat is not { } followed)
-        {
-            return;
-        }
-        if (request.ResumeAfter is not { } after)
-        {
-            // Read after subscribing: a change stored in between is then either counted here or delivered live.
-            var current = await chats.FindAsync(followed.Id, connection.Token) ?? followed;
-            connection.Positions[followed.Id] = new Position(current.Version, Strict: false);
-            return;
-        }
-        connection.Positions[followed.Id] = new Position(after, Strict: true);
         var written = 0;
-        await foreach (var change in reader.ReadAsync(followed.Id, after, connection.Token))
+        foreach (var (followed, resumeAfter) in request.Follow)
         {
-            written += await connection.WriteAsync(change) ? 1 : 0;
-            connection.Positions[followed.Id] = new Position(change.Version, Strict: true);
+            if (resumeAfter is not { } after)
+            {
+                // Read after subscribing: a change stored in between is then either counted here or delivered live.
+                var current = await chats.FindAsync(followed.Id, connection.Token) ?? followed;
+                connection.Positions[followed.Id] = new Position(current.Version, Strict: false);
+                continue;
+            }
+            connection.Positions[followed.Id] = new Position(after, Strict: true);
+            await foreach (var change in reader.ReadAsync(followed.Id, after, connection.Token))
+            {
+                written += await connection.WriteAsync(change) ? 1 : 0;
+                connection.Positions[followed.Id] = new Position(change.Version, Strict: true);
+            }
         }
-        await connection.FlushAsync();
-        Delivered(connection, written);
+        if (request.Follow.Any(f => f.ResumeAfter is not null))
+        {
+            await connection.FlushAsync();
+            Delivered(connection, written);
+        }
     }
 
     private async Task<FeedEnd> PumpAsync(Connection connection, Subscription subscription, TimeSpan heartbeat)
@@ -261,7 +287,8 @@ public sealed class ChatFeed(
             // The last of this chat the person gets: the line that says so (unless a replay gave it already). A stream
             // of only this chat ends with it.
             var replayed = connection.Positions.Remove(removal.ChatId, out var at) && at.Strict && removal.Version <= at.Version;
-            connection.Removed = connection.Request.Chat?.Id == removal.ChatId;
+            // A stream of only this chat ends with it; one that follows others too goes on with those.
+            connection.Removed = !connection.Request.OutlivesRemoval && connection.Request.Follow is [var only] && only.Chat.Id == removal.ChatId;
             return !replayed && await connection.WriteAsync(removal) ? 1 : 0;
         }
         if (chatEvent is not ChatChange change || !Follows(connection, change, out var position))
