@@ -95,6 +95,47 @@ public sealed partial class AttentionTests(BrowserFixture browser) : E2ETest(bro
         await Expect(bob.UnreadBadge("Team")).ToBeHiddenAsync();
     }
 
+    [Fact]
+    public async Task TenTabsOfOnePersonOverHttp11AreAllLiveAndCanEachSendAndClosingTheLeaderLosesNothing()
+    {
+        var (adaPage, ada, _) = await PersonAsync("ada");
+        var (bobPage, _, bobName) = await PersonAsync("bob");
+        await ada.StartChatAsync(bobName);
+        await Expect(adaPage).ToHaveURLAsync(ChatUrl());
+        var chatPath = new Uri(adaPage.Url).AbsolutePath;
+        var tabs = new List<IPage> { bobPage };
+        for (var i = 1; i < 10; i++)
+        {
+            tabs.Add(await bobPage.Context.NewPageAsync());
+        }
+        foreach (var tab in tabs)
+        {
+            await tab.GotoAsync(chatPath);
+            await new ChatPage(tab).WaitForStreamAsync();
+        }
+
+        await ada.SendAsync("to all ten tabs");
+        foreach (var tab in tabs)
+        {
+            await Expect(new ChatPage(tab).Messages.Last).ToContainTextAsync("to all ten tabs");
+        }
+        for (var i = 0; i < tabs.Count; i++)
+        {
+            await new ChatPage(tabs[i]).SendAsync($"from tab {i}");
+        }
+        await Expect(ada.Messages).ToHaveCountAsync(11);
+
+        // The first tab took the lock and holds the one stream; closing it hands the stream to another tab.
+        await tabs[0].CloseAsync();
+        await ada.SendAsync("while the stream moves");
+        await ada.SendAsync("and after");
+        foreach (var tab in tabs.Skip(1))
+        {
+            await Expect(new ChatPage(tab).Messages).ToHaveCountAsync(13);
+            await Expect(new ChatPage(tab).Messages.Last).ToContainTextAsync("and after");
+        }
+    }
+
     private static async Task<List<(string Title, string Body)>> NotifiedAsync(IEnumerable<IPage> tabs)
     {
         var all = new List<(string, string)>();

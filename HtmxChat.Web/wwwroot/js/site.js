@@ -421,7 +421,7 @@ let sessionProbe, leaving = false;
 document.addEventListener("submit", (event) => {
   if (!event.defaultPrevented && !event.target.matches("[hx-post], [hx-get], [data-hx-post]")) leaving = true;
 });
-document.addEventListener("htmx:sseError", () => {
+function probeSession() {
   if (leaving) return;
   sessionProbe ??= fetch("/account/session", { headers: { "HX-Request": "true" } })
     .then((response) => {
@@ -429,7 +429,9 @@ document.addEventListener("htmx:sseError", () => {
     })
     .catch(() => {}) // the server is away (a restart): the stream reconnects on its own
     .finally(() => { sessionProbe = undefined; });
-});
+}
+document.addEventListener("htmx:sseError", probeSession);
+document.addEventListener("htmxchat:stream-error", probeSession); // the stream the tabs share (shared-stream.js)
 
 // Forms that undo something ask first (Leave chat).
 document.addEventListener("submit", (event) => {
