@@ -88,6 +88,9 @@ public static class ChatSocketApi
             }
         });
 
+        // A frame the client sends at once is acted on only after the feed is subscribed, so the client gets its own change.
+        await Task.WhenAny(sink.Subscribed, pushing);
+
         var closeStatus = WebSocketCloseStatus.NormalClosure;
         var closeReason = "Bye.";
         var buffer = ArrayPool<byte>.Shared.Rent(MaxFrameBytes);
@@ -214,8 +217,17 @@ public static class ChatSocketApi
         private Task<byte[]> MessageFrame(ChangeKind kind, Domain.Message message) =>
             Task.FromResult(JsonSerializer.SerializeToUtf8Bytes(new { type = ChangeEvents.Name(kind), message = MessageResponse.From(message, viewerId) }, serializer));
 
+        private readonly TaskCompletionSource _subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Done once the feed has subscribed: from then on every change reaches this socket.</summary>
+        public Task Subscribed => _subscribed.Task;
+
         // Accepted already: the client knows the socket is open.
-        public ValueTask OpenAsync(CancellationToken ct) => ValueTask.CompletedTask;
+        public ValueTask OpenAsync(CancellationToken ct)
+        {
+            _subscribed.TrySetResult();
+            return ValueTask.CompletedTask;
+        }
 
         public ValueTask FlushAsync(CancellationToken ct) => ValueTask.CompletedTask;
 
