@@ -76,7 +76,11 @@ public static class BrowserStream
             followed.Add(new FollowedChat(openChat, EventStream.ResumePoint(context.Request, after)));
         }
 
-        var sink = new Sink(EventStream.For(context), renderer, readMarkers, userId, followed.Select(f => f.Chat.Id).ToHashSet(StringComparer.Ordinal), Shared: follow is not null, user.TimeZone());
+        var sink = new Sink(EventStream.For(context), renderer, readMarkers, userId, followed.Select(f => f.Chat.Id).ToHashSet(StringComparer.Ordinal), Shared: follow is not null, user.TimeZone())
+        {
+            // The shared stream changes hands when its tab navigates or closes; badges that changed meanwhile are put right.
+            ListNow = follow is null ? null : ct => chats.ListChatsAsync(userId, ct),
+        };
         var end = await feed.RunAsync(new FeedRequest(userId, Transport.Browser) { SessionId = user.SessionId(), Follow = followed, OutlivesRemoval = follow is not null }, sink, context.RequestAborted);
         if (end is FeedEnd.Lagged or FeedEnd.Stalled)
         {
@@ -200,7 +204,24 @@ public static class BrowserStream
             }
         }
 
-        public ValueTask OpenAsync(CancellationToken ct) => stream.OpenAsync(ct);
+        /// <summary>With it, the stream starts with every chat's unread and mention badges as they are now.</summary>
+        public Func<CancellationToken, Task<IReadOnlyList<Chat>>>? ListNow { get; init; }
+
+        public async ValueTask OpenAsync(CancellationToken ct)
+        {
+            await stream.OpenAsync(ct);
+            if (ListNow is null)
+            {
+                return;
+            }
+            foreach (var chat in await ListNow(ct))
+            {
+                var unread = Followed.Contains(chat.Id) ? 0 : chat.UnreadCountFor(userId);
+                await stream.WriteAsync(await UnreadFrame(chat.Id, unread), ct);
+                await stream.WriteAsync(await MentionFrame(chat.Id, Followed.Contains(chat.Id) ? 0 : chat.MentionCountFor(userId)), ct);
+            }
+            await stream.FlushAsync(ct);
+        }
 
         public async ValueTask FlushAsync(CancellationToken ct)
         {
