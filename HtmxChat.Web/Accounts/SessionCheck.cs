@@ -28,7 +28,7 @@ public static class SessionCheck
     /// new token to give). A browser session that changed it is signed in again with the new stamp, so for cookies only
     /// the exact stamp counts, and copies of the old cookie die with every other session.
     /// </param>
-    public static bool IsCurrent(ClaimsPrincipal principal, ChatUser user, string stampClaim, bool keptSessionCounts)
+    private static bool IsCurrent(ClaimsPrincipal principal, ChatUser user, string stampClaim, bool keptSessionCounts)
     {
         var stamp = principal.FindFirst(stampClaim)?.Value;
         if (stamp == user.SecurityStamp)
@@ -39,10 +39,20 @@ public static class SessionCheck
         return keptSessionCounts && session is { Length: > 0 } && user.SecurityStamp.EndsWith(":" + session, StringComparison.Ordinal);
     }
 
-    /// <summary>The principal with the account's current roles and time zone; the same instance when nothing differs.</summary>
-    public static ClaimsPrincipal WithCurrentClaims(ClaimsPrincipal principal, ChatUser user, out bool changed)
+    /// <summary>
+    /// The principal as the stored account has it now (current roles and time zone; the same instance when nothing
+    /// differs), or null when the account is gone or the principal's stamp is not current.
+    /// </summary>
+    public static async Task<ClaimsPrincipal?> CurrentAsync(HttpContext http, ClaimsPrincipal? principal, string stampClaim, bool keptSessionCounts)
     {
-        changed = false;
+        var user = principal?.FindFirstValue(ClaimTypes.NameIdentifier) is { } id
+            ? await http.RequestServices.GetRequiredService<IUserRepository>().FindByIdAsync(id, http.RequestAborted)
+            : null;
+        return user is not null && IsCurrent(principal!, user, stampClaim, keptSessionCounts) ? WithCurrentClaims(principal!, user) : null;
+    }
+
+    private static ClaimsPrincipal WithCurrentClaims(ClaimsPrincipal principal, ChatUser user)
+    {
         if (principal.Identity is not ClaimsIdentity identity)
         {
             return principal;
@@ -53,7 +63,6 @@ public static class SessionCheck
         {
             return principal;
         }
-        changed = true;
         var refreshed = identity.Clone();
         foreach (var claim in refreshed.FindAll(c => c.Type == identity.RoleClaimType || c.Type == ChatUserClaimsFactory.TimeZoneClaim).ToList())
         {
@@ -67,20 +76,14 @@ public static class SessionCheck
     /// <summary>The browser cookie's check, in place of Identity's interval-based security-stamp validator.</summary>
     public static async Task ValidateCookieAsync(CookieValidatePrincipalContext context)
     {
-        var services = context.HttpContext.RequestServices;
-        var stampClaim = services.GetRequiredService<IOptions<IdentityOptions>>().Value.ClaimsIdentity.SecurityStampClaimType;
-        var principal = context.Principal;
-        var user = principal?.FindFirstValue(ClaimTypes.NameIdentifier) is { } id
-            ? await services.GetRequiredService<IUserRepository>().FindByIdAsync(id, context.HttpContext.RequestAborted)
-            : null;
-        if (user is null || !IsCurrent(principal!, user, stampClaim, keptSessionCounts: false))
+        var stampClaim = context.HttpContext.RequestServices.GetRequiredService<IOptions<IdentityOptions>>().Value.ClaimsIdentity.SecurityStampClaimType;
+        var current = await CurrentAsync(context.HttpContext, context.Principal, stampClaim, keptSessionCounts: false);
+        if (current is null)
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(context.Scheme.Name);
-            return;
         }
-        var current = WithCurrentClaims(principal!, user, out var changed);
-        if (changed)
+        else if (!ReferenceEquals(current, context.Principal))
         {
             context.ReplacePrincipal(current);
             context.ShouldRenew = true;

@@ -52,15 +52,14 @@ public static class ApiAuthentication
     /// </summary>
     private static async Task CheckTokenAgainstAccountAsync(TokenValidatedContext context)
     {
-        var users = context.HttpContext.RequestServices.GetRequiredService<IUserRepository>();
-        var principal = context.Principal!;
-        var user = principal.FindFirstValue(ClaimTypes.NameIdentifier) is { } id ? await users.FindByIdAsync(id, context.HttpContext.RequestAborted) : null;
-        if (user is null || !SessionCheck.IsCurrent(principal, user, TokenService.SecurityStampClaim, keptSessionCounts: true))
+        if (await SessionCheck.CurrentAsync(context.HttpContext, context.Principal, TokenService.SecurityStampClaim, keptSessionCounts: true) is { } current)
+        {
+            context.Principal = current;
+        }
+        else
         {
             context.Fail("The token is no longer valid.");
-            return;
         }
-        context.Principal = SessionCheck.WithCurrentClaims(principal, user, out _);
     }
 
     /// <summary>How long the caller's token has left; long-lived streams and sockets end then.</summary>
