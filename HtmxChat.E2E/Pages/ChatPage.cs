@@ -102,5 +102,5 @@ public sealed class ChatPage(IPage page)
 
     /// <summary>Resolves once the tab's event stream is open, so nothing sent afterwards can be missed.</summary>
     public async Task WaitForStreamAsync() =>
-        await page.WaitForFunctionAsync("() => { const e = document.querySelector('[sse-connect]'); const s = e && htmx && e['htmx-internal-data'] && e['htmx-internal-data'].sseEventSource; return s && s.readyState === 1; }");
+        await page.WaitForFunctionAsync("() => { const e = document.querySelector('[sse-connect]'); const s = e && window.htmx && e['htmx-internal-data'] && e['htmx-internal-data'].sseEventSource; return s && s.readyState === 1; }");
 }
