@@ -1,5 +1,6 @@
 using HtmxChat.Web.Accounts;
 using HtmxChat.Web.Api;
+using HtmxChat.Web.Attachments;
 using HtmxChat.Web.Chats;
 using HtmxChat.Web.Infrastructure;
 using HtmxChat.Web.Scaling;
@@ -13,6 +14,7 @@ builder.AddStorage();
 builder.AddScaling();
 builder.AddAccounts();
 builder.AddChats();
+builder.AddAttachments();
 builder.AddApi();
 builder.AddWebUi();
 builder.AddTelemetry();
@@ -20,6 +22,7 @@ builder.AddTelemetry();
 var app = builder.Build();
 
 app.UseForwardedHeaders();
+app.UseAttachmentUploads();
 app.UseApi();
 app.UseWebUi();
 app.UseRouting();

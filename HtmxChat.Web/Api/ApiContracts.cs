@@ -90,7 +90,8 @@ public sealed record MessageResponse(
     bool Deleted,
     ReplyResponse? ReplyTo,
     IReadOnlyList<ParticipantResponse> Mentions,
-    IReadOnlyList<ReactionResponse> Reactions)
+    IReadOnlyList<ReactionResponse> Reactions,
+    IReadOnlyList<AttachmentResponse> Attachments)
 {
     /// <summary>As <paramref name="viewerId"/> sees it: <c>mine</c> on the reactions they added.</summary>
     public static MessageResponse From(Message m, string viewerId) => new(
@@ -98,7 +99,23 @@ public sealed record MessageResponse(
         m.Deleted ? "" : m.Content, m.Timestamp, m.EditedAt, m.Deleted,
         m.Deleted || m.ReplyTo is not { } reply ? null : new ReplyResponse(reply.Id, reply.Seq, reply.SenderName, reply.Excerpt),
         [.. m.Mentions.Select(x => new ParticipantResponse(x.UserId, x.UserName))],
-        [.. m.Reactions.Select(r => new ReactionResponse(r.Reaction, r.Count, r.HasUser(viewerId), [.. r.Users.Select(u => u.UserName)]))]);
+        [.. m.Reactions.Select(r => new ReactionResponse(r.Reaction, r.Count, r.HasUser(viewerId), [.. r.Users.Select(u => u.UserName)]))],
+        [.. m.Attachments.Select(AttachmentResponse.From)]);
+}
+
+[Description("A file: `url` serves its bytes (with the bearer token); an image has `width`, `height` and a `thumbnailUrl` (at most 400 px on the long side).")]
+public sealed record AttachmentResponse(
+    string Id,
+    string FileName,
+    string ContentType,
+    long Size,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Width,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Height,
+    string Url,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ThumbnailUrl)
+{
+    public static AttachmentResponse From(Attachment a) => new(
+        a.Id, a.FileName, a.ContentType, a.Size, a.Width, a.Height, $"/api/attachments/{a.Id}", a.HasThumbnail ? $"/api/attachments/{a.Id}/thumbnail" : null);
 }
 
 public sealed record ReactionResponse(string Emoji, int Count, bool Mine, IReadOnlyList<string> Users);
@@ -130,7 +147,11 @@ public sealed record RegisterRequest(string? Username, string? Email, string? Pa
 public sealed record CreateChatRequest(IReadOnlyList<string>? Participants, string? Title);
 
 [Description("1 to 4000 characters after trimming; stored exactly as sent. replyTo: the id of a message of this chat to answer.")]
-public sealed record SendMessageRequest(string? Content, string? ReplyTo = null);
+public sealed record SendMessageRequest(
+    string? Content,
+    string? ReplyTo = null,
+    [property: Description("Ids of the caller's unsent uploads in this chat (POST …/attachments), at most 10; with files, content may be empty.")]
+    IReadOnlyList<string>? Attachments = null);
 
 [Description("The new text: 1 to 4000 characters after trimming, as for sending.")]
 public sealed record EditMessageRequest(string? Content);

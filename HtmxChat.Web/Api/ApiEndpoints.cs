@@ -11,6 +11,7 @@ public static class ApiEndpoints
         app.MapUsersApi();
         app.MapAdminApi();
         app.MapChatsApi();
+        app.MapAttachmentsApi();
         app.MapChatSocketApi();
         app.MapSearchApi();
         app.MapOpenApi();

@@ -19,6 +19,11 @@ public static class ApiErrors
         .UseStatusCodePages()
         .Use((context, next) =>
         {
+            if (Attachments.AttachmentHttp.CarriesFile(context.Request))
+            {
+                // Its own limit, applied as the file streams in (AttachmentHttp.ReceiveAsync).
+                return next(context);
+            }
             if (context.Request.ContentLength > MaxRequestBodyBytes)
             {
                 context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;

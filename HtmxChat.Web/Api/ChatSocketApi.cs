@@ -24,7 +24,7 @@ public static class ChatSocketApi
     private const string EndedReason = "The server ended this connection; reconnect and read what you missed from GET /api/chats/{chatId}/messages.";
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
-    private sealed record ClientFrame(string? Type, string? ChatId, string? Content, string? MessageId, string? Reaction, bool? On, string? ReplyTo);
+    private sealed record ClientFrame(string? Type, string? ChatId, string? Content, string? MessageId, string? Reaction, bool? On, string? ReplyTo, IReadOnlyList<string>? Attachments);
 
     private const string ExpectedFrames = "Expected {\"type\":\"send\",\"chatId\",\"content\"}, {\"type\":\"edit\",\"chatId\",\"messageId\",\"content\"}, " +
         "{\"type\":\"delete\",\"chatId\",\"messageId\"}, {\"type\":\"react\",\"chatId\",\"messageId\",\"reaction\",\"on\":true|false} " +
@@ -116,7 +116,7 @@ public static class ChatSocketApi
                 var result = Parse(buffer.AsSpan(0, length), serializer) switch
                 {
                     { Type: "send", ChatId: { Length: > 0 } chatId } frame =>
-                        await chats.SendAsync(userId, userName, chatId, frame.Content, frame.ReplyTo, done.Token),
+                        await chats.SendAsync(userId, userName, chatId, frame.Content, frame.ReplyTo, frame.Attachments, done.Token),
                     { Type: "edit", ChatId: { Length: > 0 } chatId, MessageId: { Length: > 0 } messageId } frame =>
                         await chats.EditAsync(userId, chatId, messageId, frame.Content, done.Token),
                     { Type: "delete", ChatId: { Length: > 0 } chatId, MessageId: { Length: > 0 } messageId } =>

@@ -34,7 +34,8 @@ public static class ChatsApi
                 "(about half before it, with `hasMoreAfter`). `hasMore` says whether the page was cut short.");
         api.MapPost("/{chatId}/messages", SendAsync).WithName("SendMessage")
             .WithSummary("Send a message")
-            .WithDescription("1 to 4000 characters after trimming, stored exactly as sent. Sending faster than the rate limit answers 429 with Retry-After.");
+            .WithDescription("1 to 4000 characters after trimming, stored exactly as sent; with `attachments` (ids from uploading to this chat) the text may be empty. " +
+                "400 for an attachment that is not the caller's unsent upload in this chat. Sending faster than the rate limit answers 429 with Retry-After.");
         api.MapPatch("/{chatId}/messages/{messageId}", EditAsync).WithName("EditMessage")
             .WithSummary("Edit one of the caller's messages")
             .WithDescription("The same content rules as sending. 403 for someone else's message or a system line, 409 for a deleted message.");
@@ -166,7 +167,7 @@ public static class ChatsApi
     private static async Task<Results<Created<MessageResponse>, ValidationProblem, ProblemHttpResult>> SendAsync(
         string chatId, SendMessageRequest? request, HttpResponse response, [AsParameters] ChatsApiServices s, CancellationToken ct)
     {
-        return await s.Chats.SendAsync(s.CallerId, s.Caller.UserName(), chatId, request?.Content, request?.ReplyTo, ct) switch
+        return await s.Chats.SendAsync(s.CallerId, s.Caller.UserName(), chatId, request?.Content, request?.ReplyTo, request?.Attachments, ct) switch
         {
             ChatResult.Done sent => TypedResults.Created($"/api/chats/{chatId}/messages?after={sent.Message.Seq - 1}&limit=1", MessageResponse.From(sent.Message, s.CallerId)),
             ChatResult.Invalid invalid => ApiProblems.Validation(invalid.Field, invalid.Detail),

@@ -26,6 +26,10 @@ public abstract record ChatResult
 
     public sealed record Conflict(string Detail) : Refused(StatusCodes.Status409Conflict, Detail);
 
+    public sealed record TooLarge(string Detail) : Refused(StatusCodes.Status413PayloadTooLarge, Detail);
+
+    public sealed record UnsupportedType(string Detail) : Refused(StatusCodes.Status415UnsupportedMediaType, Detail);
+
     public sealed record RateLimited(TimeSpan RetryAfter)
         : Refused(StatusCodes.Status429TooManyRequests, $"You are sending messages too fast. Slow down and try again in {RetryAfterSecondsFor(RetryAfter)} s.")
     {
@@ -49,6 +53,8 @@ public abstract record StartChatResult
 public sealed partial class ChatService(
     IChatRepository chats,
     IUserRepository users,
+    IAttachmentStore attachmentStore,
+    Microsoft.Extensions.Options.IOptions<Attachments.AttachmentOptions> attachmentOptions,
     ILookupNormalizer normalizer,
     IChatEventBus events,
     SendRateLimiter rateLimiter,
@@ -136,12 +142,24 @@ public sealed partial class ChatService(
             : null;
     }
 
-    /// <summary>Sends a message, optionally as a reply to <paramref name="replyToId"/>, a message of the same chat that people can still act on.</summary>
-    public async Task<ChatResult> SendAsync(string userId, string userName, string chatId, string? content, string? replyToId = null, CancellationToken ct = default)
+    /// <summary>
+    /// Sends a message, optionally as a reply to <paramref name="replyToId"/> (a message of the same chat that people can
+    /// still act on) and with files: <paramref name="attachmentIds"/> name the sender's unsent uploads in this chat. A
+    /// message with files may have no text.
+    /// </summary>
+    public async Task<ChatResult> SendAsync(
+        string userId, string userName, string chatId, string? content, string? replyToId = null, IReadOnlyList<string>? attachmentIds = null,
+        CancellationToken ct = default)
     {
-        if (ValidateContent(content) is { } error)
+        attachmentIds ??= [];
+        content = attachmentIds.Count > 0 && string.IsNullOrWhiteSpace(content) ? "" : content ?? "";
+        if ((attachmentIds.Count == 0 || content.Trim().Length > 0) && ValidateContent(content) is { } error)
         {
             return new ChatResult.Invalid(error);
+        }
+        if (attachmentIds.Count > attachmentOptions.Value.MaxPerMessage)
+        {
+            return new ChatResult.Invalid($"A message can carry at most {attachmentOptions.Value.MaxPerMessage} files.", "attachments");
         }
         if (await FindChatAsync(userId, chatId, ct) is not { } chat)
         {
@@ -156,19 +174,39 @@ public sealed partial class ChatService(
             }
             replyTo = ReplyRef.Of(original);
         }
+        var attachments = new List<Attachment>(attachmentIds.Count);
+        foreach (var id in attachmentIds)
+        {
+            if (!Ids.IsWellFormed(id) || attachments.Any(a => a.Id == id)
+                || await attachmentStore.FindAsync(id, ct) is not { MessageId: null } upload || upload.ChatId != chatId || upload.UploaderId != userId)
+            {
+                return new ChatResult.Invalid(AttachmentRefused, "attachments");
+            }
+            attachments.Add(upload);
+        }
         if (await rateLimiter.TryAcquireAsync(userId, ct) is { } retryAfter)
         {
             return new ChatResult.RateLimited(retryAfter);
         }
 
         var started = Stopwatch.GetTimestamp();
-        var result = await InChatOrderAsync(chatId, async () =>
-            await chats.AppendMessageAsync(chatId, userId, userName, content!, Now(), replyTo, MentionsIn(content!, chat), ct) is { } sent
-                ? new MessageChange(sent.Message, sent.Chat, Changed: true)
-                : null, ChangeKind.MessagePosted, ct);
-        metrics.SendTook(Stopwatch.GetElapsedTime(started));
-        return result is { } done ? new ChatResult.Done(done.Message) : new ChatResult.NotFound();
+        try
+        {
+            var result = await InChatOrderAsync(chatId, async () =>
+                await chats.AppendMessageAsync(chatId, userId, userName, content, Now(), replyTo, MentionsIn(content, chat), attachments, ct) is { } sent
+                    ? new MessageChange(sent.Message, sent.Chat, Changed: true)
+                    : null, ChangeKind.MessagePosted, ct);
+            metrics.SendTook(Stopwatch.GetElapsedTime(started));
+            return result is { } done ? new ChatResult.Done(done.Message) : new ChatResult.NotFound();
+        }
+        catch (AttachmentsNotAvailableException)
+        {
+            // Sent meanwhile by another request naming the same upload.
+            return new ChatResult.Invalid(AttachmentRefused, "attachments");
+        }
     }
+
+    public const string AttachmentRefused = "Attach only files you uploaded to this chat and have not sent yet.";
 
     /// <summary>The sender replaces the text of their message (the same rules as sending); everyone sees <c>edited</c>.</summary>
     public async Task<ChatResult> EditAsync(string userId, string chatId, string messageId, string? content, CancellationToken ct = default)
@@ -221,6 +259,11 @@ public sealed partial class ChatService(
             return new ChatResult.RateLimited(retryAfter);
         }
         var deleted = await InChatOrderAsync(chatId, () => chats.DeleteMessageAsync(chatId, messageId, ct), ChangeKind.MessageDeleted, ct);
+        if (deleted is { Changed: true })
+        {
+            // The message no longer names its files: their bytes go too.
+            await attachmentStore.ReleaseAsync(message.Attachments, CancellationToken.None);
+        }
         return deleted is { } done ? new ChatResult.Done(done.Message) : new ChatResult.NotFound("No such message.");
     }
 

@@ -1,4 +1,5 @@
 using HtmxChat.Web.Accounts;
+using HtmxChat.Web.Attachments;
 using HtmxChat.Web.Chats;
 using HtmxChat.Web.Chats.Feed;
 using HtmxChat.Web.Storage;
@@ -13,7 +14,7 @@ namespace HtmxChat.Web.Controllers;
 
 /// <summary>The chat pages. htmx requests get the fragment they swap; plain form posts redirect (post/redirect/get).</summary>
 [Authorize, Route("chats")]
-public sealed class ChatsController(ChatService chats, UserManager<ChatUser> users, IUserRepository people, IPresenceDirectory presence) : Controller
+public sealed class ChatsController(ChatService chats, AttachmentService attachments, UserManager<ChatUser> users, IUserRepository people, IPresenceDirectory presence) : Controller
 {
     [HttpGet("")]
     public async Task<IActionResult> Index(CancellationToken ct) => View("Chat", await PageAsync(null, null, null, ct));
@@ -97,6 +98,9 @@ public sealed class ChatsController(ChatService chats, UserManager<ChatUser> use
         return Request.IsHtmx() ? PartialView("_SendForm", await SendFormAsync(id, replyTo, ct)) : RedirectToAction(nameof(Detail), new { id, replyTo });
     }
 
+    private static bool IsAboutFiles(ChatResult.Refused refused) =>
+        refused is ChatResult.Invalid { Field: "attachments" or AttachmentHttp.FileField } or ChatResult.TooLarge or ChatResult.UnsupportedType;
+
     private async Task<SendFormView> SendFormAsync(string chatId, string? replyTo, CancellationToken ct) =>
         replyTo is { Length: > 0 } && await chats.FindMessageAsync(User.UserId(), chatId, replyTo, ct) is { IsActionable: true } original
             ? new SendFormView(chatId, ReplyTo: ReplyRef.Of(original))
@@ -123,16 +127,38 @@ public sealed class ChatsController(ChatService chats, UserManager<ChatUser> use
     }
 
     [HttpPost("{id}/messages")]
-    public async Task<IActionResult> Send(string id, [FromForm(Name = "content")] string? content, [FromForm(Name = "replyTo")] string? replyTo, CancellationToken ct)
+    public async Task<IActionResult> Send(
+        string id, [FromForm(Name = "content")] string? content, [FromForm(Name = "replyTo")] string? replyTo,
+        [FromForm(Name = "attachments")] List<string>? attachmentIds, [FromForm(Name = AttachmentHttp.FileField)] List<IFormFile>? files, CancellationToken ct)
     {
         replyTo = string.IsNullOrEmpty(replyTo) ? null : replyTo;
-        var result = await chats.SendAsync(User.UserId(), User.UserName(), id, content, replyTo, ct);
+        var ids = attachmentIds?.Where(a => a.Length > 0).ToList() ?? [];
+        // Without JavaScript the files come with the form: uploaded here, then sent like those uploaded ahead.
+        ChatResult.Refused? fileRefused = null;
+        foreach (var file in files?.Where(f => f.Length > 0 || f.FileName.Length > 0) ?? [])
+        {
+            await using var stream = file.OpenReadStream();
+            var (uploaded, refusal) = await attachments.UploadAsync(User.UserId(), id, file.FileName, stream, ct);
+            if (refusal is not null)
+            {
+                fileRefused = refusal;
+                break;
+            }
+            ids.Add(uploaded!.Id);
+        }
+        var result = fileRefused ?? await chats.SendAsync(User.UserId(), User.UserName(), id, content, replyTo, ids, ct);
         if (result is ChatResult.Done && !Request.IsHtmx())
         {
             return RedirectToAction(nameof(Detail), new { id });
         }
         var (status, form) = result is ChatResult.Refused refused
-            ? (refused.Status, await SendFormAsync(id, replyTo, ct) with { Content = content, Error = refused.Detail })
+            ? (refused.Status, await SendFormAsync(id, replyTo, ct) with
+            {
+                Content = content,
+                Error = IsAboutFiles(refused) ? null : refused.Detail,
+                FileError = IsAboutFiles(refused) ? refused.Detail : null,
+                Pending = await attachments.PendingAsync(User.UserId(), id, ids, ct),
+            })
             : (StatusCodes.Status200OK, new SendFormView(id));
         if (result is ChatResult.RateLimited wait)
         {

@@ -30,10 +30,16 @@ public sealed record Message(
     /// <summary>One entry per distinct reaction, in the order first added.</summary>
     public IReadOnlyList<MessageReaction> Reactions { get; init; } = [];
 
+    /// <summary>The files sent with it, in the order named; none once deleted.</summary>
+    public IReadOnlyList<Attachment> Attachments { get; init; } = [];
+
+    /// <summary>What the chat list shows of it: the text, or the files' names for a message of files only.</summary>
+    public string Preview => Content.Length > 0 || Attachments.Count == 0 ? Content : "📎 " + string.Join(", ", Attachments.Select(a => a.FileName));
+
     /// <summary>What people can do with it: not a tombstone, not a line the server wrote.</summary>
     public bool IsActionable => !Deleted && Kind == MessageKind.Text;
 
-    public MessageSummary ToSummary() => new(SenderId, SenderName, Content, Timestamp, Deleted);
+    public MessageSummary ToSummary() => new(SenderId, SenderName, Preview, Timestamp, Deleted);
 
     /// <summary>The indexes of the reactions <paramref name="viewerId"/> has added: what differs between viewers.</summary>
     public string ReactionsOf(string viewerId) =>

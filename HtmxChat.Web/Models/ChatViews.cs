@@ -78,7 +78,13 @@ public sealed class StartChatForm
     public string? Title { get; set; }
 }
 
-public sealed record SendFormView(string ChatId, string? Content = null, string? Error = null, ReplyRef? ReplyTo = null);
+/// <param name="Pending">Files uploaded for this message and not sent yet (kept when a send is refused).</param>
+/// <param name="FileError">Why a file was refused, shown beside <c>Attach file</c>.</param>
+public sealed record SendFormView(string ChatId, string? Content = null, string? Error = null, ReplyRef? ReplyTo = null)
+{
+    public IReadOnlyList<Attachment> Pending { get; init; } = [];
+    public string? FileError { get; init; }
+}
 
 /// <summary>
 /// The open chat's header and Chat details panel, as the page shows them (with everyone's <paramref name="Presence"/>)
@@ -152,3 +158,19 @@ public static class TimeFormat
 }
 
 public sealed record SearchPageView(string? Query, HtmxChat.Web.Chats.SearchPage? Results, string ViewerId, TimeZoneInfo Zone, string? Error = null);
+
+/// <summary>How a file shows in a message or in the send form: its size in words, and its thumbnail's box.</summary>
+public static class AttachmentDisplay
+{
+    public static string Size(Attachment a) => Attachments.AttachmentService.Describe(a.Size);
+
+    public static string Label(Attachment a) => FileTypes.Label(a.ContentType, a.FileName);
+
+    /// <summary>The thumbnail's size in pixels (the image scaled to fit its long side), so the log does not jump as it loads.</summary>
+    public static (int Width, int Height) ThumbnailBox(Attachment a)
+    {
+        var (w, h) = (a.Width ?? 1, a.Height ?? 1);
+        var scale = Math.Min(1.0, (double)Attachments.ImageProbe.ThumbnailEdge / Math.Max(w, h));
+        return (Math.Max(1, (int)Math.Round(w * scale)), Math.Max(1, (int)Math.Round(h * scale)));
+    }
+}

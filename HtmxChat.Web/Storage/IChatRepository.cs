@@ -16,11 +16,13 @@ public interface IChatRepository
 
     /// <summary>
     /// Gives the message the chat's next seq and next version and stores it, updating the chat's last message, activity time and
-    /// the sender's read marker in the same atomic step. Returns null when the chat does not exist.
+    /// the sender's read marker in the same atomic step; it takes <paramref name="attachments"/> (the sender's unsent uploads
+    /// in this chat) in that step too. Returns null when the chat does not exist.
     /// </summary>
+    /// <exception cref="AttachmentsNotAvailableException">An attachment is sent already, or not the sender's upload in this chat.</exception>
     Task<(Message Message, Chat Chat)?> AppendMessageAsync(
         string chatId, string senderId, string senderName, string content, DateTimeOffset timestamp, ReplyRef? replyTo = null,
-        IReadOnlyList<Mention>? mentions = null, CancellationToken ct = default);
+        IReadOnlyList<Mention>? mentions = null, IReadOnlyList<Attachment>? attachments = null, CancellationToken ct = default);
 
     /// <summary>
     /// Applies a change to the chat itself and appends <paramref name="line"/> as a system message by the actor, in one
@@ -50,7 +52,7 @@ public interface IChatRepository
         string chatId, string messageId, string content, DateTimeOffset editedAt, IReadOnlyList<Mention>? mentions = null, CancellationToken ct = default);
 
     /// <summary>
-    /// Leaves a tombstone (same id and seq, no text, no reactions), taking the chat's next version; the preview follows.
+    /// Leaves a tombstone (same id and seq, no text, no reactions, no attachments: their records go), taking the chat's next version; the preview follows.
     /// A message deleted already comes back unchanged. Null when there is no such message.
     /// </summary>
     Task<MessageChange?> DeleteMessageAsync(string chatId, string messageId, CancellationToken ct = default);

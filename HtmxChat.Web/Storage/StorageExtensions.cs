@@ -36,6 +36,7 @@ public static class StorageExtensions
             });
             builder.Services.AddSingleton<IUserRepository, MongoUserRepository>();
             builder.Services.AddSingleton<IChatRepository, MongoChatRepository>();
+            builder.Services.AddSingleton<IAttachmentStore, MongoAttachmentStore>();
             builder.Services.AddSingleton<MongoKeyStore>();
             builder.Services.AddSingleton<IKeyStore>(sp => sp.GetRequiredService<MongoKeyStore>());
             builder.Services.AddSingleton<IStorageHealth>(sp => sp.GetRequiredService<MongoKeyStore>());
@@ -46,6 +47,7 @@ public static class StorageExtensions
             builder.Services.AddSingleton<SqliteDatabase>();
             builder.Services.AddSingleton<IUserRepository, SqliteUserRepository>();
             builder.Services.AddSingleton<IChatRepository, SqliteChatRepository>();
+            builder.Services.AddSingleton<IAttachmentStore, SqliteAttachmentStore>();
             builder.Services.AddSingleton<SqliteKeyStore>();
             builder.Services.AddSingleton<IKeyStore>(sp => sp.GetRequiredService<SqliteKeyStore>());
             builder.Services.AddSingleton<IStorageHealth>(sp => sp.GetRequiredService<SqliteKeyStore>());

@@ -15,5 +15,11 @@ public sealed class StorageOptions
     [Required]
     public string SqliteConnectionString { get; set; } = "Data Source=data/htmxchat.db";
 
+    /// <summary>
+    /// Where the embedded store keeps uploaded files; a relative path is resolved against the content root. Empty: a
+    /// <c>files</c> folder beside the SQLite file. (MongoDB keeps them in GridFS.)
+    /// </summary>
+    public string? FilesFolder { get; set; }
+
     public bool UsesMongo => !string.IsNullOrWhiteSpace(MongoUri);
 }

@@ -38,13 +38,20 @@ public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
 
     public async Task<(Message Message, Chat Chat)?> AppendMessageAsync(
         string chatId, string senderId, string senderName, string content, DateTimeOffset timestamp, ReplyRef? replyTo = null,
-        IReadOnlyList<Mention>? mentions = null, CancellationToken ct = default)
+        IReadOnlyList<Mention>? mentions = null, IReadOnlyList<Attachment>? attachments = null, CancellationToken ct = default)
     {
         if (!MongoFilters.IsObjectId(chatId))
         {
             return null;
         }
-        var summary = MessageSummaryDocument.From(new MessageSummary(senderId, senderName, content, timestamp));
+        var messageId = Ids.New();
+        attachments ??= [];
+        if (attachments.Count > 0)
+        {
+            await ClaimAttachmentsAsync(messageId, chatId, senderId, attachments, ct);
+        }
+        var draft = new Message(messageId, chatId, 0, senderId, senderName, content, timestamp) { Attachments = attachments };
+        var summary = MessageSummaryDocument.From(new MessageSummary(senderId, senderName, draft.Preview, timestamp));
         // One findOneAndUpdate takes the next seq and version and moves last_message, so they always agree.
         var chat = await mongo.Chats.FindOneAndUpdateAsync(
             Builders<ChatDocument>.Filter.Eq(c => c.Id, chatId),
@@ -53,15 +60,18 @@ public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
             ct);
         if (chat is null)
         {
+            await ReleaseClaimAsync(messageId);
             return null;
         }
         // The seq is taken: finish the message even if the caller goes away, or the chat would show one that was never stored.
-        var message = new Message(Ids.New(), chatId, chat.LastSeq, senderId, senderName, content, timestamp)
+        var message = draft with
         {
+            Seq = chat.LastSeq,
             Version = chat.Version,
             CreatedVersion = chat.Version,
             ReplyTo = replyTo,
             Mentions = mentions ?? [],
+            Attachments = [.. attachments.Select(a => a with { MessageId = messageId })],
         };
         await mongo.Messages.InsertOneAsync(MessageDocument.From(message), cancellationToken: CancellationToken.None);
         await MarkReadAsync(chatId, senderId, message.Seq, CancellationToken.None);
@@ -75,6 +85,25 @@ public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
         }
         return (message, chat.ToDomain());
     }
+
+    /// <summary>
+    /// Marks the uploads as the message's, all or none: a message naming one that is sent already or not the sender's
+    /// gives back those it took, before it takes a seq.
+    /// </summary>
+    private async Task ClaimAttachmentsAsync(string messageId, string chatId, string senderId, IReadOnlyList<Attachment> attachments, CancellationToken ct)
+    {
+        var claimed = await mongo.Attachments.UpdateManyAsync(
+            MongoFilters.UnsentUploads(attachments.Select(a => a.Id), chatId, senderId),
+            Builders<AttachmentDocument>.Update.Set(a => a.MessageId, messageId), cancellationToken: ct);
+        if (claimed.ModifiedCount != attachments.Select(a => a.Id).Distinct().Count() || attachments.Select(a => a.Id).Distinct().Count() != attachments.Count)
+        {
+            await ReleaseClaimAsync(messageId);
+            throw new AttachmentsNotAvailableException();
+        }
+    }
+
+    private Task ReleaseClaimAsync(string messageId) => mongo.Attachments.UpdateManyAsync(
+        Builders<AttachmentDocument>.Filter.Eq(a => a.MessageId, messageId), Builders<AttachmentDocument>.Update.Set(a => a.MessageId, null));
 
     public async Task<(Message Line, Chat Chat)?> ChangeDetailsAsync(
         string chatId, ChatDetailsChange change, string actorId, string actorName, string line, DateTimeOffset timestamp, CancellationToken ct = default)

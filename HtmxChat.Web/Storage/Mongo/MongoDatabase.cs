@@ -13,6 +13,8 @@ public sealed class MongoDatabase
         Messages = database.GetCollection<MessageDocument>("messages");
         DataProtectionKeys = database.GetCollection<KeyDocument>("data_protection_keys");
         Secrets = database.GetCollection<KeyDocument>("secrets");
+        Attachments = database.GetCollection<AttachmentDocument>("attachments");
+        Files = new MongoDB.Driver.GridFS.GridFSBucket<string>(database, new MongoDB.Driver.GridFS.GridFSBucketOptions { BucketName = "attachments" });
     }
 
     public IMongoDatabase Database { get; }
@@ -21,6 +23,10 @@ public sealed class MongoDatabase
     public IMongoCollection<MessageDocument> Messages { get; }
     public IMongoCollection<KeyDocument> DataProtectionKeys { get; }
     public IMongoCollection<KeyDocument> Secrets { get; }
+    public IMongoCollection<AttachmentDocument> Attachments { get; }
+
+    /// <summary>Uploaded bytes: GridFS files whose ids are <see cref="MongoAttachmentStore.FileId"/>.</summary>
+    public MongoDB.Driver.GridFS.IGridFSBucket<string> Files { get; }
 
     public static MongoDatabase Connect(string uri, string defaultDatabase)
     {
@@ -42,6 +48,7 @@ public sealed class MongoDatabase
         await Users.Indexes.CreateManyAsync(MongoIndexes.Users, ct);
         await Chats.Indexes.CreateManyAsync(MongoIndexes.Chats, ct);
         await Messages.Indexes.CreateManyAsync(MongoIndexes.Messages, ct);
+        await Attachments.Indexes.CreateManyAsync(MongoIndexes.Attachments, ct);
     }
 }
 
@@ -50,6 +57,7 @@ public static class MongoIndexes
     private static readonly IndexKeysDefinitionBuilder<UserDocument> UserKeys = Builders<UserDocument>.IndexKeys;
     private static readonly IndexKeysDefinitionBuilder<ChatDocument> ChatKeys = Builders<ChatDocument>.IndexKeys;
     private static readonly IndexKeysDefinitionBuilder<MessageDocument> MessageKeys = Builders<MessageDocument>.IndexKeys;
+    private static readonly IndexKeysDefinitionBuilder<AttachmentDocument> AttachmentKeys = Builders<AttachmentDocument>.IndexKeys;
 
     public static IReadOnlyList<CreateIndexModel<UserDocument>> Users { get; } =
     [
@@ -76,5 +84,11 @@ public static class MongoIndexes
         new(MessageKeys.Text(m => m.Content), new CreateIndexOptions { Name = "content_text", DefaultLanguage = "none" }),
         // The change feed: a chat's messages by the version of their latest change.
         new(MessageKeys.Ascending(m => m.ChatId).Ascending(m => m.Version), new CreateIndexOptions { Name = "chat_id_version_unique", Unique = true }),
+    ];
+
+    public static IReadOnlyList<CreateIndexModel<AttachmentDocument>> Attachments { get; } =
+    [
+        // The sweep finds unsent uploads (message_id null) by age; a deletion finds a message's uploads.
+        new(AttachmentKeys.Ascending(a => a.MessageId).Ascending(a => a.CreatedAt), new CreateIndexOptions { Name = "message_id_created_at" }),
     ];
 }

@@ -185,6 +185,9 @@ public sealed class MessageDocument
     /// <summary>One entry per person and reaction, in the order added.</summary>
     [BsonElement("reactions")] public List<ReactionDocument> Reactions { get; set; } = [];
 
+    /// <summary>The files sent with it, as they were sent (the attachments collection holds who may use unsent ones).</summary>
+    [BsonElement("attachments")] public List<AttachmentDocument> Attachments { get; set; } = [];
+
     public static MessageDocument From(Message message) => new()
     {
         Id = message.Id,
@@ -202,6 +205,7 @@ public sealed class MessageDocument
         ReplyToId = message.ReplyTo?.Id,
         Mentions = [.. message.Mentions.Select(m => new MentionDocument { UserId = m.UserId, UserName = m.UserName })],
         Reactions = [.. message.Reactions.SelectMany(r => r.Users.Select(u => new ReactionDocument { Reaction = r.Reaction, UserId = u.UserId, UserName = u.UserName }))],
+        Attachments = [.. message.Attachments.Select(AttachmentDocument.From)],
     };
 
     public Message ToDomain() => new(Id, ChatId, Seq, SenderId, SenderName, Content, UserDocument.Utc(Timestamp))
@@ -213,6 +217,7 @@ public sealed class MessageDocument
         Deleted = Deleted,
         Mentions = [.. Mentions.Select(m => new Mention(m.UserId, m.UserName))],
         Reactions = [.. Reactions.GroupBy(r => r.Reaction).Select(g => new MessageReaction(g.Key, [.. g.Select(r => new Reactor(r.UserId, r.UserName))]))],
+        Attachments = [.. Attachments.Select(a => a.ToDomain())],
     };
 }
 
@@ -233,4 +238,49 @@ public sealed class KeyDocument
 {
     [BsonId] public string Name { get; set; } = "";
     [BsonElement("value")] public string Value { get; set; } = "";
+}
+
+/// <summary>An upload (the attachments collection), and its copy inside the message that sent it.</summary>
+public sealed class AttachmentDocument
+{
+    [BsonId, BsonRepresentation(BsonType.ObjectId)] public string Id { get; set; } = "";
+    [BsonElement("chat_id"), BsonRepresentation(BsonType.ObjectId)] public string ChatId { get; set; } = "";
+    [BsonElement("uploader_id"), BsonRepresentation(BsonType.ObjectId)] public string UploaderId { get; set; } = "";
+    [BsonElement("message_id"), BsonRepresentation(BsonType.ObjectId)] public string? MessageId { get; set; }
+    [BsonElement("file_name")] public string FileName { get; set; } = "";
+    [BsonElement("content_type")] public string ContentType { get; set; } = "";
+    [BsonElement("size")] public long Size { get; set; }
+    [BsonElement("width"), BsonIgnoreIfNull] public int? Width { get; set; }
+    [BsonElement("height"), BsonIgnoreIfNull] public int? Height { get; set; }
+    [BsonElement("content_hash")] public string ContentHash { get; set; } = "";
+    [BsonElement("thumbnail_hash"), BsonIgnoreIfNull] public string? ThumbnailHash { get; set; }
+    [BsonElement("thumbnail_type"), BsonIgnoreIfNull] public string? ThumbnailType { get; set; }
+    [BsonElement("created_at")] public DateTime CreatedAt { get; set; }
+
+    public static AttachmentDocument From(Attachment a) => new()
+    {
+        Id = a.Id,
+        ChatId = a.ChatId,
+        UploaderId = a.UploaderId,
+        MessageId = a.MessageId,
+        FileName = a.FileName,
+        ContentType = a.ContentType,
+        Size = a.Size,
+        Width = a.Width,
+        Height = a.Height,
+        ContentHash = a.ContentHash,
+        ThumbnailHash = a.ThumbnailHash,
+        ThumbnailType = a.ThumbnailType,
+        CreatedAt = a.CreatedAt.UtcDateTime,
+    };
+
+    public Attachment ToDomain() => new(Id, ChatId, UploaderId, FileName, ContentType, Size, UserDocument.Utc(CreatedAt))
+    {
+        MessageId = MessageId,
+        Width = Width,
+        Height = Height,
+        ContentHash = ContentHash,
+        ThumbnailHash = ThumbnailHash,
+        ThumbnailType = ThumbnailType,
+    };
 }

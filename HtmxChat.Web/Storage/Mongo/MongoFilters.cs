@@ -116,7 +116,17 @@ public static class MongoFilters
             .Max(m => m.Version, version);
 
     public static UpdateDefinition<MessageDocument> Tombstone(long version) =>
-        Builders<MessageDocument>.Update.Set(m => m.Content, "").Set(m => m.Deleted, true).Set(m => m.Reactions, []).Set(m => m.Mentions, []).Max(m => m.Version, version);
+        Builders<MessageDocument>.Update.Set(m => m.Content, "").Set(m => m.Deleted, true).Set(m => m.Reactions, []).Set(m => m.Mentions, []).Set(m => m.Attachments, []).Max(m => m.Version, version);
+
+    private static readonly FilterDefinitionBuilder<AttachmentDocument> Upload = Builders<AttachmentDocument>.Filter;
+
+    /// <summary>Uploads a message may take: these ids, the sender's, in this chat, not sent yet.</summary>
+    public static FilterDefinition<AttachmentDocument> UnsentUploads(IEnumerable<string> ids, string chatId, string uploaderId) =>
+        Upload.In(a => a.Id, ids) & Upload.Eq(a => a.ChatId, chatId) & Upload.Eq(a => a.UploaderId, uploaderId) & Upload.Eq(a => a.MessageId, null);
+
+    /// <summary>Unsent uploads older than <paramref name="createdBefore"/>: what the sweep removes.</summary>
+    public static FilterDefinition<AttachmentDocument> UnsentBefore(DateTimeOffset createdBefore) =>
+        Upload.Eq(a => a.MessageId, null) & Upload.Lt(a => a.CreatedAt, createdBefore.UtcDateTime);
 
     public static UpdateDefinition<MessageDocument> AtVersion(long version) => Builders<MessageDocument>.Update.Max(m => m.Version, version);
 

@@ -79,12 +79,12 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
 
     public async Task<(Message Message, Chat Chat)?> AppendMessageAsync(
         string chatId, string senderId, string senderName, string content, DateTimeOffset timestamp, ReplyRef? replyTo = null,
-        IReadOnlyList<Mention>? mentions = null, CancellationToken ct = default)
+        IReadOnlyList<Mention>? mentions = null, IReadOnlyList<Attachment>? attachments = null, CancellationToken ct = default)
     {
         await using var connection = await database.OpenAsync(ct);
         // BEGIN IMMEDIATE: the write lock is taken up front, so concurrent senders queue instead of failing to upgrade.
         await using var transaction = connection.BeginTransaction(deferred: false);
-        var draft = new Message("", chatId, 0, senderId, senderName, content, timestamp) { ReplyTo = replyTo, Mentions = mentions ?? [] };
+        var draft = new Message("", chatId, 0, senderId, senderName, content, timestamp) { ReplyTo = replyTo, Mentions = mentions ?? [], Attachments = attachments ?? [] };
         if (await AppendAsync(connection, transaction, draft, ct) is not { } message)
         {
             return null;
@@ -168,7 +168,7 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
             "UPDATE chats SET last_seq = last_seq + 1, version = version + 1, last_sender_id = $sender, last_sender_name = $name, " +
             "last_content = $content, last_deleted = 0, last_timestamp = $ts, last_activity_at = $ts" +
             (system ? ", details_version = version + 1" : "") + " WHERE id = $chat RETURNING last_seq, version", transaction)
-            .With("$chat", draft.ChatId).With("$sender", draft.SenderId).With("$name", draft.SenderName).With("$content", draft.Content)
+            .With("$chat", draft.ChatId).With("$sender", draft.SenderId).With("$name", draft.SenderName).With("$content", draft.Preview)
             .With("$ts", draft.Timestamp.ToUnixMs()))
         await using (var bumped = await bump.ExecuteReaderAsync(ct))
         {
@@ -190,6 +190,19 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
             await insert.ExecuteNonQueryAsync(ct);
         }
         await SetMentionsAsync(connection, transaction, message, message.Mentions, ct);
+        for (var position = 0; position < message.Attachments.Count; position++)
+        {
+            await using var claim = connection.Command(
+                "UPDATE attachments SET message_id = $message, position = $position " +
+                "WHERE id = $id AND chat_id = $chat AND uploader_id = $sender AND message_id IS NULL", transaction)
+                .With("$message", message.Id).With("$position", position).With("$id", message.Attachments[position].Id)
+                .With("$chat", message.ChatId).With("$sender", message.SenderId);
+            if (await claim.ExecuteNonQueryAsync(ct) != 1)
+            {
+                throw new AttachmentsNotAvailableException();
+            }
+        }
+        message = message with { Attachments = [.. message.Attachments.Select(a => a with { MessageId = message.Id })] };
         await using (var read = connection.Command(
             "UPDATE chat_participants SET read_seq = max(read_seq, $seq) WHERE chat_id = $chat AND user_id = $user", transaction)
             .With("$seq", seq).With("$chat", message.ChatId).With("$user", message.SenderId))
@@ -259,6 +272,7 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
             await using var delete = connection.Command(
                 "UPDATE messages SET content = '', deleted = 1, version = $version WHERE id = $id; " +
                 "DELETE FROM message_reactions WHERE message_id = $id; DELETE FROM message_mentions WHERE message_id = $id; " +
+                "DELETE FROM attachments WHERE message_id = $id; " +
                 "UPDATE chats SET last_content = '', last_deleted = 1 WHERE id = $chat AND last_seq = $seq;", transaction)
                 .With("$version", version).With("$id", messageId).With("$chat", chatId).With("$seq", message.Seq);
             await delete.ExecuteNonQueryAsync(ct);
@@ -350,21 +364,24 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
             reader => (Reaction: reader.GetString(1), Reactor: new Reactor(reader.GetString(2), reader.GetString(3))), ct);
         var mentions = await ReadByMessageAsync(connection, transaction, "SELECT message_id, user_id, username FROM message_mentions", ids,
             reader => new Mention(reader.GetString(1), reader.GetString(2)), ct);
+        var attachments = await ReadByMessageAsync(connection, transaction, $"SELECT a.message_id, {SqliteAttachmentStore.Columns} FROM attachments a", ids,
+            reader => SqliteAttachmentStore.Read(reader, 1), ct, orderBy: "position");
         return [.. messages.Select(m => m with
         {
             Reactions = reactions.TryGetValue(m.Id, out var added)
                 ? [.. added.GroupBy(r => r.Reaction).Select(g => new MessageReaction(g.Key, [.. g.Select(r => r.Reactor)]))]
                 : [],
             Mentions = mentions.GetValueOrDefault(m.Id) ?? [],
+            Attachments = attachments.GetValueOrDefault(m.Id) ?? [],
         })];
     }
 
     /// <summary>Rows of <paramref name="select"/> (whose first column is the message id) for the messages in <paramref name="ids"/>, grouped by message, in the order written.</summary>
     private static async Task<Dictionary<string, List<T>>> ReadByMessageAsync<T>(
-        SqliteConnection connection, SqliteTransaction? transaction, string select, string ids, Func<SqliteDataReader, T> read, CancellationToken ct)
+        SqliteConnection connection, SqliteTransaction? transaction, string select, string ids, Func<SqliteDataReader, T> read, CancellationToken ct, string orderBy = "rowid")
     {
         var byMessage = new Dictionary<string, List<T>>();
-        await using var command = connection.Command($"{select} WHERE message_id IN (SELECT value FROM json_each($ids)) ORDER BY rowid", transaction).With("$ids", ids);
+        await using var command = connection.Command($"{select} WHERE message_id IN (SELECT value FROM json_each($ids)) ORDER BY {orderBy}", transaction).With("$ids", ids);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {

@@ -141,5 +141,29 @@ internal static class SqliteSchema
         ALTER TABLE users ADD COLUMN last_seen_at INTEGER;
         ALTER TABLE chat_participants ADD COLUMN notifications TEXT NOT NULL DEFAULT 'all';
         """,
+        // 8: attachments. The bytes live in files named by their SHA-256 (ContentFolder); a row per upload, unsent until
+        // a message takes it (message_id, and its place in the message). A deleted message's rows go with its text.
+        """
+        CREATE TABLE attachments (
+            id              TEXT PRIMARY KEY,
+            chat_id         TEXT NOT NULL REFERENCES chats (id) ON DELETE CASCADE,
+            uploader_id     TEXT NOT NULL,
+            message_id      TEXT REFERENCES messages (id) ON DELETE CASCADE,
+            position        INTEGER NOT NULL DEFAULT 0,
+            file_name       TEXT NOT NULL,
+            content_type    TEXT NOT NULL,
+            size            INTEGER NOT NULL,
+            width           INTEGER,
+            height          INTEGER,
+            content_hash    TEXT NOT NULL,
+            thumbnail_hash  TEXT,
+            thumbnail_type  TEXT,
+            created_at      INTEGER NOT NULL
+        );
+        CREATE INDEX attachments_by_message ON attachments (message_id, position);
+        CREATE INDEX attachments_unsent ON attachments (created_at) WHERE message_id IS NULL;
+        CREATE INDEX attachments_by_content ON attachments (content_hash);
+        CREATE INDEX attachments_by_thumbnail ON attachments (thumbnail_hash) WHERE thumbnail_hash IS NOT NULL;
+        """,
     ];
 }

@@ -1,0 +1,108 @@
+using HtmxChat.Web.Chats;
+using HtmxChat.Web.Domain;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
+
+namespace HtmxChat.Web.Attachments;
+
+/// <summary>
+/// Uploads and downloads over HTTP, for the API and the browser alike: reading one file out of a multipart body as it
+/// streams, and answering with the bytes so that nothing we serve can run as a page on our origin.
+/// </summary>
+public static class AttachmentHttp
+{
+    public const string FileField = "file";
+
+    /// <summary>The requests that carry a file: an upload, or the send form posted without JavaScript.</summary>
+    public static bool CarriesFile(HttpRequest request)
+    {
+        if (!HttpMethods.IsPost(request.Method) || !request.HasFormContentType)
+        {
+            return false;
+        }
+        var segments = (request.Path.Value ?? "").Split('/', StringSplitOptions.RemoveEmptyEntries);
+        return segments switch
+        {
+            ["api", "chats", _, "attachments"] => true,
+            ["chats", _, "attachments" or "messages"] => true,
+            _ => false,
+        };
+    }
+
+    /// <summary>Lets a request that carries a file be as large as one file and its envelope.</summary>
+    public static void AllowFileSize(HttpContext context, AttachmentOptions options)
+    {
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = options.MaxRequestBytes;
+        }
+    }
+
+    /// <summary>
+    /// Reads the multipart body up to its <c>file</c> field and uploads that file as it streams in; a chat the caller is
+    /// not in is refused before any of it is read.
+    /// </summary>
+    public static async Task<(Attachment? Attachment, ChatResult.Refused? Refusal)> ReceiveAsync(
+        HttpRequest request, AttachmentService attachments, ChatService chats, string userId, string chatId, CancellationToken ct)
+    {
+        if (await chats.FindChatAsync(userId, chatId, ct) is null)
+        {
+            return (null, new ChatResult.NotFound());
+        }
+        if (request.ContentLength > attachments.Options.MaxRequestBytes)
+        {
+            return (null, attachments.TooLarge());
+        }
+        var noFile = new ChatResult.Invalid("Send a file: multipart/form-data with the file in a field named \"file\".", FileField);
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType) || !contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
+            || HeaderUtilities.RemoveQuotes(contentType.Boundary).Value is not { Length: > 0 and <= 200 } boundary)
+        {
+            return (null, noFile);
+        }
+        try
+        {
+            var reader = new MultipartReader(boundary, request.Body);
+            while (await reader.ReadNextSectionAsync(ct) is { } section)
+            {
+                if (section.GetContentDispositionHeader() is { } disposition && disposition.IsFileDisposition()
+                    && disposition.Name.Value == FileField)
+                {
+                    var name = disposition.FileNameStar.HasValue ? disposition.FileNameStar.Value : HeaderUtilities.RemoveQuotes(disposition.FileName).Value;
+                    return await attachments.UploadAsync(userId, chatId, name, section.Body, ct);
+                }
+            }
+            return (null, noFile);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, attachments.TooLarge());
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException && !ct.IsCancellationRequested)
+        {
+            return (null, noFile);
+        }
+    }
+
+    /// <summary>
+    /// The bytes, with what keeps them inert: <c>inline</c> only for raster images, a download for everything else,
+    /// <c>nosniff</c>, a sandboxing policy, a name that cannot carry a path; and an ETag, ranges and long private caching,
+    /// since an attachment's bytes never change.
+    /// </summary>
+    public static IResult Serve(HttpResponse response, Attachment attachment, Stream content, AttachmentPart part)
+    {
+        var thumbnail = part == AttachmentPart.Thumbnail;
+        var contentType = thumbnail ? attachment.ThumbnailType ?? FileTypes.Binary : attachment.ContentType;
+        var fileName = thumbnail ? Path.GetFileNameWithoutExtension(attachment.FileName) + (contentType == FileTypes.WebP ? ".webp" : ".jpg") : attachment.FileName;
+        var disposition = new ContentDispositionHeaderValue(FileTypes.IsInlineImage(contentType) ? "inline" : "attachment");
+        disposition.SetHttpFileName(fileName);
+        var headers = response.Headers;
+        headers.ContentDisposition = disposition.ToString();
+        headers.XContentTypeOptions = "nosniff";
+        headers.ContentSecurityPolicy = "default-src 'none'; sandbox";
+        headers.CacheControl = "private, max-age=31536000, immutable";
+        var hash = thumbnail ? attachment.ThumbnailHash! : attachment.ContentHash;
+        return Results.File(content, contentType == FileTypes.Text ? "text/plain; charset=utf-8" : contentType,
+            lastModified: attachment.CreatedAt, entityTag: new EntityTagHeaderValue($"\"{hash}\""), enableRangeProcessing: true);
+    }
+}
