@@ -75,7 +75,7 @@ public sealed class MongoMappingTests
 
         var document = MessageDocument.From(message).ToBsonDocument();
 
-        Assert.Equal(["_id", "chat_id", "seq", "sender_id", "sender_name", "content", "timestamp", "version", "created_version", "kind", "edited_at", "deleted", "mentions", "reactions"], document.Names);
+        Assert.Equal(["_id", "chat_id", "seq", "sender_id", "sender_name", "content", "timestamp", "version", "created_version", "kind", "edited_at", "deleted", "mentions", "reactions", "attachments"], document.Names);
         Assert.Equal(new ObjectId(ChatId), document["chat_id"]);
         Assert.Equal(new ObjectId(UserId), document["sender_id"]);
         Assert.Equal(7L, document["seq"]);
@@ -154,6 +154,43 @@ public sealed class MongoMappingTests
     }
 
     [Fact]
+    public void AnAttachmentIsStoredUnderSnakeCaseNamesWithObjectIdsAndGridFsIdsFromItsOwn()
+    {
+        var attachment = new Attachment(Ids.New(), ChatId, UserId, "photo.png", FileTypes.Png, 1234, DateTimeOffset.UnixEpoch)
+        {
+            ContentHash = new string('a', 64),
+            Width = 10,
+            Height = 20,
+            ThumbnailHash = new string('b', 64),
+            ThumbnailType = FileTypes.WebP,
+        };
+
+        var document = AttachmentDocument.From(attachment).ToBsonDocument();
+
+        Assert.Equal(["_id", "chat_id", "uploader_id", "message_id", "file_name", "content_type", "size", "width", "height", "content_hash",
+            "thumbnail_hash", "thumbnail_type", "created_at"], document.Names);
+        Assert.Equal(new ObjectId(ChatId), document["chat_id"]);
+        Assert.Equal(BsonNull.Value, document["message_id"]);
+        Assert.Equal(attachment, BsonSerializer.Deserialize<AttachmentDocument>(document).ToDomain());
+        Assert.Equal(attachment.Id, MongoAttachmentStore.FileId(attachment.Id, AttachmentPart.Content));
+        Assert.Equal(attachment.Id + ".thumbnail", MongoAttachmentStore.FileId(attachment.Id, AttachmentPart.Thumbnail));
+    }
+
+    [Fact]
+    public void UploadsAreTakenOnlyUnsentByTheirUploaderInTheirChatAndSweptByAge()
+    {
+        var upload = Ids.New();
+
+        Assert.Equal(
+            BsonDocument.Parse($"{{ _id: {{ $in: [ObjectId('{upload}')] }}, chat_id: ObjectId('{ChatId}'), uploader_id: ObjectId('{UserId}'), message_id: null }}"),
+            Render(MongoFilters.UnsentUploads([upload], ChatId, UserId)));
+        Assert.Equal(BsonDocument.Parse("{ message_id: null, created_at: { $lt: ISODate('1970-01-01T00:00:01Z') } }"),
+            Render(MongoFilters.UnsentBefore(DateTimeOffset.FromUnixTimeMilliseconds(1_000))));
+        var index = MongoIndexes.Attachments.Single();
+        Assert.Equal(new BsonDocument { { "message_id", 1 }, { "created_at", 1 } }, Render(index.Keys));
+    }
+
+    [Fact]
     public void FiltersAskForWhatTheStoreMeans()
     {
         Assert.Equal(new BsonDocument("participants", new ObjectId(UserId)), Render(MongoFilters.ChatsOf(UserId)));
@@ -192,7 +229,7 @@ public sealed class MongoMappingTests
 
         Assert.Equal(BsonDocument.Parse("{ $set: { content: 'new', edited_at: ISODate('1970-01-01T00:00:01Z'), mentions: [] }, $max: { version: NumberLong(7) } }"),
             Render(MongoFilters.Edit("new", at, 7)));
-        Assert.Equal(BsonDocument.Parse("{ $set: { content: '', deleted: true, reactions: [], mentions: [] }, $max: { version: NumberLong(8) } }"),
+        Assert.Equal(BsonDocument.Parse("{ $set: { content: '', deleted: true, reactions: [], mentions: [], attachments: [] }, $max: { version: NumberLong(8) } }"),
             Render(MongoFilters.Tombstone(8)));
         Assert.Equal(BsonDocument.Parse($"{{ _id: ObjectId('{ChatId}'), last_seq: NumberLong(4) }}"), Render(MongoFilters.NewestIs(ChatId, 4)));
     }

@@ -21,7 +21,7 @@ public sealed class MongoStorageTests : StorageSuite
         _mongo = database;
         await database.EnsureIndexesAsync();
         var keys = new MongoKeyStore(database);
-        return new Stores(new MongoUserRepository(database), new MongoChatRepository(database), keys, keys);
+        return new Stores(new MongoUserRepository(database), new MongoChatRepository(database), keys, keys, new MongoAttachmentStore(database));
     }
 
     protected override async Task CloseAsync()

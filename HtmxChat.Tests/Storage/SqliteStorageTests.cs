@@ -11,7 +11,8 @@ public sealed class SqliteStorageTests : StorageSuite
     {
         var database = new SqliteDatabase($"Data Source={_folder.File("store.db")}");
         var keys = new SqliteKeyStore(database);
-        return Task.FromResult<Stores?>(new Stores(new SqliteUserRepository(database), new SqliteChatRepository(database), keys, keys));
+        return Task.FromResult<Stores?>(new Stores(new SqliteUserRepository(database), new SqliteChatRepository(database), keys, keys,
+            new SqliteAttachmentStore(database, new ContentFolder(_folder.File("files")))));
     }
 
     protected override Task CloseAsync()
@@ -41,5 +42,25 @@ public sealed class SqliteStorageTests : StorageSuite
         var reopened = new SqliteKeyStore(new SqliteDatabase(path));
 
         Assert.Equal("yes", reopened.GetOrAddSecret("kept", "no"));
+    }
+
+    [Fact]
+    public async Task FilesAreNamedByTheirHashAndOnlyLeftoversOfInterruptedWritesAreSwept()
+    {
+        var files = new ContentFolder(_folder.File("content"));
+        var bytes = "same bytes"u8.ToArray();
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+        await files.WriteAsync(hash, new MemoryStream(bytes), TestContext.Current.CancellationToken);
+        await files.WriteAsync(hash, new MemoryStream(bytes), TestContext.Current.CancellationToken);
+        await Assert.ThrowsAsync<IOException>(() => files.WriteAsync(new string('a', 64), new BreaksAfter(new byte[100_000], 50_000), TestContext.Current.CancellationToken));
+        // What a process killed mid-write leaves: a file under .incoming, never under a real name.
+        var leftover = Path.Combine(files.Root, ".incoming", "killed-mid-write");
+        await File.WriteAllBytesAsync(leftover, new byte[10], TestContext.Current.CancellationToken);
+        File.SetLastWriteTimeUtc(leftover, DateTime.UtcNow.AddHours(-2));
+
+        Assert.Equal([hash], files.List().Select(f => f.Hash));
+        Assert.Equal(Path.Combine(files.Root, hash[..2], hash), Directory.GetFiles(files.Root, "*", SearchOption.AllDirectories).Single(f => !f.Contains(".incoming")));
+        Assert.Equal(1, files.RemoveLeftovers(DateTimeOffset.UtcNow.AddHours(-1)));
+        Assert.Empty(Directory.GetFiles(Path.Combine(files.Root, ".incoming")));
     }
 }

@@ -3,7 +3,7 @@ using HtmxChat.Web.Storage;
 
 namespace HtmxChat.Tests.Storage;
 
-public sealed record Stores(IUserRepository Users, IChatRepository Chats, IKeyStore Keys, IStorageHealth Health);
+public sealed record Stores(IUserRepository Users, IChatRepository Chats, IKeyStore Keys, IStorageHealth Health, IAttachmentStore Attachments);
 
 /// <summary>The storage contract, run against every provider (see the subclasses).</summary>
 public abstract class StorageSuite : IAsyncLifetime
@@ -636,5 +636,190 @@ public abstract class StorageSuite : IAsyncLifetime
         Assert.Equal(["<key id=\"1\" />", "<key id=\"2\" />"], S.Keys.GetDataProtectionKeys().Order());
         Assert.Equal(("first", "first"), (first, second));
         Assert.True(await S.Health.PingAsync());
+    }
+
+    private static Attachment NewUpload(Chat chat, ChatUser uploader, byte[] bytes, string name = "notes.txt", DateTimeOffset? at = null) =>
+        new(Ids.New(), chat.Id, uploader.Id, name, FileTypes.Text, bytes.Length, at ?? Now())
+        {
+            ContentHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)),
+        };
+
+    private async Task<Attachment> UploadAsync(Chat chat, ChatUser uploader, byte[] bytes, string name = "notes.txt", DateTimeOffset? at = null)
+    {
+        var upload = NewUpload(chat, uploader, bytes, name, at);
+        await S.Attachments.AddAsync(upload, new MemoryStream(bytes), null, TestContext.Current.CancellationToken);
+        return upload;
+    }
+
+    private async Task<byte[]?> ReadAllAsync(Attachment attachment, AttachmentPart part = AttachmentPart.Content)
+    {
+        await using var stream = await S.Attachments.OpenReadAsync(attachment, part, TestContext.Current.CancellationToken);
+        if (stream is null)
+        {
+            return null;
+        }
+        using var copy = new MemoryStream();
+        await stream.CopyToAsync(copy, TestContext.Current.CancellationToken);
+        return copy.ToArray();
+    }
+
+    private static byte[] Bytes(int length, int seed = 1) => [.. Enumerable.Range(0, length).Select(i => (byte)((i * 31 + seed) % 251))];
+
+    [Fact]
+    public async Task AnUploadIsStoredUnsentWithItsBytesAndThumbnail()
+    {
+        var (a, b) = (await CreateUserAsync("upa"), await CreateUserAsync("upb"));
+        var chat = (await S.Chats.CreateAsync(NewChat("files", a, b))).Chat;
+        var bytes = Bytes(300_000);
+        var thumbnail = Bytes(500, seed: 7);
+        var upload = NewUpload(chat, a, bytes, "photo.png") with
+        {
+            ContentType = FileTypes.Png,
+            Width = 1200,
+            Height = 800,
+            ThumbnailHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(thumbnail)),
+            ThumbnailType = FileTypes.WebP,
+        };
+
+        await S.Attachments.AddAsync(upload, new MemoryStream(bytes), new MemoryStream(thumbnail), TestContext.Current.CancellationToken);
+
+        Assert.Equal(upload, await S.Attachments.FindAsync(upload.Id, TestContext.Current.CancellationToken));
+        Assert.Equal(bytes, await ReadAllAsync(upload));
+        Assert.Equal(thumbnail, await ReadAllAsync(upload, AttachmentPart.Thumbnail));
+        Assert.Null(await S.Attachments.FindAsync(Ids.New(), TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task StoredBytesCanBeReadFromAnyOffset()
+    {
+        var (a, b) = (await CreateUserAsync("rga"), await CreateUserAsync("rgb"));
+        var chat = (await S.Chats.CreateAsync(NewChat("ranges", a, b))).Chat;
+        var bytes = Bytes(1_000_000);
+        var upload = await UploadAsync(chat, a, bytes);
+
+        await using var stream = await S.Attachments.OpenReadAsync(upload, AttachmentPart.Content, TestContext.Current.CancellationToken);
+        Assert.NotNull(stream);
+        Assert.True(stream.CanSeek);
+        Assert.Equal(bytes.Length, stream.Length);
+        stream.Seek(700_000, SeekOrigin.Begin);
+        var part = new byte[1000];
+        await stream.ReadExactlyAsync(part, TestContext.Current.CancellationToken);
+
+        Assert.Equal(bytes[700_000..701_000], part);
+    }
+
+    [Fact]
+    public async Task AnUploadThatFailsMidwayLeavesNothingBehind()
+    {
+        var (a, b) = (await CreateUserAsync("cra"), await CreateUserAsync("crb"));
+        var chat = (await S.Chats.CreateAsync(NewChat("crash", a, b))).Chat;
+        var bytes = Bytes(400_000);
+        var upload = NewUpload(chat, a, bytes);
+
+        await Assert.ThrowsAsync<IOException>(() => S.Attachments.AddAsync(upload, new BreaksAfter(bytes, 150_000), null, TestContext.Current.CancellationToken));
+
+        Assert.Null(await S.Attachments.FindAsync(upload.Id, TestContext.Current.CancellationToken));
+        Assert.Null(await ReadAllAsync(upload));
+    }
+
+    [Fact]
+    public async Task SendingAMessageTakesTheSendersUploadsInTheOrderNamed()
+    {
+        var (a, b) = (await CreateUserAsync("sna"), await CreateUserAsync("snb"));
+        var chat = (await S.Chats.CreateAsync(NewChat("send", a, b))).Chat;
+        var first = await UploadAsync(chat, a, Bytes(10, 1), "first.txt");
+        var second = await UploadAsync(chat, a, Bytes(10, 2), "second.txt");
+
+        var sent = await S.Chats.AppendMessageAsync(chat.Id, a.Id, a.UserName, "", Now(), attachments: [second, first], ct: TestContext.Current.CancellationToken);
+
+        var message = sent!.Value.Message;
+        Assert.Equal(["second.txt", "first.txt"], message.Attachments.Select(x => x.FileName));
+        Assert.All(message.Attachments, x => Assert.Equal(message.Id, x.MessageId));
+        Assert.Equal("📎 second.txt, first.txt", sent.Value.Chat.LastMessage!.Content);
+        var read = (await S.Chats.GetMessagesAsync(chat.Id, null, null, 10, TestContext.Current.CancellationToken)).Messages.Single();
+        Assert.Equal(message.Attachments, read.Attachments);
+        Assert.Equal(message.Id, (await S.Attachments.FindAsync(first.Id, TestContext.Current.CancellationToken))!.MessageId);
+    }
+
+    [Fact]
+    public async Task AnUploadIsSentOnceAndOnlyBySomeoneWhoUploadedItToThatChat()
+    {
+        var (a, b) = (await CreateUserAsync("ona"), await CreateUserAsync("onb"));
+        var chat = (await S.Chats.CreateAsync(NewChat("once", a, b))).Chat;
+        var other = (await S.Chats.CreateAsync(NewChat("other", a, b))).Chat;
+        var mine = await UploadAsync(chat, a, Bytes(10));
+        var elsewhere = await UploadAsync(other, a, Bytes(11));
+        await S.Chats.AppendMessageAsync(chat.Id, a.Id, a.UserName, "here", Now(), attachments: [mine], ct: TestContext.Current.CancellationToken);
+        var fresh = await UploadAsync(chat, a, Bytes(12));
+
+        await Assert.ThrowsAsync<AttachmentsNotAvailableException>(() =>
+            S.Chats.AppendMessageAsync(chat.Id, a.Id, a.UserName, "again", Now(), attachments: [fresh, mine], ct: TestContext.Current.CancellationToken));
+        await Assert.ThrowsAsync<AttachmentsNotAvailableException>(() =>
+            S.Chats.AppendMessageAsync(chat.Id, b.Id, b.UserName, "not mine", Now(), attachments: [fresh], ct: TestContext.Current.CancellationToken));
+        await Assert.ThrowsAsync<AttachmentsNotAvailableException>(() =>
+            S.Chats.AppendMessageAsync(chat.Id, a.Id, a.UserName, "other chat", Now(), attachments: [elsewhere], ct: TestContext.Current.CancellationToken));
+
+        // Nothing of a refused send is kept: no message, no seq, and the good upload is still unsent.
+        var after = await S.Chats.FindAsync(chat.Id, TestContext.Current.CancellationToken);
+        Assert.Equal(1, after!.LastSeq);
+        Assert.Null((await S.Attachments.FindAsync(fresh.Id, TestContext.Current.CancellationToken))!.MessageId);
+    }
+
+    [Fact]
+    public async Task DeletingAMessageDropsItsFilesAndReleasingThemFreesTheirBytes()
+    {
+        var (a, b) = (await CreateUserAsync("dla"), await CreateUserAsync("dlb"));
+        var chat = (await S.Chats.CreateAsync(NewChat("deleting", a, b))).Chat;
+        var shared = Bytes(5000, 1);
+        var unique = await UploadAsync(chat, a, Bytes(5000, 2), "unique.txt");
+        var sharedSent = await UploadAsync(chat, a, shared, "shared.txt");
+        var sharedKept = await UploadAsync(chat, b, shared, "copy.txt");
+        var sent = (await S.Chats.AppendMessageAsync(chat.Id, a.Id, a.UserName, "files", Now(), attachments: [unique, sharedSent], ct: TestContext.Current.CancellationToken))!.Value.Message;
+
+        var deleted = await S.Chats.DeleteMessageAsync(chat.Id, sent.Id, TestContext.Current.CancellationToken);
+        await S.Attachments.ReleaseAsync(sent.Attachments, TestContext.Current.CancellationToken);
+
+        Assert.Empty(deleted!.Message.Attachments);
+        Assert.Empty((await S.Chats.FindMessageAsync(chat.Id, sent.Id, TestContext.Current.CancellationToken))!.Attachments);
+        Assert.Null(await S.Attachments.FindAsync(unique.Id, TestContext.Current.CancellationToken));
+        Assert.Null(await S.Attachments.FindAsync(sharedSent.Id, TestContext.Current.CancellationToken));
+        Assert.Null(await ReadAllAsync(unique));
+        // Another upload of the same bytes keeps them.
+        Assert.Equal(shared, await ReadAllAsync(sharedKept));
+    }
+
+    [Fact]
+    public async Task UnsentUploadsAreFoundByAgeForTheSweep()
+    {
+        var (a, b) = (await CreateUserAsync("swa"), await CreateUserAsync("swb"));
+        var chat = (await S.Chats.CreateAsync(NewChat("sweep", a, b))).Chat;
+        var old = await UploadAsync(chat, a, Bytes(10, 1), at: Now().AddDays(-2));
+        var oldButSent = await UploadAsync(chat, a, Bytes(10, 2), at: Now().AddDays(-2));
+        var recent = await UploadAsync(chat, a, Bytes(10, 3));
+        await S.Chats.AppendMessageAsync(chat.Id, a.Id, a.UserName, "sent", Now(), attachments: [oldButSent], ct: TestContext.Current.CancellationToken);
+
+        var stale = await S.Attachments.FindUnsentAsync(Now().AddDays(-1), 100, TestContext.Current.CancellationToken);
+        Assert.Equal([old.Id], stale.Select(x => x.Id));
+
+        await S.Attachments.ReleaseAsync(stale, TestContext.Current.CancellationToken);
+        Assert.Null(await S.Attachments.FindAsync(old.Id, TestContext.Current.CancellationToken));
+        Assert.Null(await ReadAllAsync(old));
+        Assert.NotNull(await ReadAllAsync(recent));
+        Assert.NotNull(await ReadAllAsync(oldButSent));
+    }
+
+    /// <summary>A stream that gives part of its bytes and then fails, as a client that disconnects mid-upload.</summary>
+    protected sealed class BreaksAfter(byte[] bytes, int failAt) : MemoryStream(bytes)
+    {
+        public override int Read(byte[] buffer, int offset, int count) => Position >= failAt
+            ? throw new IOException("The client went away.")
+            : base.Read(buffer, offset, (int)Math.Min(count, failAt - Position));
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => Position >= failAt
+            ? throw new IOException("The client went away.")
+            : base.ReadAsync(buffer[..(int)Math.Min(buffer.Length, failAt - Position)], cancellationToken);
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
     }
 }

@@ -272,6 +272,7 @@ public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
             MongoFilters.Tombstone(version), AfterUpdate<MessageDocument>(), CancellationToken.None);
         var chat = await mongo.Chats.FindOneAndUpdateAsync(MongoFilters.NewestIs(chatId, message.Seq),
             Builders<ChatDocument>.Update.Set(c => c.LastMessage!.Content, "").Set(c => c.LastMessage!.Deleted, true), AfterUpdate<ChatDocument>(), CancellationToken.None);
+        await mongo.Attachments.DeleteManyAsync(Builders<AttachmentDocument>.Filter.Eq(a => a.MessageId, messageId), CancellationToken.None);
         if (message.Mentions.Count > 0)
         {
             chat = await RecountMentionsAsync(chatId, message.Mentions.Select(m => m.UserId));
