@@ -67,6 +67,9 @@ public sealed partial class BrowserClient(HttpClient http) : IDisposable
         return await Http.SendAsync(request);
     }
 
+    /// <summary>The antiforgery token a page's script would send in its header.</summary>
+    public async Task<string> TokenAsync() => TokenPattern().Match(await GetPageAsync("/chats")).Groups[1].Value;
+
     public async Task<string> UserIdAsync() => UserIdPattern().Match(await GetPageAsync("/chats")).Groups[1].Value;
 
     public void Dispose() => Http.Dispose();

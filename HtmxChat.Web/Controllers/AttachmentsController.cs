@@ -14,7 +14,7 @@ namespace HtmxChat.Web.Controllers;
 [Authorize]
 public sealed class AttachmentsController(AttachmentService attachments, ChatService chats) : Controller
 {
-    [HttpPost("chats/{chatId}/attachments")]
+    [HttpPost("chats/{chatId}/attachments"), StreamedBody]
     public async Task<IActionResult> Upload(string chatId, CancellationToken ct)
     {
         var (attachment, refusal) = await AttachmentHttp.ReceiveAsync(Request, attachments, chats, User.UserId(), chatId, ct);
@@ -36,4 +36,23 @@ public sealed class AttachmentsController(AttachmentService attachments, ChatSer
         await attachments.OpenAsync(User.UserId(), id, part, ct) is { } found
             ? AttachmentHttp.Serve(Response, found.Attachment, found.Content, part)
             : Results.NotFound();
+
+    /// <summary>Keeps model binding from reading the form, so the body is still there for the upload to stream.</summary>
+    [AttributeUsage(AttributeTargets.Method)]
+    private sealed class StreamedBodyAttribute : Attribute, Microsoft.AspNetCore.Mvc.Filters.IResourceFilter
+    {
+        public void OnResourceExecuting(Microsoft.AspNetCore.Mvc.Filters.ResourceExecutingContext context)
+        {
+            var factories = context.ValueProviderFactories;
+            foreach (var reader in factories.Where(f => f is Microsoft.AspNetCore.Mvc.ModelBinding.FormValueProviderFactory
+                or Microsoft.AspNetCore.Mvc.ModelBinding.FormFileValueProviderFactory or Microsoft.AspNetCore.Mvc.ModelBinding.JQueryFormValueProviderFactory).ToList())
+            {
+                factories.Remove(reader);
+            }
+        }
+
+        public void OnResourceExecuted(Microsoft.AspNetCore.Mvc.Filters.ResourceExecutedContext context)
+        {
+        }
+    }
 }
