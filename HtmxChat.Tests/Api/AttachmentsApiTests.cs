@@ -105,6 +105,20 @@ public sealed class AttachmentsApiTests(AppFixture app) : IClassFixture<AppFixtu
     }
 
     [Fact]
+    public async Task AGifLosesItsCommentAndXmpButStillLoops()
+    {
+        var (ada, _, chatId) = await ChatAsync();
+        var gif = await UploadedAsync(ada, chatId, TestFiles.Gif(), "dot.gif");
+
+        var served = await ada.Http.GetByteArrayAsync($"/api/attachments/{Id(gif)}");
+
+        Assert.Equal(("image/gif", 1, 1), (gif.GetProperty("contentType").GetString(), gif.GetProperty("width").GetInt32(), gif.GetProperty("height").GetInt32()));
+        Assert.False(TestFiles.Contains(served, "GPS48"));
+        Assert.True(TestFiles.Contains(served, "NETSCAPE2.0"));
+        Assert.Equal((1, 1, SKEncodedOrigin.TopLeft), TestFiles.Decode(served));
+    }
+
+    [Fact]
     public async Task BytesAreServedInRangesAndRevalidatedByETag()
     {
         var (ada, _, chatId) = await ChatAsync();

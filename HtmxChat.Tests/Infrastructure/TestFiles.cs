@@ -41,6 +41,24 @@ public static class TestFiles
         return [.. jpeg[..2], .. segment, .. jpeg[2..]];
     }
 
+    /// <summary>A 1 × 1 GIF that loops, with a comment and an XMP block that say where it was made.</summary>
+    public static byte[] Gif()
+    {
+        static byte[] Ascii(string text) => Encoding.ASCII.GetBytes(text);
+        byte[] gps = Ascii("GPS48.8584N");
+        return
+        [
+            .. Ascii("GIF89a"), 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00,   // 1 × 1, a global table of two colours
+            0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF,
+            0x21, 0xFF, 0x0B, .. Ascii("NETSCAPE2.0"), 0x03, 0x01, 0x00, 0x00, 0x00, // loop forever
+            0x21, 0xFE, (byte)gps.Length, .. gps, 0x00,                            // a comment
+            0x21, 0xFF, 0x0B, .. Ascii("XMP DataXMP"), (byte)gps.Length, .. gps, 0x00,
+            0x2C, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00,            // the image
+            0x02, 0x02, 0x44, 0x01, 0x00,
+            0x3B,
+        ];
+    }
+
     public static byte[] Pdf() => Encoding.ASCII.GetBytes("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n" + new string('x', 2000));
 
     /// <summary>Skia's view of an image: its size as shown (orientation applied) and its orientation.</summary>

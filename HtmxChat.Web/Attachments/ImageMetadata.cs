@@ -3,7 +3,8 @@ using System.Buffers.Binary;
 namespace HtmxChat.Web.Attachments;
 
 /// <summary>
-/// Copies an image without what the camera or editor wrote about it (EXIF with its GPS position, XMP, IPTC, comments),
+/// Copies an image without what the camera or editor wrote about it (EXIF with its GPS position, XMP, IPTC, comments
+/// and text chunks), for JPEG, PNG, WebP and GIF,
 /// leaving the pixels' bytes untouched. A JPEG keeps its orientation, written back as a minimal EXIF block, so it still
 /// shows the right way up.
 /// </summary>
@@ -16,6 +17,7 @@ public static class ImageMetadata
         Domain.FileTypes.Jpeg => StripJpegAsync(source, target, orientation, ct),
         Domain.FileTypes.Png => StripPngAsync(source, target, ct),
         Domain.FileTypes.WebP => StripWebPAsync(source, target, ct),
+        Domain.FileTypes.Gif => StripGifAsync(source, target, ct),
         _ => source.CopyToAsync(target, ct),
     };
 
@@ -171,6 +173,86 @@ public static class ImageMetadata
             else
             {
                 await CopyExactlyAsync(source, target, padded, ct);
+            }
+        }
+    }
+
+    // Application extensions that change how a GIF plays or looks: the loop count and the colour profile.
+    private static readonly HashSet<string> GifKeptApplications = ["NETSCAPE2.0", "ANIMEXTS1.0", "ICCRGBG1012"];
+
+    private static async Task StripGifAsync(Stream source, Stream target, CancellationToken ct)
+    {
+        var header = new byte[13]; // signature and logical screen descriptor
+        await source.ReadExactlyAsync(header, ct);
+        await target.WriteAsync(header, ct);
+        await CopyExactlyAsync(source, target, ColourTableLength(header[10]), ct);
+        var one = new byte[1];
+        while (true)
+        {
+            await source.ReadExactlyAsync(one, ct);
+            switch (one[0])
+            {
+                case 0x3B: // trailer
+                    await target.WriteAsync(one, ct);
+                    return;
+                case 0x2C: // an image: descriptor, local colour table, LZW code size, data
+                    var descriptor = new byte[10];
+                    descriptor[0] = 0x2C;
+                    await source.ReadExactlyAsync(descriptor.AsMemory(1), ct);
+                    await target.WriteAsync(descriptor, ct);
+                    await CopyExactlyAsync(source, target, ColourTableLength(descriptor[9]) + 1, ct);
+                    await CopySubBlocksAsync(source, target, ct);
+                    break;
+                case 0x21:
+                    var label = new byte[1];
+                    await source.ReadExactlyAsync(label, ct);
+                    if (label[0] == 0xFE)
+                    {
+                        await CopySubBlocksAsync(source, null, ct); // a comment
+                        break;
+                    }
+                    if (label[0] == 0xFF)
+                    {
+                        var application = new byte[12];
+                        await source.ReadExactlyAsync(application, ct);
+                        if (!GifKeptApplications.Contains(System.Text.Encoding.ASCII.GetString(application, 1, 11)))
+                        {
+                            await CopySubBlocksAsync(source, null, ct); // XMP and the like
+                            break;
+                        }
+                        await target.WriteAsync(new byte[] { 0x21, 0xFF }, ct);
+                        await target.WriteAsync(application, ct);
+                    }
+                    else
+                    {
+                        await target.WriteAsync(new byte[] { 0x21, label[0] }, ct);
+                    }
+                    await CopySubBlocksAsync(source, target, ct);
+                    break;
+                default:
+                    throw new InvalidDataException("A GIF block starts with an unknown byte.");
+            }
+        }
+    }
+
+    private static long ColourTableLength(byte flags) => (flags & 0x80) == 0 ? 0 : 3L << ((flags & 0x07) + 1);
+
+    /// <summary>Copies (or, with no target, skips) data sub-blocks up to and including the empty one that ends them.</summary>
+    private static async Task CopySubBlocksAsync(Stream source, Stream? target, CancellationToken ct)
+    {
+        var block = new byte[256];
+        while (true)
+        {
+            await source.ReadExactlyAsync(block.AsMemory(0, 1), ct);
+            var size = block[0];
+            await source.ReadExactlyAsync(block.AsMemory(1, size), ct);
+            if (target is not null)
+            {
+                await target.WriteAsync(block.AsMemory(0, size + 1), ct);
+            }
+            if (size == 0)
+            {
+                return;
             }
         }
     }
