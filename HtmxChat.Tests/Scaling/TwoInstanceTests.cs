@@ -205,6 +205,28 @@ public sealed class TwoInstanceTests
     }
 
     [Fact]
+    public async Task AFileUploadedAndSentOnOneInstanceIsSeenAndServedOnTheOther()
+    {
+        await using var cluster = await Cluster.StartAsync();
+        var (ada, bob, bobOnB, chatId, stream, _) = await BobFollowsOnBWhatAdaSendsOnAAsync(cluster);
+        using var _ada = ada;
+        using var _bob = bob;
+        using var _bobOnB = bobOnB;
+        await using var _stream = stream;
+        var png = TestFiles.Png(200, 100);
+
+        using var uploaded = await Api.AttachmentsApiTests.UploadAsync(ada.Http, chatId, png, "shared.png");
+        var id = (await uploaded.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        (await ada.Http.PostAsJsonAsync($"/api/chats/{chatId}/messages", new { content = "a picture", attachments = new[] { id } })).Dispose();
+        var seen = JsonDocument.Parse((await ReadAsync(stream, 1)).Single().Data).RootElement.GetProperty("attachments")[0];
+        using var served = await bobOnB.Http.GetAsync(seen.GetProperty("url").GetString());
+
+        Assert.Equal(("shared.png", 200, 100), (seen.GetProperty("fileName").GetString(), seen.GetProperty("width").GetInt32(), seen.GetProperty("height").GetInt32()));
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        Assert.Equal((200, 100, SkiaSharp.SKEncodedOrigin.TopLeft), TestFiles.Decode(await served.Content.ReadAsByteArrayAsync()));
+    }
+
+    [Fact]
     public async Task PresenceIsSharedByTheInstancesOfflineOnlyWhenTheLastConnectionAnywhereCloses()
     {
         await using var cluster = await Cluster.StartAsync(new Dictionary<string, string?> { ["Chat:PresenceGraceSeconds"] = "1" });
