@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using HtmxChat.Tests.Infrastructure;
@@ -8,18 +9,75 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace HtmxChat.Tests.Api;
 
-/// <summary>The size cap, applied while a file streams in, and the sweep of uploads never sent.</summary>
-public sealed class AttachmentLimitsTests : IDisposable
+/// <summary>The size cap, applied by real Kestrel while a file streams in, on the API and in the browser.</summary>
+public sealed class AttachmentLimitsTests : IAsyncLifetime
 {
     private const int MaxBytes = 200_000;
     private readonly TempFolder _folder = new();
-    private readonly ManualClock _clock = new(DateTimeOffset.UtcNow);
-    private readonly Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> _app;
-    private readonly AppFactory _factory;
+    private KestrelApp _app = null!;
 
-    public AttachmentLimitsTests()
+    public ValueTask InitializeAsync()
     {
-        _factory = new AppFactory(_folder.Path, new Dictionary<string, string?> { ["Attachments:MaxBytes"] = MaxBytes.ToString() });
+        _app = KestrelApp.Start(_folder.Path, new Dictionary<string, string?> { ["Attachments:MaxBytes"] = MaxBytes.ToString() });
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _app.Dispose();
+        _folder.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private HttpClient Client() => new(new SocketsHttpHandler { CookieContainer = new(), AllowAutoRedirect = false }) { BaseAddress = _app.Address };
+
+    private string[] StoredFiles() =>
+        Directory.Exists(Path.Combine(_folder.Path, "files"))
+            ? [.. Directory.GetFiles(Path.Combine(_folder.Path, "files"), "*", SearchOption.AllDirectories)]
+            : [];
+
+    [Fact]
+    public async Task AFileOverTheCapIsRefusedWhileItStreamsAndNothingIsKept()
+    {
+        using var registrar = await ApiClient.RegisterAsync(_app.Factory);
+        var http = Client();
+        var token = await ApiClient.LogInAsync(http, registrar.UserName, "api password");
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var ada = new ApiClient(http, registrar.UserName, registrar.UserId, token);
+        using var bob = await ApiClient.RegisterAsync(_app.Factory);
+        var chatId = await ada.CreateChatIdAsync(bob.UserName);
+        var atCap = new byte[MaxBytes];
+        Random.Shared.NextBytes(atCap);
+
+        using var accepted = await AttachmentsApiTests.UploadAsync(ada.Http, chatId, atCap, "at-cap.bin");
+        var storedBefore = StoredFiles();
+        using var refused = await AttachmentsApiTests.UploadAsync(ada.Http, chatId, new byte[MaxBytes + 1], "over-cap.bin");
+        using var farOver = await AttachmentsApiTests.UploadAsync(ada.Http, chatId, new byte[MaxBytes * 5], "far-over.bin");
+        // A client that does not say how long its body is (chunked) is cut off at the cap all the same.
+        using var chunked = new MultipartFormDataContent { { new StreamContent(new MemoryStream(new byte[MaxBytes * 2])), "file", "chunked.bin" } };
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/chats/{chatId}/attachments") { Content = chunked };
+        request.Headers.TransferEncodingChunked = true;
+        using var refusedChunked = await ada.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Created, accepted.StatusCode);
+        Assert.Equal("A file can be at most 195 KB.", (await refused.AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge)).GetProperty("detail").GetString());
+        await farOver.AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+        await refusedChunked.AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+        Assert.Equal(storedBefore, StoredFiles());
+    }
+}
+
+/// <summary>Uploads never sent are removed after <c>Attachments:UnsentHours</c>; sent ones stay.</summary>
+public sealed class AttachmentSweepTests : IDisposable
+{
+    private readonly TempFolder _folder = new();
+    private readonly ManualClock _clock = new(DateTimeOffset.UtcNow);
+    private readonly AppFactory _factory;
+    private readonly Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> _app;
+
+    public AttachmentSweepTests()
+    {
+        _factory = new AppFactory(_folder.Path);
         _app = _factory.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(_clock)));
     }
 
@@ -30,51 +88,18 @@ public sealed class AttachmentLimitsTests : IDisposable
         _folder.Dispose();
     }
 
-    private async Task<(ApiClient Ada, string ChatId)> ChatAsync()
-    {
-        var http = _app.CreateClient();
-        var ada = await ApiClient.RegisterAsync(_factory);
-        ada.Http.Dispose();
-        var token = await ApiClient.LogInAsync(http, ada.UserName, "api password");
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-        var bob = await ApiClient.RegisterAsync(_factory);
-        var api = new ApiClient(http, ada.UserName, ada.UserId, token);
-        return (api, await api.CreateChatIdAsync(bob.UserName));
-    }
-
-    private string[] StoredFiles() =>
-        Directory.Exists(Path.Combine(_folder.Path, "files"))
-            ? [.. Directory.GetFiles(Path.Combine(_folder.Path, "files"), "*", SearchOption.AllDirectories)]
-            : [];
-
-    [Fact]
-    public async Task AFileOverTheCapIsRefusedWhileItStreamsAndNothingIsKept()
-    {
-        var (ada, chatId) = await ChatAsync();
-        var atCap = new byte[MaxBytes];
-        var overCap = new byte[MaxBytes + 1];
-        Random.Shared.NextBytes(atCap);
-
-        using var accepted = await AttachmentsApiTests.UploadAsync(ada.Http, chatId, atCap, "at-cap.bin");
-        var storedBefore = StoredFiles();
-        using var refused = await AttachmentsApiTests.UploadAsync(ada.Http, chatId, overCap, "over-cap.bin");
-        // A client that does not say how long its body is (chunked) is cut off at the cap all the same.
-        using var chunked = new MultipartFormDataContent { { new StreamContent(new MemoryStream(overCap)), "file", "chunked.bin" } };
-        chunked.Headers.ContentLength = null;
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/chats/{chatId}/attachments") { Content = chunked };
-        request.Headers.TransferEncodingChunked = true;
-        using var refusedChunked = await ada.Http.SendAsync(request);
-
-        Assert.Equal(HttpStatusCode.Created, accepted.StatusCode);
-        Assert.Equal("A file can be at most 195 KB.", (await refused.AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge)).GetProperty("detail").GetString());
-        await refusedChunked.AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge);
-        Assert.Equal(storedBefore, StoredFiles());
-    }
+    private string[] StoredFiles() => [.. Directory.GetFiles(Path.Combine(_folder.Path, "files"), "*", SearchOption.AllDirectories)];
 
     [Fact]
     public async Task UploadsNeverSentAreSweptAfterADayAndSentOnesStay()
     {
-        var (ada, chatId) = await ChatAsync();
+        var http = _app.CreateClient();
+        using var registered = await ApiClient.RegisterAsync(_factory);
+        var token = await ApiClient.LogInAsync(http, registered.UserName, "api password");
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var ada = new ApiClient(http, registered.UserName, registered.UserId, token);
+        using var bob = await ApiClient.RegisterAsync(_factory);
+        var chatId = await ada.CreateChatIdAsync(bob.UserName);
         async Task<string> UploadAsync(string name, string color)
         {
             using var response = await AttachmentsApiTests.UploadAsync(ada.Http, chatId, TestFiles.Png(64, 64, SkiaSharp.SKColor.Parse(color)), name);
@@ -84,11 +109,12 @@ public sealed class AttachmentLimitsTests : IDisposable
         var sent = await UploadAsync("sent.png", "#445566");
         using (await ada.Http.PostAsJsonAsync($"/api/chats/{chatId}/messages", new { content = "kept", attachments = new[] { sent } })) { }
         var filesBefore = StoredFiles().Length;
+        var sweeper = _app.Services.GetRequiredService<AttachmentService>();
 
         _clock.Advance(TimeSpan.FromHours(23));
-        var early = await _app.Services.GetRequiredService<AttachmentService>().SweepAsync(TestContext.Current.CancellationToken);
+        var early = await sweeper.SweepAsync(TestContext.Current.CancellationToken);
         _clock.Advance(TimeSpan.FromHours(2));
-        var swept = await _app.Services.GetRequiredService<AttachmentService>().SweepAsync(TestContext.Current.CancellationToken);
+        var swept = await sweeper.SweepAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal((0, 1), (early, swept));
         Assert.Equal(HttpStatusCode.NotFound, (await ada.Http.GetAsync($"/api/attachments/{forgotten}")).StatusCode);

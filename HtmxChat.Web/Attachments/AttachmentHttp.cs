@@ -30,6 +30,10 @@ public static class AttachmentHttp
         };
     }
 
+    /// <summary>The chat of the send form posted by the browser (not the API, not an upload), or null.</summary>
+    public static string? SendFormChat(HttpRequest request) =>
+        (request.Path.Value ?? "").Split('/', StringSplitOptions.RemoveEmptyEntries) is ["chats", var chatId, "messages"] ? chatId : null;
+
     /// <summary>Lets a request that carries a file be as large as one file and its envelope.</summary>
     public static void AllowFileSize(HttpContext context, AttachmentOptions options)
     {
@@ -52,7 +56,7 @@ public static class AttachmentHttp
         }
         if (request.ContentLength > attachments.Options.MaxRequestBytes)
         {
-            return (null, attachments.TooLarge());
+            return (null, TooLarge(request, attachments));
         }
         var noFile = new ChatResult.Invalid("Send a file: multipart/form-data with the file in a field named \"file\".", FileField);
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType) || !contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
@@ -69,19 +73,30 @@ public static class AttachmentHttp
                     && disposition.Name.Value == FileField)
                 {
                     var name = disposition.FileNameStar.HasValue ? disposition.FileNameStar.Value : HeaderUtilities.RemoveQuotes(disposition.FileName).Value;
-                    return await attachments.UploadAsync(userId, chatId, name, section.Body, ct);
+                    var uploaded = await attachments.UploadAsync(userId, chatId, name, section.Body, ct);
+                    return uploaded.Refusal is ChatResult.TooLarge ? (null, TooLarge(request, attachments)) : uploaded;
                 }
             }
             return (null, noFile);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return (null, attachments.TooLarge());
+            return (null, TooLarge(request, attachments));
         }
         catch (Exception e) when (e is IOException or InvalidDataException && !ct.IsCancellationRequested)
         {
             return (null, noFile);
         }
+    }
+
+    /// <summary>
+    /// Refuses a file over the cap before all of it has arrived: the connection closes after the answer, rather than
+    /// reading (and throwing away) the rest of the file first.
+    /// </summary>
+    public static ChatResult.Refused TooLarge(HttpRequest request, AttachmentService attachments)
+    {
+        request.HttpContext.Response.Headers.Connection = "close";
+        return attachments.TooLarge();
     }
 
     /// <summary>

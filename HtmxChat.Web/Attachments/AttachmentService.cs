@@ -52,7 +52,7 @@ public sealed class AttachmentService(
         FileStream served = received;
         await using var stripped = FileTypes.IsInlineImage(type) ? TemporaryFile() : null;
         ImageFacts? image = null;
-        if (stripped is not null && Probe(received, name) is { } facts)
+        if (stripped is not null && await ProbeAsync(received, name, ct) is { } facts)
         {
             try
             {
@@ -138,8 +138,12 @@ public sealed class AttachmentService(
         : bytes >= 1024 ? $"{bytes / 1024.0:0} KB"
         : $"{bytes} bytes";
 
-    private ImageFacts? Probe(Stream image, string name)
+    // Decoding takes a core and, for an image the codec cannot scale down, all its pixels: a few at a time.
+    private readonly SemaphoreSlim _decoding = new(Environment.ProcessorCount);
+
+    private async Task<ImageFacts?> ProbeAsync(Stream image, string name, CancellationToken ct)
     {
+        await _decoding.WaitAsync(ct);
         try
         {
             image.Position = 0;
@@ -149,6 +153,10 @@ public sealed class AttachmentService(
         {
             logger.LogInformation(e, "{FileName} did not decode as an image; it is kept as a plain file.", name);
             return null;
+        }
+        finally
+        {
+            _decoding.Release();
         }
     }
 

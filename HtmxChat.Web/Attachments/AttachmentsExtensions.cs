@@ -13,12 +13,22 @@ public static class AttachmentsExtensions
     }
 
     /// <summary>A request that carries a file may be as large as the file cap allows (everything else stays small).</summary>
+    /// The send form posted without JavaScript carrying more than that goes back to the chat, which says why: the page
+    /// cannot be answered from a form that was never read.
     public static IApplicationBuilder UseAttachmentUploads(this IApplicationBuilder app) => app.Use((context, next) =>
     {
-        if (AttachmentHttp.CarriesFile(context.Request))
+        if (!AttachmentHttp.CarriesFile(context.Request))
         {
-            AttachmentHttp.AllowFileSize(context, context.RequestServices.GetRequiredService<IOptions<AttachmentOptions>>().Value);
+            return next(context);
         }
+        var options = context.RequestServices.GetRequiredService<IOptions<AttachmentOptions>>().Value;
+        if (context.Request.ContentLength > options.MaxRequestBytes && AttachmentHttp.SendFormChat(context.Request) is { } chatId)
+        {
+            context.Response.Headers.Connection = "close";
+            context.Response.Redirect($"/chats/{Uri.EscapeDataString(chatId)}?fileTooLarge=true");
+            return Task.CompletedTask;
+        }
+        AttachmentHttp.AllowFileSize(context, options);
         return next(context);
     });
 }

@@ -37,7 +37,7 @@ public static class ImageProbe
         var info = new SKImageInfo(decodeSize.Width, decodeSize.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
         using var decoded = new SKBitmap(info);
         var decodeResult = codec.GetPixels(info, decoded.GetPixels());
-        if (decodeResult is not (SKCodecResult.Success or SKCodecResult.IncompleteInput) || decodeResult == SKCodecResult.IncompleteInput)
+        if (decodeResult != SKCodecResult.Success)
         {
             return null;
         }

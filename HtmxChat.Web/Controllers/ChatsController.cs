@@ -43,7 +43,7 @@ public sealed class ChatsController(ChatService chats, AttachmentService attachm
     /// (a quoted message, a search hit). <paramref name="replyTo"/> opens the form as a reply, for browsers without JavaScript.
     /// </summary>
     [HttpGet("{id}")]
-    public async Task<IActionResult> Detail(string id, long? before, long? at, string? replyTo, CancellationToken ct)
+    public async Task<IActionResult> Detail(string id, long? before, long? at, string? replyTo, bool fileTooLarge, CancellationToken ct)
     {
         if (ChatService.ValidatePaging(before, after: null, limit: null, around: at) is not null)
         {
@@ -55,6 +55,10 @@ public sealed class ChatsController(ChatService chats, AttachmentService attachm
             return NotFound();
         }
         var sendForm = await SendFormAsync(id, replyTo, ct);
+        if (fileTooLarge)
+        {
+            sendForm = sendForm with { FileError = attachments.TooLarge().Detail };
+        }
         var window = at is { } seq ? await chats.GetMessagesAroundAsync(User.UserId(), chat, seq, ChatService.DefaultPageSize, ct) : null;
         // Opened at one of the newest messages, the page is the live conversation, only scrolled to that message.
         var atLatest = window is { HasMoreAfter: false };
