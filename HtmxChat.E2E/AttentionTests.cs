@@ -89,6 +89,7 @@ public sealed partial class AttentionTests(BrowserFixture browser) : E2ETest(bro
         await bobPage.Locator("#chat-details > summary").ClickAsync();
         await bobPage.GetByLabel("Notifications").SelectOptionAsync("none");
         await bob.GotoListAsync();
+        await bob.WaitForStreamAsync();
         await Expect(bob.Row("Team")).ToHaveClassAsync(new Regex("chat-muted"));
         await ada.SendAsync("muted now");
         await Expect(bob.Row("Team").Locator(".chat-preview")).ToContainTextAsync("muted now");
