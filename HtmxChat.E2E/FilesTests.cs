@@ -97,7 +97,13 @@ public sealed partial class FilesTests(BrowserFixture browser) : E2ETest(browser
             }
             """);
         await Expect(Uploaded(adaPage)).ToHaveCountAsync(2);
-        await adaPage.GetByRole(AriaRole.Button, new() { Name = "Remove minutes.txt" }).ClickAsync();
+        // From the keyboard: back from Message to Attach file, then to the last file's Remove.
+        await ada.MessageField.FocusAsync();
+        await adaPage.Keyboard.PressAsync("Shift+Tab");
+        await Expect(adaPage.GetByLabel("Attach file")).ToBeFocusedAsync();
+        await adaPage.Keyboard.PressAsync("Shift+Tab");
+        await Expect(adaPage.GetByRole(AriaRole.Button, new() { Name = "Remove minutes.txt" })).ToBeFocusedAsync();
+        await adaPage.Keyboard.PressAsync("Enter");
         await Expect(Uploaded(adaPage)).ToHaveCountAsync(1);
         await ada.SendAsync("pasted");
 
