@@ -1,0 +1,345 @@
+using System.Buffers.Text;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace HtmxChat.Bench;
+
+/// <summary>
+/// Every delivery of every message to every connection: when it came (microseconds after its send began), whether it
+/// came twice, and whether a connection saw messages out of their order. One flat array, no objects per delivery.
+/// </summary>
+public sealed class Deliveries(int connections, int messages)
+{
+    private readonly int[] _latencyMicros = new int[connections * messages];
+    private readonly int[] _received = new int[messages + 1];
+    private int _duplicates;
+    private int _outOfOrder;
+
+    public int Connections => connections;
+    public int Messages => messages;
+
+    /// <summary>Stopwatch timestamps of each message's send, by message number (1-based).</summary>
+    public long[] SentAt { get; } = new long[messages + 1];
+
+    public int Duplicates => Volatile.Read(ref _duplicates);
+    public int OutOfOrder => Volatile.Read(ref _outOfOrder);
+
+    public int ReceivedCount(int message) => Volatile.Read(ref _received[message]);
+
+    public long Delivered => _received.Sum(r => (long)r);
+
+    public void Record(int connection, int message, long now)
+    {
+        if (message < 1 || message > messages)
+        {
+            return;
+        }
+        var slot = connection * messages + message - 1;
+        if (_latencyMicros[slot] != 0)
+        {
+            Interlocked.Increment(ref _duplicates);
+            return;
+        }
+        var sent = Volatile.Read(ref SentAt[message]);
+        _latencyMicros[slot] = Math.Max(1, (int)Stopwatch.GetElapsedTime(sent, now).TotalMicroseconds);
+        Interlocked.Increment(ref _received[message]);
+    }
+
+    public void OutOfOrderSeen() => Interlocked.Increment(ref _outOfOrder);
+
+    public int[] Latencies() => [.. _latencyMicros.Where(l => l != 0)];
+}
+
+/// <summary>
+/// One connection on a raw socket: connects, writes its request, checks the answer's head, then hands every body byte
+/// to <see cref="OnBody"/>. A few kilobytes of buffers per connection and nothing else.
+/// </summary>
+public abstract class RawConnection(int index, Deliveries deliveries)
+{
+    private readonly byte[] _buffer = new byte[4096];
+    private Socket? _socket;
+    private long _lastSeq;
+
+    protected int Index => index;
+
+    /// <summary>Connects and reads the answer's head; true when it is the one expected.</summary>
+    public async Task<bool> OpenAsync(EndPoint server, string request, string expectedStatus, CancellationToken ct)
+    {
+        _socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await _socket.ConnectAsync(server, ct);
+        await _socket.SendAsync(Encoding.ASCII.GetBytes(request), SocketFlags.None, ct);
+        var filled = 0;
+        while (true)
+        {
+            var read = await _socket.ReceiveAsync(_buffer.AsMemory(filled), SocketFlags.None, ct);
+            if (read == 0)
+            {
+                return false;
+            }
+            filled += read;
+            var end = _buffer.AsSpan(0, filled).IndexOf("\r\n\r\n"u8);
+            if (end < 0)
+            {
+                if (filled == _buffer.Length)
+                {
+                    return false;
+                }
+                continue;
+            }
+            var head = Encoding.ASCII.GetString(_buffer, 0, end);
+            if (!head.StartsWith(expectedStatus, StringComparison.Ordinal))
+            {
+                Console.Error.WriteLine($"connection {index}: {head.Split('\r')[0]}");
+                return false;
+            }
+            OnHead(head);
+            OnBody(_buffer.AsSpan(end + 4, filled - end - 4));
+            return true;
+        }
+    }
+
+    public async Task SendAsync(ReadOnlyMemory<byte> bytes, CancellationToken ct) => await _socket!.SendAsync(bytes, SocketFlags.None, ct);
+
+    /// <summary>Reads until the server closes or <paramref name="ct"/> fires.</summary>
+    public async Task ReadAsync(CancellationToken ct)
+    {
+        try
+        {
+            while (true)
+            {
+                var read = await _socket!.ReceiveAsync(_buffer, SocketFlags.None, ct);
+                if (read == 0)
+                {
+                    return;
+                }
+                OnBody(_buffer.AsSpan(0, read));
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+        }
+    }
+
+    public void Close()
+    {
+        _socket?.Dispose();
+    }
+
+    protected virtual void OnHead(string head)
+    {
+    }
+
+    protected abstract void OnBody(ReadOnlySpan<byte> bytes);
+
+    /// <summary>
+    /// A message arrived: the number in its text (<c>m{n}</c>) says which, and its <c>seq</c> (the server's order)
+    /// must be above the one before: messages sent at once may be stored in either order, but every connection must
+    /// see them in the same one.
+    /// </summary>
+    protected void Arrived(ReadOnlySpan<byte> record)
+    {
+        var at = record.IndexOf("\"content\":\"m"u8);
+        if (at < 0 || !Utf8Parser.TryParse(record[(at + 12)..], out int message, out _))
+        {
+            return;
+        }
+        var seqAt = record.IndexOf("\"seq\":"u8);
+        if (seqAt >= 0 && Utf8Parser.TryParse(record[(seqAt + 6)..], out long seq, out _))
+        {
+            if (seq <= _lastSeq)
+            {
+                deliveries.OutOfOrderSeen();
+            }
+            _lastSeq = seq;
+        }
+        deliveries.Record(index, message, Stopwatch.GetTimestamp());
+    }
+}
+
+/// <summary>An HTTP/1.1 event stream (HtmxChat's API stream), chunked or not; each <c>data:</c> line is looked at once.</summary>
+public sealed class EventStreamConnection(int index, Deliveries deliveries) : RawConnection(index, deliveries)
+{
+    private readonly byte[] _line = new byte[4096];
+    private int _lineLength;
+    private bool _chunked;
+    private ChunkState _state = ChunkState.Size;
+    private long _chunkSize;
+    private long _chunkLeft;
+
+    private enum ChunkState { Size, SizeExtension, Data, DataEnd }
+
+    public static string Request(string path, string token) =>
+        $"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nAccept: text/event-stream\r\n\r\n";
+
+    protected override void OnHead(string head) => _chunked = head.Contains("transfer-encoding: chunked", StringComparison.OrdinalIgnoreCase);
+
+    protected override void OnBody(ReadOnlySpan<byte> bytes)
+    {
+        if (!_chunked)
+        {
+            Lines(bytes);
+            return;
+        }
+        while (bytes.Length > 0)
+        {
+            switch (_state)
+            {
+                case ChunkState.Size or ChunkState.SizeExtension:
+                    var b = bytes[0];
+                    bytes = bytes[1..];
+                    if (b == '\n')
+                    {
+                        (_chunkLeft, _chunkSize, _state) = (_chunkSize, 0, ChunkState.Data);
+                    }
+                    else if (b == ';')
+                    {
+                        _state = ChunkState.SizeExtension;
+                    }
+                    else if (_state == ChunkState.Size && HexValue(b) is >= 0 and var digit)
+                    {
+                        _chunkSize = _chunkSize * 16 + digit;
+                    }
+                    break;
+                case ChunkState.Data:
+                    var take = (int)Math.Min(_chunkLeft, bytes.Length);
+                    Lines(bytes[..take]);
+                    bytes = bytes[take..];
+                    _chunkLeft -= take;
+                    if (_chunkLeft == 0)
+                    {
+                        _state = ChunkState.DataEnd;
+                    }
+                    break;
+                case ChunkState.DataEnd:
+                    if (bytes[0] == '\n')
+                    {
+                        _state = ChunkState.Size;
+                    }
+                    bytes = bytes[1..];
+                    break;
+            }
+        }
+    }
+
+    private static int HexValue(byte b) => b switch
+    {
+        >= (byte)'0' and <= (byte)'9' => b - '0',
+        >= (byte)'a' and <= (byte)'f' => b - 'a' + 10,
+        >= (byte)'A' and <= (byte)'F' => b - 'A' + 10,
+        _ => -1,
+    };
+
+    private void Lines(ReadOnlySpan<byte> bytes)
+    {
+        while (bytes.Length > 0)
+        {
+            var end = bytes.IndexOf((byte)'\n');
+            var part = end < 0 ? bytes : bytes[..end];
+            var room = Math.Min(part.Length, _line.Length - _lineLength);
+            part[..room].CopyTo(_line.AsSpan(_lineLength));
+            _lineLength += room;
+            if (end < 0)
+            {
+                return;
+            }
+            var line = _line.AsSpan(0, _lineLength);
+            if (line.StartsWith("data: "u8))
+            {
+                Arrived(line);
+            }
+            _lineLength = 0;
+            bytes = bytes[(end + 1)..];
+        }
+    }
+}
+
+/// <summary>A SignalR client over a raw WebSocket (JSON protocol): the handshake, then each invocation record looked at once.</summary>
+public sealed class SignalRConnection(int index, Deliveries deliveries) : RawConnection(index, deliveries)
+{
+    private readonly byte[] _header = new byte[10];
+    private int _headerLength;
+    private long _payloadLeft;
+    private readonly byte[] _record = new byte[4096];
+    private int _recordLength;
+
+    /// <summary>True once the server has answered the protocol handshake.</summary>
+    public bool Ready { get; private set; }
+
+    public static string Request(string path) =>
+        $"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+        $"Sec-WebSocket-Key: {Convert.ToBase64String(Guid.NewGuid().ToByteArray())}\r\nSec-WebSocket-Version: 13\r\n\r\n";
+
+    /// <summary>The JSON protocol handshake as a masked text frame, as every client frame must be.</summary>
+    public static byte[] Handshake()
+    {
+        var payload = Encoding.UTF8.GetBytes("{\"protocol\":\"json\",\"version\":1}\u001e");
+        var mask = new byte[] { 0x12, 0x34, 0x56, 0x78 };
+        var frame = new byte[2 + 4 + payload.Length];
+        frame[0] = 0x81;
+        frame[1] = (byte)(0x80 | payload.Length);
+        mask.CopyTo(frame, 2);
+        for (var i = 0; i < payload.Length; i++)
+        {
+            frame[6 + i] = (byte)(payload[i] ^ mask[i % 4]);
+        }
+        return frame;
+    }
+
+    protected override void OnBody(ReadOnlySpan<byte> bytes)
+    {
+        while (bytes.Length > 0)
+        {
+            if (_payloadLeft == 0)
+            {
+                _header[_headerLength++] = bytes[0];
+                bytes = bytes[1..];
+                var needed = _headerLength < 2 ? 2 : (_header[1] & 0x7F) switch { 126 => 4, 127 => 10, _ => 2 };
+                if (_headerLength < needed)
+                {
+                    continue;
+                }
+                _payloadLeft = (_header[1] & 0x7F) switch
+                {
+                    126 => (_header[2] << 8) | _header[3],
+                    127 => (long)System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(_header.AsSpan(2)),
+                    var length => length,
+                };
+                _headerLength = 0;
+                continue;
+            }
+            var take = (int)Math.Min(_payloadLeft, bytes.Length);
+            Records(bytes[..take]);
+            bytes = bytes[take..];
+            _payloadLeft -= take;
+        }
+    }
+
+    private void Records(ReadOnlySpan<byte> bytes)
+    {
+        while (bytes.Length > 0)
+        {
+            var end = bytes.IndexOf((byte)0x1E);
+            var part = end < 0 ? bytes : bytes[..end];
+            var room = Math.Min(part.Length, _record.Length - _recordLength);
+            part[..room].CopyTo(_record.AsSpan(_recordLength));
+            _recordLength += room;
+            if (end < 0)
+            {
+                return;
+            }
+            var record = _record.AsSpan(0, _recordLength);
+            if (record.SequenceEqual("{}"u8))
+            {
+                Ready = true;
+            }
+            else if (record.IndexOf("\"target\":\"message\""u8) >= 0)
+            {
+                Arrived(record);
+            }
+            _recordLength = 0;
+            bytes = bytes[(end + 1)..];
+        }
+    }
+}

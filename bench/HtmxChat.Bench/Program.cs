@@ -1,0 +1,92 @@
+// HtmxChat's load benchmark (not run by CI). It publishes the app (and the SignalR peer in bench/SignalRPeer), starts
+// each on a fresh store on a free loopback port, drives it with raw-socket clients, and prints JSON lines and a
+// Markdown table. See bench/README.md.
+//
+//   dotnet run -c Release --project bench/HtmxChat.Bench -- fanout --streams 1000,10000 [--messages 50] [--rate 10] [--servers htmxchat,signalr]
+//   dotnet run -c Release --project bench/HtmxChat.Bench -- ingest --senders 1,8,64 [--seconds 10] [--chats separate,shared]
+//   dotnet run -c Release --project bench/HtmxChat.Bench -- all
+using System.Text.Json;
+using HtmxChat.Bench;
+
+var command = args.FirstOrDefault() ?? "help";
+string Option(string name, string fallback)
+{
+    var at = Array.IndexOf(args, "--" + name);
+    return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
+}
+int[] Numbers(string name, string fallback) => [.. Option(name, fallback).Split(',').Select(int.Parse)];
+var force = args.Contains("--force");
+var output = Option("out", "");
+
+if (command is not ("fanout" or "ingest" or "all"))
+{
+    Console.WriteLine("commands: fanout --streams 1000,5000 [--messages 50] [--rate 10] [--servers htmxchat,signalr]");
+    Console.WriteLine("          ingest --senders 1,8,64 [--seconds 10] [--chats separate,shared]");
+    Console.WriteLine("          all   (the standard set: fan-out at 1k, 5k, 10k and 19k streams on both servers, ingest 1, 8, 64 both ways)");
+    Console.WriteLine("options:  --out results.jsonl (also append the JSON lines there)   --force (measure even on a busy machine)");
+    return 2;
+}
+
+var repository = FindRepository();
+var subjects = new Subjects(repository);
+var busy = await ProcessStats.BusyAsync(TimeSpan.FromSeconds(2));
+if (busy > 0.25 && !force)
+{
+    Console.Error.WriteLine($"The machine is {busy:P0} busy with something else: the numbers would measure that too. Stop it, or pass --force.");
+    return 3;
+}
+
+var results = new List<Result>();
+async Task RecordAsync(Task<Result> running)
+{
+    var result = await running;
+    results.Add(result);
+    var line = JsonSerializer.Serialize(new Dictionary<string, object> { ["scenario"] = result.Scenario, ["server"] = result.Server }
+        .Concat(result.Values).ToDictionary(), new JsonSerializerOptions { WriteIndented = false });
+    Console.WriteLine(line);
+    if (output.Length > 0)
+    {
+        await File.AppendAllTextAsync(output, line + Environment.NewLine);
+    }
+}
+
+var servers = Option("servers", "htmxchat,signalr").Split(',').Select(s => s.Trim().ToLowerInvariant() == "signalr" ? ServerKind.SignalR : ServerKind.HtmxChat).ToArray();
+if (command is "fanout" or "all")
+{
+    var streams = command == "all" ? [1000, 5000, 10000, 19000] : Numbers("streams", "1000");
+    foreach (var n in streams)
+    {
+        foreach (var kind in servers)
+        {
+            await RecordAsync(Fanout.RunAsync(subjects, kind, n, int.Parse(Option("messages", "50")), double.Parse(Option("rate", "10"), System.Globalization.CultureInfo.InvariantCulture)));
+        }
+    }
+}
+if (command is "ingest" or "all")
+{
+    var senders = command == "all" ? [1, 8, 64] : Numbers("senders", "1,8,64");
+    var ways = command == "all" ? ["separate", "shared"] : Option("chats", "separate,shared").Split(',');
+    foreach (var way in ways)
+    {
+        foreach (var k in senders)
+        {
+            await RecordAsync(Ingest.RunAsync(subjects, k, way == "shared", double.Parse(Option("seconds", "10"), System.Globalization.CultureInfo.InvariantCulture)));
+        }
+    }
+}
+
+Console.WriteLine();
+Console.WriteLine(Report.Markdown(results));
+return 0;
+
+static string FindRepository()
+{
+    for (var folder = new DirectoryInfo(Directory.GetCurrentDirectory()); folder is not null; folder = folder.Parent)
+    {
+        if (File.Exists(Path.Combine(folder.FullName, "HtmxChat.sln")))
+        {
+            return folder.FullName;
+        }
+    }
+    throw new InvalidOperationException("Run the benchmark from inside the HtmxChat repository.");
+}

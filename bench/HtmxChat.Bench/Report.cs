@@ -1,0 +1,45 @@
+using System.Text;
+
+namespace HtmxChat.Bench;
+
+/// <summary>The results as Markdown tables: fan-out side by side with SignalR, then ingest.</summary>
+public static class Report
+{
+    public static string Markdown(IReadOnlyList<Result> results)
+    {
+        var text = new StringBuilder();
+        var fanout = results.Where(r => r.Scenario == "fanout").ToList();
+        if (fanout.Count > 0)
+        {
+            text.AppendLine("| streams | server | p50 ms | p90 ms | p99 ms | max ms | lost | twice | out of order | delivered/s | KB per idle stream | server CPU s | client CPU s |");
+            text.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var r in fanout.OrderBy(r => (int)r.Values["streams"]).ThenBy(r => r.Server))
+            {
+                var v = r.Values;
+                text.AppendLine($"| {v["streams"]:N0} | {r.Server} | {v["p50Ms"]} | {v["p90Ms"]} | {v["p99Ms"]} | {v["maxMs"]} | {v["lost"]} | {v["duplicated"]} | {v["outOfOrder"]} | {v["deliveredPerSecond"]:N0} | {v["serverKBPerIdleStream"]} | {v["serverCpuSeconds"]} | {v["clientCpuSeconds"]} |");
+            }
+            foreach (var streams in fanout.GroupBy(r => (int)r.Values["streams"]).Where(g => g.Count() == 2))
+            {
+                var ours = streams.Single(r => r.Server == "HtmxChat").Values;
+                var theirs = streams.Single(r => r.Server == "SignalR").Values;
+                text.AppendLine($"\n{streams.Key:N0} streams: HtmxChat's p99 is {Ratio(ours["p99Ms"], theirs["p99Ms"])} SignalR's; memory per idle stream {Ratio(ours["serverKBPerIdleStream"], theirs["serverKBPerIdleStream"])}.");
+            }
+            text.AppendLine();
+        }
+        var ingest = results.Where(r => r.Scenario.StartsWith("ingest", StringComparison.Ordinal)).ToList();
+        if (ingest.Count > 0)
+        {
+            text.AppendLine("| ingest | senders | sends/s | p50 ms | p99 ms | max ms | acknowledged | missing | seq gaps | server CPU ms per send |");
+            text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var r in ingest)
+            {
+                var v = r.Values;
+                text.AppendLine($"| {r.Scenario[8..]} | {v["senders"]} | {v["sendsPerSecond"]:N0} | {v["p50Ms"]} | {v["p99Ms"]} | {v["maxMs"]} | {v["acknowledged"]:N0} | {v["missingOrMoved"]} | {v["seqGaps"]} | {v["serverCpuMsPerSend"]} |");
+            }
+        }
+        return text.ToString();
+    }
+
+    private static string Ratio(object ours, object theirs) =>
+        Convert.ToDouble(theirs) is > 0 and var t ? $"{Convert.ToDouble(ours) / t:0.00}×" : "n/a";
+}

@@ -1,0 +1,275 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace HtmxChat.Bench;
+
+/// <summary>One measured run: what the table and the JSON lines show.</summary>
+public sealed record Result(string Scenario, string Server, IReadOnlyDictionary<string, object> Values);
+
+public enum ServerKind { HtmxChat, SignalR }
+
+/// <summary>The servers under test, published once per benchmark run.</summary>
+public sealed class Subjects(string repository)
+{
+    private string? _htmxChat;
+    private string? _signalR;
+
+    public string Repository => repository;
+
+    public Task<ServerProcess> StartAsync(ServerKind kind) => kind switch
+    {
+        ServerKind.HtmxChat => ServerProcess.StartAsync(_htmxChat ??= ServerProcess.Publish(repository, "HtmxChat.Web/HtmxChat.Web.csproj", "htmxchat"),
+            new Dictionary<string, string>
+            {
+                ["Chat__SendBurst"] = "10000",
+                ["Chat__SendsPerMinute"] = "100000",
+                ["RateLimits__LoginsPerMinutePerAddress"] = "100000",
+            }),
+        _ => ServerProcess.StartAsync(_signalR ??= ServerProcess.Publish(repository, "bench/SignalRPeer/SignalRPeer.csproj", "signalr"), new Dictionary<string, string>()),
+    };
+}
+
+/// <summary>A person of the benchmark on HtmxChat's API.</summary>
+public sealed class ApiUser(HttpClient http, string token)
+{
+    public HttpClient Http => http;
+    public string Token => token;
+
+    public static async Task<ApiUser> RegisterAsync(Uri server, string name, int connections = 4)
+    {
+        var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = connections, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
+        {
+            BaseAddress = server,
+            Timeout = TimeSpan.FromSeconds(60),
+        };
+        (await http.PostAsJsonAsync("/api/register", new { username = name, email = $"{name}@example.com", password = "bench password" })).EnsureSuccessStatusCode();
+        var login = await http.PostAsync("/api/login", new FormUrlEncodedContent([new("username", name), new("password", "bench password")]));
+        var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return new ApiUser(http, token);
+    }
+
+    /// <summary>A chat with <paramref name="other"/>: the direct one, or with a title a new group chat each time.</summary>
+    public async Task<string> StartChatAsync(string other, string? title = null) =>
+        (await (await http.PostAsJsonAsync("/api/chats", new { participants = new[] { other }, title })).EnsureSuccessStatusCode()
+            .Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+}
+
+public static class Fanout
+{
+    /// <summary>
+    /// <paramref name="streams"/> connections following one chat, fed <paramref name="messages"/> messages at
+    /// <paramref name="rate"/> per second whatever the server does (open loop); every delivery checked and timed.
+    /// </summary>
+    public static async Task<Result> RunAsync(Subjects subjects, ServerKind kind, int streams, int messages, double rate)
+    {
+        await using var server = await subjects.StartAsync(kind);
+        var run = Guid.NewGuid().ToString("N")[..8];
+        ApiUser? sender = null;
+        string path, request;
+        if (kind == ServerKind.HtmxChat)
+        {
+            sender = await ApiUser.RegisterAsync(server.BaseAddress, $"send{run}");
+            var reader = await ApiUser.RegisterAsync(server.BaseAddress, $"read{run}");
+            var chatId = await sender.StartChatAsync($"read{run}");
+            path = $"/api/chats/{chatId}/messages";
+            request = EventStreamConnection.Request($"/api/chats/{chatId}/events", reader.Token);
+        }
+        else
+        {
+            path = "/api/messages";
+            request = SignalRConnection.Request("/hub");
+        }
+        using var sending = sender?.Http ?? new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 4 }) { BaseAddress = server.BaseAddress };
+
+        await Task.Delay(1000);
+        var rssBefore = server.Rss;
+        var deliveries = new Deliveries(streams, messages);
+        var connections = new RawConnection[streams];
+        var endpoint = new IPEndPoint(IPAddress.Loopback, server.Port);
+        using var stop = new CancellationTokenSource();
+        var readers = new Task[streams];
+        var opening = Stopwatch.StartNew();
+        var handshake = SignalRConnection.Handshake();
+        using (var gate = new SemaphoreSlim(256))
+        {
+            await Task.WhenAll(Enumerable.Range(0, streams).Select(async i =>
+            {
+                await gate.WaitAsync();
+                try
+                {
+                    RawConnection connection = kind == ServerKind.HtmxChat ? new EventStreamConnection(i, deliveries) : new SignalRConnection(i, deliveries);
+                    connections[i] = connection;
+                    if (!await connection.OpenAsync(endpoint, request, kind == ServerKind.HtmxChat ? "HTTP/1.1 200" : "HTTP/1.1 101", stop.Token))
+                    {
+                        throw new InvalidOperationException($"connection {i} was refused");
+                    }
+                    if (connection is SignalRConnection)
+                    {
+                        await connection.SendAsync(handshake, stop.Token);
+                    }
+                    readers[i] = Task.Run(() => connection.ReadAsync(stop.Token));
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }));
+        }
+        if (kind == ServerKind.SignalR)
+        {
+            while (connections.Any(c => !((SignalRConnection)c).Ready))
+            {
+                await Task.Delay(50);
+            }
+        }
+        var opened = opening.Elapsed;
+        // Idle: every stream open, nothing sent. What each costs the server.
+        await Task.Delay(3000);
+        var rssIdle = server.Rss;
+
+        var serverCpu = server.Cpu;
+        var clientCpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var started = Stopwatch.GetTimestamp();
+        var sends = new List<Task>(messages);
+        for (var m = 1; m <= messages; m++)
+        {
+            var due = TimeSpan.FromSeconds((m - 1) / rate) - Stopwatch.GetElapsedTime(started);
+            if (due > TimeSpan.Zero)
+            {
+                await Task.Delay(due);
+            }
+            var content = $"m{m}";
+            Volatile.Write(ref deliveries.SentAt[m], Stopwatch.GetTimestamp());
+            sends.Add(Task.Run(async () => (await sending.PostAsJsonAsync(path, new { content })).EnsureSuccessStatusCode()));
+        }
+        await Task.WhenAll(sends);
+        var lastSent = Stopwatch.GetTimestamp();
+        while (Enumerable.Range(1, messages).Any(m => deliveries.ReceivedCount(m) < streams) && Stopwatch.GetElapsedTime(lastSent) < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(20);
+        }
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        var serverCpuUsed = server.Cpu - serverCpu;
+        var clientCpuUsed = Process.GetCurrentProcess().TotalProcessorTime - clientCpu;
+        stop.Cancel();
+        foreach (var connection in connections)
+        {
+            connection?.Close();
+        }
+
+        var latencies = deliveries.Latencies();
+        Array.Sort(latencies);
+        double Ms(double q) => latencies.Length == 0 ? double.NaN : latencies[Math.Min(latencies.Length - 1, (int)(q * latencies.Length))] / 1000.0;
+        return new Result("fanout", kind == ServerKind.HtmxChat ? "HtmxChat" : "SignalR", new Dictionary<string, object>
+        {
+            ["streams"] = streams,
+            ["messages"] = messages,
+            ["ratePerSecond"] = rate,
+            ["p50Ms"] = Math.Round(Ms(0.50), 1),
+            ["p90Ms"] = Math.Round(Ms(0.90), 1),
+            ["p99Ms"] = Math.Round(Ms(0.99), 1),
+            ["maxMs"] = Math.Round(latencies.Length == 0 ? double.NaN : latencies[^1] / 1000.0, 1),
+            ["delivered"] = deliveries.Delivered,
+            ["lost"] = (long)streams * messages - deliveries.Delivered,
+            ["duplicated"] = deliveries.Duplicates,
+            ["outOfOrder"] = deliveries.OutOfOrder,
+            ["deliveredPerSecond"] = Math.Round(deliveries.Delivered / elapsed.TotalSeconds),
+            ["openSeconds"] = Math.Round(opened.TotalSeconds, 1),
+            ["serverKBPerIdleStream"] = Math.Round((rssIdle - rssBefore) / 1024.0 / streams, 1),
+            ["serverCpuSeconds"] = Math.Round(serverCpuUsed.TotalSeconds, 2),
+            ["clientCpuSeconds"] = Math.Round(clientCpuUsed.TotalSeconds, 2),
+        });
+    }
+}
+
+public static class Ingest
+{
+    /// <summary>
+    /// <paramref name="senders"/> closed-loop senders (each sends, waits for the 201, sends again) for
+    /// <paramref name="seconds"/>, each in a chat of its own or all in one; then the whole store read back: every
+    /// acknowledged message there under its seq, and the seqs without a gap.
+    /// </summary>
+    public static async Task<Result> RunAsync(Subjects subjects, int senders, bool shared, double seconds)
+    {
+        await using var server = await subjects.StartAsync(ServerKind.HtmxChat);
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var sender = await ApiUser.RegisterAsync(server.BaseAddress, $"send{run}", connections: senders);
+        await ApiUser.RegisterAsync(server.BaseAddress, $"read{run}");
+        var chats = shared
+            ? Enumerable.Repeat(await sender.StartChatAsync($"read{run}"), senders).ToArray()
+            : await Task.WhenAll(Enumerable.Range(0, senders).Select(i => sender.StartChatAsync($"read{run}", title: $"bench {i}")));
+
+        var acknowledged = new System.Collections.Concurrent.ConcurrentDictionary<string, (string ChatId, long Seq)>();
+        var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
+        var serverCpu = server.Cpu;
+        var clientCpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var until = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
+        var failures = 0;
+        await Task.WhenAll(Enumerable.Range(0, senders).Select(s => Task.Run(async () =>
+        {
+            var n = 0;
+            while (Stopwatch.GetTimestamp() < until)
+            {
+                var started = Stopwatch.GetTimestamp();
+                using var response = await sender.Http.PostAsJsonAsync($"/api/chats/{chats[s]}/messages", new { content = $"s{s} n{n++}" });
+                latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                if (response.StatusCode != HttpStatusCode.Created)
+                {
+                    Interlocked.Increment(ref failures);
+                    continue;
+                }
+                var message = await response.Content.ReadFromJsonAsync<JsonElement>();
+                acknowledged[message.GetProperty("id").GetString()!] = (chats[s], message.GetProperty("seq").GetInt64());
+            }
+        })));
+        var serverCpuUsed = server.Cpu - serverCpu;
+        var clientCpuUsed = Process.GetCurrentProcess().TotalProcessorTime - clientCpu;
+
+        // Read everything back.
+        var missing = 0;
+        var gaps = 0;
+        foreach (var chatId in chats.Distinct())
+        {
+            var stored = new Dictionary<string, long>();
+            long after = 0;
+            while (true)
+            {
+                var page = await sender.Http.GetFromJsonAsync<JsonElement>($"/api/chats/{chatId}/messages?after={after}&limit=100");
+                foreach (var m in page.GetProperty("messages").EnumerateArray())
+                {
+                    var seq = m.GetProperty("seq").GetInt64();
+                    gaps += seq == after + 1 ? 0 : 1;
+                    after = seq;
+                    stored[m.GetProperty("id").GetString()!] = seq;
+                }
+                if (!page.GetProperty("hasMore").GetBoolean())
+                {
+                    break;
+                }
+            }
+            missing += acknowledged.Count(a => a.Value.ChatId == chatId && (!stored.TryGetValue(a.Key, out var seq) || seq != a.Value.Seq));
+        }
+
+        var sorted = latencies.Order().ToArray();
+        double Ms(double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
+        return new Result(shared ? "ingest, one shared chat" : "ingest, a chat each", "HtmxChat", new Dictionary<string, object>
+        {
+            ["senders"] = senders,
+            ["seconds"] = seconds,
+            ["sendsPerSecond"] = Math.Round(acknowledged.Count / seconds),
+            ["p50Ms"] = Math.Round(Ms(0.50), 1),
+            ["p99Ms"] = Math.Round(Ms(0.99), 1),
+            ["maxMs"] = Math.Round(sorted.Length == 0 ? double.NaN : sorted[^1], 1),
+            ["acknowledged"] = acknowledged.Count,
+            ["refused"] = failures,
+            ["missingOrMoved"] = missing,
+            ["seqGaps"] = gaps,
+            ["serverCpuMsPerSend"] = Math.Round(serverCpuUsed.TotalMilliseconds / Math.Max(1, acknowledged.Count), 3),
+            ["clientCpuSeconds"] = Math.Round(clientCpuUsed.TotalSeconds, 2),
+        });
+    }
+}
