@@ -81,6 +81,33 @@ public sealed partial class StalledReaderTests : IDisposable
         await WaitUntilAsync(() => hub.SubscriptionCount == 1, TimeSpan.FromSeconds(30), "the stalled reader is let go");
     }
 
+    [Fact]
+    public async Task AStreamThatStopsReadingIsLetGoBeforeTheKernelBuffersMegabytesForIt()
+    {
+        var (adaId, adaName, adaToken) = await RegisterApiAsync();
+        var (bobName, bobToken) = await RegisterNameAndTokenAsync();
+        using var ada = _app.Client();
+        ada.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adaToken);
+        using var created = await ada.PostAsJsonAsync("/api/chats", new { participants = new[] { bobName } });
+        var chatId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var hub = _app.Factory.Services.GetRequiredService<ChatHub>();
+        // An ordinary client (the kernel's own buffer sizes) that opens the stream and never reads it.
+        using var client = _app.Client();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/chats/{chatId}/events") { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", bobToken) } };
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        await WaitUntilAsync(() => hub.SubscriptionCount == 1, TimeSpan.FromSeconds(10), "the reader is connected");
+
+        // Far less than the megabytes a kernel would buffer for a socket left to itself.
+        var chats = _app.Factory.Services.GetRequiredService<ChatService>();
+        var content = new string('x', 3_900);
+        for (var i = 0; i < 150; i++)
+        {
+            Assert.IsType<ChatResult.Done>(await chats.SendAsync(adaId, adaName, chatId, content));
+        }
+
+        await WaitUntilAsync(() => hub.SubscriptionCount == 0, TimeSpan.FromSeconds(30), "the stalled reader is let go");
+    }
+
     private async Task<IAsyncDisposable> OpenStalledAsync(Kind kind, string chatId, string credential)
     {
         switch (kind)

@@ -15,6 +15,13 @@ public sealed class EventStream
     /// <summary>How soon a client reconnects after the stream drops.</summary>
     public static readonly TimeSpan ReconnectAfter = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// The socket send buffer of a stream on its own HTTP/1.1 connection. Left to itself the kernel grows it to
+    /// megabytes for a reader that stopped reading, so writes keep succeeding and the stall limit never sees the stall;
+    /// this much still holds many events for a reader that is merely slow.
+    /// </summary>
+    public const int SocketSendBuffer = 32 * 1024;
+
     private static readonly byte[] Ping = ": ping\n\n"u8.ToArray();
     private readonly HttpResponse _response;
 
@@ -35,6 +42,11 @@ public sealed class EventStream
         // Tells nginx-style proxies not to buffer the stream.
         response.Headers["X-Accel-Buffering"] = "no";
         response.HttpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        if (HttpProtocol.IsHttp11(response.HttpContext.Request.Protocol)
+            && response.HttpContext.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionSocketFeature>()?.Socket is { } socket)
+        {
+            socket.SendBufferSize = SocketSendBuffer;
+        }
         await response.Body.WriteAsync(Encoding.UTF8.GetBytes($"retry: {(long)ReconnectAfter.TotalMilliseconds}\n\n"), ct);
         await response.Body.FlushAsync(ct);
     }
