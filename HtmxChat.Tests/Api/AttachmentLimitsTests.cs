@@ -52,7 +52,7 @@ public sealed class AttachmentLimitsTests : IAsyncLifetime
         using var accepted = await AttachmentsApiTests.UploadAsync(ada.Http, chatId, atCap, "at-cap.bin");
         var storedBefore = StoredFiles();
         using var refused = await AttachmentsApiTests.UploadAsync(ada.Http, chatId, new byte[MaxBytes + 1], "over-cap.bin");
-        using var farOver = await AttachmentsApiTests.UploadAsync(ada.Http, chatId, new byte[MaxBytes * 5], "far-over.bin");
+        using var farOver = await AttachmentsApiTests.UploadAsync(ada.Http, chatId, new byte[MaxBytes * 3], "far-over.bin");
         // A client that does not say how long its body is (chunked) is cut off at the cap all the same.
         using var chunked = new MultipartFormDataContent { { new StreamContent(new MemoryStream(new byte[MaxBytes * 2])), "file", "chunked.bin" } };
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/chats/{chatId}/attachments") { Content = chunked };

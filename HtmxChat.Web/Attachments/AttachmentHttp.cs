@@ -39,7 +39,8 @@ public static class AttachmentHttp
     {
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
-            limit.MaxRequestBodySize = options.MaxRequestBytes;
+            // The cap itself is applied as the file streams in; this leaves room to read a refused body to its end.
+            limit.MaxRequestBodySize = options.DrainBytes;
         }
     }
 
@@ -56,7 +57,7 @@ public static class AttachmentHttp
         }
         if (request.ContentLength > attachments.Options.MaxRequestBytes)
         {
-            return (null, TooLarge(request, attachments));
+            return (null, await TooLargeAsync(request, attachments));
         }
         var noFile = new ChatResult.Invalid("Send a file: multipart/form-data with the file in a field named \"file\".", FileField);
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType) || !contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
@@ -74,14 +75,14 @@ public static class AttachmentHttp
                 {
                     var name = disposition.FileNameStar.HasValue ? disposition.FileNameStar.Value : HeaderUtilities.RemoveQuotes(disposition.FileName).Value;
                     var uploaded = await attachments.UploadAsync(userId, chatId, name, section.Body, ct);
-                    return uploaded.Refusal is ChatResult.TooLarge ? (null, TooLarge(request, attachments)) : uploaded;
+                    return uploaded.Refusal is ChatResult.TooLarge ? (null, await TooLargeAsync(request, attachments)) : uploaded;
                 }
             }
             return (null, noFile);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return (null, TooLarge(request, attachments));
+            return (null, await TooLargeAsync(request, attachments));
         }
         catch (Exception e) when (e is IOException or InvalidDataException && !ct.IsCancellationRequested)
         {
@@ -90,12 +91,29 @@ public static class AttachmentHttp
     }
 
     /// <summary>
-    /// Refuses a file over the cap before all of it has arrived: the connection closes after the answer, rather than
-    /// reading (and throwing away) the rest of the file first.
+    /// Refuses a file over the cap. A client sends its whole body before it reads the answer, so the rest of the body is
+    /// read and thrown away, up to <see cref="AttachmentOptions.DrainBytes"/>; past that, the connection closes after the
+    /// answer (a client still sending may then see the connection cut instead of the 413).
     /// </summary>
-    public static ChatResult.Refused TooLarge(HttpRequest request, AttachmentService attachments)
+    public static async Task<ChatResult.Refused> TooLargeAsync(HttpRequest request, AttachmentService attachments)
     {
-        request.HttpContext.Response.Headers.Connection = "close";
+        var drain = attachments.Options.DrainBytes;
+        if (request.ContentLength is { } declared && declared > drain)
+        {
+            request.HttpContext.Response.Headers.Connection = "close";
+            return attachments.TooLarge();
+        }
+        try
+        {
+            var buffer = new byte[81920];
+            while (await request.Body.ReadAsync(buffer, request.HttpContext.RequestAborted) > 0)
+            {
+            }
+        }
+        catch (Exception e) when (e is BadHttpRequestException or IOException or OperationCanceledException)
+        {
+            request.HttpContext.Response.Headers.Connection = "close";
+        }
         return attachments.TooLarge();
     }
 

@@ -29,4 +29,10 @@ public sealed class AttachmentOptions
     public const long EnvelopeBytes = 64 * 1024;
 
     public long MaxRequestBytes => MaxBytes + EnvelopeBytes;
+
+    /// <summary>
+    /// How much of a refused body is read (and thrown away) so that the refusal reaches a client still sending; past
+    /// this the connection is closed after the answer instead.
+    /// </summary>
+    public long DrainBytes => 4 * MaxRequestBytes;
 }
