@@ -50,6 +50,9 @@ public sealed class Deliveries(int connections, int messages)
     public void OutOfOrderSeen() => Interlocked.Increment(ref _outOfOrder);
 
     public int[] Latencies() => [.. _latencyMicros.Where(l => l != 0)];
+
+    /// <summary>What one connection received.</summary>
+    public int[] LatenciesOf(int connection) => [.. _latencyMicros.AsSpan(connection * messages, messages).ToArray().Where(l => l != 0)];
 }
 
 /// <summary>
@@ -58,6 +61,9 @@ public sealed class Deliveries(int connections, int messages)
 /// </summary>
 public abstract class RawConnection(int index, Deliveries deliveries)
 {
+    /// <summary>A socket receive buffer this small (no autotuning): a connection that stops reading pushes back on the server at once.</summary>
+    public int? ReceiveBufferSize { get; init; }
+
     private readonly byte[] _buffer = new byte[4096];
     private Socket? _socket;
     private long _lastSeq;
@@ -68,6 +74,10 @@ public abstract class RawConnection(int index, Deliveries deliveries)
     public async Task<bool> OpenAsync(EndPoint server, string request, string expectedStatus, CancellationToken ct)
     {
         _socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (ReceiveBufferSize is { } size)
+        {
+            _socket.ReceiveBufferSize = size;
+        }
         await _socket.ConnectAsync(server, ct);
         await _socket.SendAsync(Encoding.ASCII.GetBytes(request), SocketFlags.None, ct);
         var filled = 0;
@@ -119,6 +129,34 @@ public abstract class RawConnection(int index, Deliveries deliveries)
         }
         catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
         {
+        }
+    }
+
+    /// <summary>
+    /// For a connection that never read: drains what is waiting without blocking and says whether the server has
+    /// closed it (an end of stream or a reset), which is how it lets go of a reader that stopped reading.
+    /// </summary>
+    public bool ClosedByServer()
+    {
+        _socket!.Blocking = false;
+        var sink = new byte[65536];
+        try
+        {
+            while (true)
+            {
+                if (_socket.Receive(sink) == 0)
+                {
+                    return true;
+                }
+            }
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
+        {
+            return false;
+        }
+        catch (SocketException)
+        {
+            return true;
         }
     }
 

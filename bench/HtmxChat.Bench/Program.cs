@@ -18,10 +18,11 @@ int[] Numbers(string name, string fallback) => [.. Option(name, fallback).Split(
 var force = args.Contains("--force");
 var output = Option("out", "");
 
-if (command is not ("fanout" or "ingest" or "all"))
+if (command is not ("fanout" or "ingest" or "stalled" or "all"))
 {
     Console.WriteLine("commands: fanout --streams 1000,5000 [--messages 50] [--rate 10] [--servers htmxchat,signalr]");
     Console.WriteLine("          ingest --senders 1,8,64 [--seconds 10] [--chats separate,shared]");
+    Console.WriteLine("          stalled --streams 1000 --stalled 1000 [--messages 100] [--rate 10] [--let-go 40]");
     Console.WriteLine("          all   (the standard set: fan-out at 1k, 5k, 10k and 19k streams on both servers, ingest 1, 8, 64 both ways)");
     Console.WriteLine("options:  --out results.jsonl (also append the JSON lines there)   --force (measure even on a busy machine)");
     return 2;
@@ -53,8 +54,8 @@ async Task RecordAsync(Task<Result> running)
 var servers = Option("servers", "htmxchat,signalr").Split(',').Select(s => s.Trim().ToLowerInvariant() == "signalr" ? ServerKind.SignalR : ServerKind.HtmxChat).ToArray();
 if (command is "fanout" or "all")
 {
-    var streams = command == "all" ? [1000, 5000, 10000, 19000] : Numbers("streams", "1000");
-    foreach (var n in streams)
+    var counts = command == "all" ? [1000, 5000, 10000, 19000] : Numbers("streams", "1000");
+    foreach (var n in counts)
     {
         foreach (var kind in servers)
         {
@@ -73,6 +74,18 @@ if (command is "ingest" or "all")
             await RecordAsync(Ingest.RunAsync(subjects, k, way == "shared", double.Parse(Option("seconds", "10"), System.Globalization.CultureInfo.InvariantCulture)));
         }
     }
+}
+
+if (command is "stalled" or "all")
+{
+    var streams = int.Parse(Option("streams", "1000"));
+    var stalled = int.Parse(Option("stalled", "1000"));
+    var messages = int.Parse(Option("messages", "100"));
+    var rate = double.Parse(Option("rate", "10"), System.Globalization.CultureInfo.InvariantCulture);
+    var letGo = TimeSpan.FromSeconds(double.Parse(Option("let-go", "40"), System.Globalization.CultureInfo.InvariantCulture));
+    // The control: the same readers and messages with nobody stalled.
+    await RecordAsync(Stalled.RunAsync(subjects, streams, 0, messages, rate, TimeSpan.Zero));
+    await RecordAsync(Stalled.RunAsync(subjects, streams, stalled, messages, rate, letGo));
 }
 
 Console.WriteLine();

@@ -37,6 +37,18 @@ public static class Report
                 text.AppendLine($"| {r.Scenario[8..]} | {v["senders"]} | {v["sendsPerSecond"]:N0} | {v["p50Ms"]} | {v["p99Ms"]} | {v["maxMs"]} | {v["acknowledged"]:N0} | {v["missingOrMoved"]} | {v["seqGaps"]} | {v["serverCpuMsPerSend"]} |");
             }
         }
+        var stalled = results.Where(r => r.Scenario == "stalled readers").ToList();
+        if (stalled.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("| readers | stalled | readers' p50 ms | p99 ms | max ms | readers lost | stalled let go | server RSS before → peak → after MB | kernel TCP before → peak MB |");
+            text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var r in stalled)
+            {
+                var v = r.Values;
+                text.AppendLine($"| {v["streams"]:N0} | {v["stalled"]:N0} | {v["p50Ms"]} | {v["p99Ms"]} | {v["maxMs"]} | {v["readersLost"]} | {v["stalledLetGo"]} of {v["stalled"]} within {v["letGoWithinSeconds"]} s | {v["serverRssBeforeMB"]} → {v["serverPeakRssMB"]} → {v["serverRssAfterMB"]} | {v["kernelTcpBeforeMB"]} → {v["kernelTcpPeakMB"]} |");
+            }
+        }
         return text.ToString();
     }
 

@@ -273,3 +273,116 @@ public static class Ingest
         });
     }
 }
+
+public static class Stalled
+{
+    /// <summary>
+    /// <paramref name="streams"/> connections that read as they should and <paramref name="stalled"/> that never read
+    /// after the answer's head (with tiny socket buffers), fed <paramref name="messages"/> bulky messages at
+    /// <paramref name="rate"/> per second: how the readers fare beside them, what the server and the kernel hold, and
+    /// whether the server lets the stalled ones go.
+    /// </summary>
+    public static async Task<Result> RunAsync(Subjects subjects, int streams, int stalled, int messages, double rate, TimeSpan letGoWithin)
+    {
+        await using var server = await subjects.StartAsync(ServerKind.HtmxChat);
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var sender = await ApiUser.RegisterAsync(server.BaseAddress, $"send{run}");
+        var reader = await ApiUser.RegisterAsync(server.BaseAddress, $"read{run}");
+        var chatId = await sender.StartChatAsync($"read{run}");
+        var request = EventStreamConnection.Request($"/api/chats/{chatId}/events", reader.Token);
+        var endpoint = new IPEndPoint(IPAddress.Loopback, server.Port);
+        var deliveries = new Deliveries(streams + stalled, messages);
+        using var stop = new CancellationTokenSource();
+        var connections = new EventStreamConnection[streams + stalled];
+        var readers = new List<Task>();
+        using (var gate = new SemaphoreSlim(256))
+        {
+            await Task.WhenAll(Enumerable.Range(0, streams + stalled).Select(async i =>
+            {
+                await gate.WaitAsync();
+                try
+                {
+                    var reads = i < streams;
+                    var connection = new EventStreamConnection(i, deliveries) { ReceiveBufferSize = reads ? null : 4096 };
+                    connections[i] = connection;
+                    if (!await connection.OpenAsync(endpoint, request, "HTTP/1.1 200", stop.Token))
+                    {
+                        throw new InvalidOperationException($"connection {i} was refused");
+                    }
+                    if (reads)
+                    {
+                        lock (readers)
+                        {
+                            readers.Add(Task.Run(() => connection.ReadAsync(stop.Token)));
+                        }
+                    }
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }));
+        }
+        await Task.Delay(2000);
+        var rssBefore = server.Rss;
+        var tcpBefore = ProcessStats.KernelTcpMemory();
+        var peakRss = rssBefore;
+        var peakTcp = tcpBefore;
+        var padding = new string('x', 3000);
+        var started = Stopwatch.GetTimestamp();
+        var sends = new List<Task>(messages);
+        for (var m = 1; m <= messages; m++)
+        {
+            var due = TimeSpan.FromSeconds((m - 1) / rate) - Stopwatch.GetElapsedTime(started);
+            if (due > TimeSpan.Zero)
+            {
+                await Task.Delay(due);
+            }
+            var content = $"m{m} {padding}";
+            Volatile.Write(ref deliveries.SentAt[m], Stopwatch.GetTimestamp());
+            sends.Add(Task.Run(async () => (await sender.Http.PostAsJsonAsync($"/api/chats/{chatId}/messages", new { content })).EnsureSuccessStatusCode()));
+            (peakRss, peakTcp) = (Math.Max(peakRss, server.Rss), Math.Max(peakTcp, ProcessStats.KernelTcpMemory()));
+        }
+        await Task.WhenAll(sends);
+        var lastSent = Stopwatch.GetTimestamp();
+        while (Enumerable.Range(1, messages).Any(m => deliveries.ReceivedCount(m) < streams) && Stopwatch.GetElapsedTime(lastSent) < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(20);
+        }
+        // The stalled ones must be let go: give the server its stall limit, then look at each.
+        var letGo = 0;
+        while (Stopwatch.GetElapsedTime(lastSent) < letGoWithin)
+        {
+            (peakRss, peakTcp) = (Math.Max(peakRss, server.Rss), Math.Max(peakTcp, ProcessStats.KernelTcpMemory()));
+            await Task.Delay(500);
+        }
+        letGo = connections[streams..].Count(c => c.ClosedByServer());
+        var rssAfter = server.Rss;
+        stop.Cancel();
+        foreach (var connection in connections)
+        {
+            connection.Close();
+        }
+
+        var latencies = Enumerable.Range(0, streams).SelectMany(i => deliveries.LatenciesOf(i)).Order().ToArray();
+        double Ms(double q) => latencies.Length == 0 ? double.NaN : latencies[Math.Min(latencies.Length - 1, (int)(q * latencies.Length))] / 1000.0;
+        var readersDelivered = Enumerable.Range(0, streams).Sum(i => (long)deliveries.LatenciesOf(i).Length);
+        return new Result("stalled readers", "HtmxChat", new Dictionary<string, object>
+        {
+            ["streams"] = streams,
+            ["stalled"] = stalled,
+            ["messages"] = messages,
+            ["p50Ms"] = Math.Round(Ms(0.50), 1),
+            ["p99Ms"] = Math.Round(Ms(0.99), 1),
+            ["maxMs"] = Math.Round(latencies.Length == 0 ? double.NaN : latencies[^1] / 1000.0, 1),
+            ["readersLost"] = (long)streams * messages - readersDelivered,
+            ["stalledLetGo"] = letGo,
+            ["letGoWithinSeconds"] = letGoWithin.TotalSeconds,
+            ["serverPeakRssMB"] = Math.Round(peakRss / 1048576.0, 1),
+            ["serverRssAfterMB"] = Math.Round(rssAfter / 1048576.0, 1),
+            ["serverRssBeforeMB"] = Math.Round(rssBefore / 1048576.0, 1),
+            ["kernelTcpPeakMB"] = Math.Round(peakTcp / 1048576.0, 1),
+            ["kernelTcpBeforeMB"] = Math.Round(tcpBefore / 1048576.0, 1),
+        });
+    }
+}

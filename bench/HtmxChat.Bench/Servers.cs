@@ -137,6 +137,13 @@ public static class ProcessStats
         return TimeSpan.FromSeconds((long.Parse(fields[11]) + long.Parse(fields[12])) / TicksPerSecond);
     }
 
+    /// <summary>Memory the kernel holds in TCP buffers, machine-wide (the <c>mem</c> pages of /proc/net/sockstat).</summary>
+    public static long KernelTcpMemory()
+    {
+        var tcp = File.ReadLines("/proc/net/sockstat").First(l => l.StartsWith("TCP:", StringComparison.Ordinal)).Split(' ');
+        return long.Parse(tcp[Array.IndexOf(tcp, "mem") + 1]) * Environment.SystemPageSize;
+    }
+
     /// <summary>How busy the machine's CPUs were over <paramref name="window"/>, 0 to 1, leaving out <paramref name="exceptPids"/>.</summary>
     public static async Task<double> BusyAsync(TimeSpan window, params int[] exceptPids)
     {
