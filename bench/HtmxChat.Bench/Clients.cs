@@ -73,6 +73,8 @@ public abstract class RawConnection(int index, Deliveries deliveries)
     /// <summary>Connects and reads the answer's head; true when it is the one expected.</summary>
     public async Task<bool> OpenAsync(EndPoint server, string request, string expectedStatus, CancellationToken ct)
     {
+        _socket?.Dispose();
+        Reset();
         _socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         if (ReceiveBufferSize is { } size)
         {
@@ -169,6 +171,11 @@ public abstract class RawConnection(int index, Deliveries deliveries)
     {
     }
 
+    /// <summary>Forgets what was half-read on the previous connection, before a new one.</summary>
+    protected virtual void Reset()
+    {
+    }
+
     protected abstract void OnBody(ReadOnlySpan<byte> bytes);
 
     /// <summary>
@@ -208,8 +215,17 @@ public sealed class EventStreamConnection(int index, Deliveries deliveries) : Ra
 
     private enum ChunkState { Size, SizeExtension, Data, DataEnd }
 
-    public static string Request(string path, string token) =>
-        $"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nAccept: text/event-stream\r\n\r\n";
+    /// <summary>The id of the last event with one: what a reconnecting EventSource sends as <c>Last-Event-ID</c>.</summary>
+    public long LastEventId { get; private set; }
+
+    public static string Request(string path, string token, long? lastEventId = null) =>
+        $"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nAccept: text/event-stream\r\n" +
+        (lastEventId is { } id ? $"Last-Event-ID: {id}\r\n" : "") + "\r\n";
+
+    protected override void Reset()
+    {
+        (_lineLength, _state, _chunkSize, _chunkLeft) = (0, ChunkState.Size, 0, 0);
+    }
 
     protected override void OnHead(string head) => _chunked = head.Contains("transfer-encoding: chunked", StringComparison.OrdinalIgnoreCase);
 
@@ -286,6 +302,10 @@ public sealed class EventStreamConnection(int index, Deliveries deliveries) : Ra
             if (line.StartsWith("data: "u8))
             {
                 Arrived(line);
+            }
+            else if (line.StartsWith("id: "u8) && Utf8Parser.TryParse(line[4..], out long id, out _))
+            {
+                LastEventId = id;
             }
             _lineLength = 0;
             bytes = bytes[(end + 1)..];

@@ -18,11 +18,12 @@ int[] Numbers(string name, string fallback) => [.. Option(name, fallback).Split(
 var force = args.Contains("--force");
 var output = Option("out", "");
 
-if (command is not ("fanout" or "ingest" or "stalled" or "all"))
+if (command is not ("fanout" or "ingest" or "stalled" or "reconnect" or "all"))
 {
     Console.WriteLine("commands: fanout --streams 1000,5000 [--messages 50] [--rate 10] [--servers htmxchat,signalr]");
     Console.WriteLine("          ingest --senders 1,8,64 [--seconds 10] [--chats separate,shared]");
     Console.WriteLine("          stalled --streams 1000 --stalled 1000 [--messages 100] [--rate 10] [--let-go 40]");
+    Console.WriteLine("          reconnect --streams 19000 [--messages 60] [--rate 5]");
     Console.WriteLine("          all   (the standard set: fan-out at 1k, 5k, 10k and 19k streams on both servers, ingest 1, 8, 64 both ways)");
     Console.WriteLine("options:  --out results.jsonl (also append the JSON lines there)   --force (measure even on a busy machine)");
     return 2;
@@ -86,6 +87,14 @@ if (command is "stalled" or "all")
     // The control: the same readers and messages with nobody stalled.
     await RecordAsync(Stalled.RunAsync(subjects, streams, 0, messages, rate, TimeSpan.Zero));
     await RecordAsync(Stalled.RunAsync(subjects, streams, stalled, messages, rate, letGo));
+}
+
+if (command is "reconnect" or "all")
+{
+    foreach (var n in command == "all" ? [19000] : Numbers("streams", "1000"))
+    {
+        await RecordAsync(ReconnectStorm.RunAsync(subjects, n, int.Parse(Option("messages", "60")), double.Parse(Option("rate", "5"), System.Globalization.CultureInfo.InvariantCulture)));
+    }
 }
 
 Console.WriteLine();

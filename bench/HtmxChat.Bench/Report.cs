@@ -49,6 +49,17 @@ public static class Report
                 text.AppendLine($"| {v["streams"]:N0} | {v["stalled"]:N0} | {v["p50Ms"]} | {v["p99Ms"]} | {v["maxMs"]} | {v["readersLost"]} | {v["stalledLetGo"]} of {v["stalled"]} within {v["letGoWithinSeconds"]} s | {v["serverRssBeforeMB"]} → {v["serverPeakRssMB"]} → {v["serverRssAfterMB"]} | {v["kernelTcpBeforeMB"]} → {v["kernelTcpPeakMB"]} |");
             }
         }
+        var storms = results.Where(r => r.Scenario == "reconnect storm").ToList();
+        if (storms.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("| reconnect storm: streams | restart took s | all back s (after it answers) | stored | acknowledged, not stored | lost | twice | out of order |");
+            text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var v in storms.Select(r => r.Values))
+            {
+                text.AppendLine($"| {v["streams"]:N0} | {v["restartSeconds"]} | {v["allBackSeconds"]} | {v["stored"]} | {v["acknowledgedButNotStored"]} | {v["lost"]} | {v["duplicated"]} | {v["outOfOrder"]} |");
+            }
+        }
         return text.ToString();
     }
 

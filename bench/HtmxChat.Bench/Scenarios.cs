@@ -386,3 +386,156 @@ public static class Stalled
         });
     }
 }
+
+public static class ReconnectStorm
+{
+    /// <summary>
+    /// <paramref name="streams"/> connections following one chat while messages come at <paramref name="rate"/> per
+    /// second; a third of the way in the server is killed and started again, and every connection comes back as
+    /// EventSource would (after the server's <c>retry:</c>, with <c>Last-Event-ID</c>) while the messages keep coming.
+    /// How long until all are back, and whether each then has every stored message exactly once.
+    /// </summary>
+    public static async Task<Result> RunAsync(Subjects subjects, int streams, int messages, double rate)
+    {
+        await using var server = await subjects.StartAsync(ServerKind.HtmxChat);
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var sender = await ApiUser.RegisterAsync(server.BaseAddress, $"send{run}");
+        var reader = await ApiUser.RegisterAsync(server.BaseAddress, $"read{run}");
+        var chatId = await sender.StartChatAsync($"read{run}");
+        var path = $"/api/chats/{chatId}/events";
+        var endpoint = new IPEndPoint(IPAddress.Loopback, server.Port);
+        var deliveries = new Deliveries(streams, messages);
+        var connections = new EventStreamConnection[streams];
+        var lastOpened = new long[streams];
+        using var stop = new CancellationTokenSource();
+        var opened = 0;
+
+        async Task FollowAsync(int i)
+        {
+            var connection = connections[i] = new EventStreamConnection(i, deliveries);
+            var first = true;
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    var request = EventStreamConnection.Request(path, reader.Token, first ? null : connection.LastEventId);
+                    if (await connection.OpenAsync(endpoint, request, "HTTP/1.1 200", stop.Token))
+                    {
+                        Volatile.Write(ref lastOpened[i], Stopwatch.GetTimestamp());
+                        if (first)
+                        {
+                            Interlocked.Increment(ref opened);
+                            first = false;
+                        }
+                        await connection.ReadAsync(stop.Token);
+                    }
+                }
+                catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or InvalidOperationException)
+                {
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                // As EventSource: wait the server's retry hint (2 s), plus a little jitter.
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(2000 + Random.Shared.Next(500)), stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+
+        var followers = Enumerable.Range(0, streams).Select(i => Task.Run(() => FollowAsync(i))).ToArray();
+        while (Volatile.Read(ref opened) < streams)
+        {
+            await Task.Delay(100);
+        }
+        await Task.Delay(2000);
+
+        var acknowledged = new bool[messages + 1];
+        var started = Stopwatch.GetTimestamp();
+        var sends = new List<Task>();
+        TimeSpan restartTook = default;
+        long answeringAgain = 0;
+        Task? restarting = null;
+        for (var m = 1; m <= messages; m++)
+        {
+            var due = TimeSpan.FromSeconds((m - 1) / rate) - Stopwatch.GetElapsedTime(started);
+            if (due > TimeSpan.Zero)
+            {
+                await Task.Delay(due);
+            }
+            if (m == messages / 3)
+            {
+                restarting = Task.Run(async () =>
+                {
+                    restartTook = await server.RestartAsync();
+                    answeringAgain = Stopwatch.GetTimestamp();
+                });
+            }
+            var number = m;
+            Volatile.Write(ref deliveries.SentAt[m], Stopwatch.GetTimestamp());
+            sends.Add(Task.Run(async () =>
+            {
+                try
+                {
+                    using var response = await sender.Http.PostAsJsonAsync($"/api/chats/{chatId}/messages", new { content = $"m{number}" });
+                    acknowledged[number] = response.StatusCode == HttpStatusCode.Created;
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    // Down, or cut mid-answer: it may or may not have been stored; the store says at the end.
+                }
+            }));
+        }
+        await Task.WhenAll(sends);
+        await restarting!;
+
+        // What the store holds is what every stream must have had, once.
+        var stored = new List<int>();
+        long after = 0;
+        while (true)
+        {
+            var page = await sender.Http.GetFromJsonAsync<JsonElement>($"/api/chats/{chatId}/messages?after={after}&limit=100");
+            foreach (var message in page.GetProperty("messages").EnumerateArray())
+            {
+                after = message.GetProperty("seq").GetInt64();
+                stored.Add(int.Parse(message.GetProperty("content").GetString()![1..]));
+            }
+            if (!page.GetProperty("hasMore").GetBoolean())
+            {
+                break;
+            }
+        }
+        var deadline = Stopwatch.GetTimestamp() + 30 * Stopwatch.Frequency;
+        while (stored.Any(m => deliveries.ReceivedCount(m) < streams) && Stopwatch.GetTimestamp() < deadline)
+        {
+            await Task.Delay(50);
+        }
+        var allBack = Stopwatch.GetElapsedTime(answeringAgain, lastOpened.Max());
+        stop.Cancel();
+        foreach (var connection in connections)
+        {
+            connection.Close();
+        }
+        await Task.WhenAll(followers);
+
+        var delivered = stored.Sum(m => (long)deliveries.ReceivedCount(m));
+        return new Result("reconnect storm", "HtmxChat", new Dictionary<string, object>
+        {
+            ["streams"] = streams,
+            ["messages"] = messages,
+            ["restartSeconds"] = Math.Round(restartTook.TotalSeconds, 1),
+            ["allBackSeconds"] = Math.Round(allBack.TotalSeconds, 1),
+            ["stored"] = stored.Count,
+            ["acknowledgedButNotStored"] = Enumerable.Range(1, messages).Count(m => acknowledged[m] && !stored.Contains(m)),
+            ["lost"] = (long)stored.Count * streams - delivered,
+            ["duplicated"] = deliveries.Duplicates,
+            ["outOfOrder"] = deliveries.OutOfOrder,
+        });
+    }
+}

@@ -7,14 +7,16 @@ namespace HtmxChat.Bench;
 /// <summary>A server under test, published from this repository and started on a fresh store on a free loopback port.</summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
-    private readonly Process _process;
+    private Process _process;
     private readonly string _dataFolder;
+    private readonly ProcessStartInfo _start;
 
-    private ServerProcess(Process process, int port, string dataFolder)
+    private ServerProcess(Process process, int port, string dataFolder, ProcessStartInfo start)
     {
         _process = process;
         Port = port;
         _dataFolder = dataFolder;
+        _start = start;
     }
 
     public int Port { get; }
@@ -58,12 +60,38 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             start.Environment[key] = value;
         }
+        var server = new ServerProcess(Launch(start), port, data, start);
+        await server.WaitUntilAnsweringAsync();
+        return server;
+    }
+
+    /// <summary>Kills the server outright (as a crash would) and starts it again on the same port and store.</summary>
+    public async Task<TimeSpan> RestartAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+        var started = Stopwatch.StartNew();
+        _process = Launch(_start);
+        await WaitUntilAnsweringAsync();
+        return started.Elapsed;
+    }
+
+    private static Process Launch(ProcessStartInfo start)
+    {
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 }) Console.Error.WriteLine($"[server] {e.Data}"); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var server = new ServerProcess(process, port, data);
+        return process;
+    }
+
+    private async Task WaitUntilAnsweringAsync()
+    {
+        var server = this;
+        var process = _process;
+        var dll = _start.ArgumentList[0];
         using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
@@ -76,7 +104,7 @@ public sealed class ServerProcess : IAsyncDisposable
             {
                 if ((await http.GetAsync("/health")).IsSuccessStatusCode)
                 {
-                    return server;
+                    return;
                 }
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
