@@ -63,6 +63,9 @@ public static class Report
         return text.ToString();
     }
 
+    public static string JsonLine(Result result) => System.Text.Json.JsonSerializer.Serialize(
+        new Dictionary<string, object> { ["scenario"] = result.Scenario, ["server"] = result.Server }.Concat(result.Values).ToDictionary());
+
     private static string Ratio(object ours, object theirs) =>
         Convert.ToDouble(theirs) is > 0 and var t ? $"{Convert.ToDouble(ours) / t:0.00}×" : "n/a";
 }
