@@ -18,7 +18,7 @@ public sealed class ChatOptions
     public int WriteStallSeconds { get; set; } = 15;
 
     /// <summary>Messages a person may send at once before the rate limit applies.</summary>
-    [Range(1, 10_000)]
+    [Range(1, 10_000_000)]
     public int SendBurst { get; set; } = 20;
 
     /// <summary>Seconds after someone's last connection closes before they show as offline (a page reload does not flap).</summary>
@@ -26,6 +26,6 @@ public sealed class ChatOptions
     public int PresenceGraceSeconds { get; set; } = 8;
 
     /// <summary>Messages a person may send per minute, sustained.</summary>
-    [Range(1, 100_000)]
+    [Range(1, 100_000_000)]
     public int SendsPerMinute { get; set; } = 60;
 }

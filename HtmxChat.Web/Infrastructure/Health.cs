@@ -16,6 +16,8 @@ public static class Health
         return app;
     }
 
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
     private static Task WriteAsync(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json; charset=utf-8";
@@ -24,6 +26,6 @@ public static class Health
         {
             status = report.Status.ToString(),
             checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
-        }, new JsonSerializerOptions(JsonSerializerDefaults.Web));
+        }, Json);
     }
 }
