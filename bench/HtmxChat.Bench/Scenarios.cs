@@ -132,6 +132,14 @@ public static class Fanout
         await Task.Delay(3000);
         var rssIdle = server.Rss;
 
+        // Warm-up: a few messages nobody times (their text does not start with "m"), so the JIT has compiled the path.
+        for (var w = 0; w < 20; w++)
+        {
+            (await sending.PostAsJsonAsync(path, new { content = $"warm-up {w}" })).EnsureSuccessStatusCode();
+            await Task.Delay(50);
+        }
+        await Task.Delay(1000);
+
         var serverCpu = server.Cpu;
         var clientCpu = Process.GetCurrentProcess().TotalProcessorTime;
         var started = Stopwatch.GetTimestamp();
@@ -206,27 +214,41 @@ public static class Ingest
 
         var acknowledged = new System.Collections.Concurrent.ConcurrentDictionary<string, (string ChatId, long Seq)>();
         var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
+        var failures = 0;
+        var measured = 0;
+        async Task SendForAsync(double forSeconds, bool measure)
+        {
+            var until = Stopwatch.GetTimestamp() + (long)(forSeconds * Stopwatch.Frequency);
+            await Task.WhenAll(Enumerable.Range(0, senders).Select(s => Task.Run(async () =>
+            {
+                var n = 0;
+                while (Stopwatch.GetTimestamp() < until)
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    using var response = await sender.Http.PostAsJsonAsync($"/api/chats/{chats[s]}/messages", new { content = $"s{s} n{n++}" });
+                    if (measure)
+                    {
+                        latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    }
+                    if (response.StatusCode != HttpStatusCode.Created)
+                    {
+                        Interlocked.Increment(ref failures);
+                        continue;
+                    }
+                    var message = await response.Content.ReadFromJsonAsync<JsonElement>();
+                    acknowledged[message.GetProperty("id").GetString()!] = (chats[s], message.GetProperty("seq").GetInt64());
+                    if (measure)
+                    {
+                        Interlocked.Increment(ref measured);
+                    }
+                }
+            })));
+        }
+        // Warm-up (stored and checked like the rest, not timed): the JIT compiles the path first.
+        await SendForAsync(3, measure: false);
         var serverCpu = server.Cpu;
         var clientCpu = Process.GetCurrentProcess().TotalProcessorTime;
-        var until = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
-        var failures = 0;
-        await Task.WhenAll(Enumerable.Range(0, senders).Select(s => Task.Run(async () =>
-        {
-            var n = 0;
-            while (Stopwatch.GetTimestamp() < until)
-            {
-                var started = Stopwatch.GetTimestamp();
-                using var response = await sender.Http.PostAsJsonAsync($"/api/chats/{chats[s]}/messages", new { content = $"s{s} n{n++}" });
-                latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                if (response.StatusCode != HttpStatusCode.Created)
-                {
-                    Interlocked.Increment(ref failures);
-                    continue;
-                }
-                var message = await response.Content.ReadFromJsonAsync<JsonElement>();
-                acknowledged[message.GetProperty("id").GetString()!] = (chats[s], message.GetProperty("seq").GetInt64());
-            }
-        })));
+        await SendForAsync(seconds, measure: true);
         var serverCpuUsed = server.Cpu - serverCpu;
         var clientCpuUsed = Process.GetCurrentProcess().TotalProcessorTime - clientCpu;
 
@@ -261,7 +283,7 @@ public static class Ingest
         {
             ["senders"] = senders,
             ["seconds"] = seconds,
-            ["sendsPerSecond"] = Math.Round(acknowledged.Count / seconds),
+            ["sendsPerSecond"] = Math.Round(measured / seconds),
             ["p50Ms"] = Math.Round(Ms(0.50), 1),
             ["p99Ms"] = Math.Round(Ms(0.99), 1),
             ["maxMs"] = Math.Round(sorted.Length == 0 ? double.NaN : sorted[^1], 1),
@@ -269,7 +291,7 @@ public static class Ingest
             ["refused"] = failures,
             ["missingOrMoved"] = missing,
             ["seqGaps"] = gaps,
-            ["serverCpuMsPerSend"] = Math.Round(serverCpuUsed.TotalMilliseconds / Math.Max(1, acknowledged.Count), 3),
+            ["serverCpuMsPerSend"] = Math.Round(serverCpuUsed.TotalMilliseconds / Math.Max(1, measured), 3),
             ["clientCpuSeconds"] = Math.Round(clientCpuUsed.TotalSeconds, 2),
         });
     }
