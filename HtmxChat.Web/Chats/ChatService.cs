@@ -58,6 +58,7 @@ public sealed partial class ChatService(
     ILookupNormalizer normalizer,
     IChatEventBus events,
     SendRateLimiter rateLimiter,
+    OfflineNotifications offline,
     FeedMetrics metrics,
     TimeProvider clock)
 {
@@ -197,7 +198,12 @@ public sealed partial class ChatService(
                     ? new MessageChange(sent.Message, sent.Chat, Changed: true)
                     : null, ChangeKind.MessagePosted, ct);
             metrics.SendTook(Stopwatch.GetElapsedTime(started));
-            return result is { } done ? new ChatResult.Done(done.Message) : new ChatResult.NotFound();
+            if (result is not { } done)
+            {
+                return new ChatResult.NotFound();
+            }
+            offline.MessagePosted(done.Chat, done.Message);
+            return new ChatResult.Done(done.Message);
         }
         catch (AttachmentsNotAvailableException)
         {

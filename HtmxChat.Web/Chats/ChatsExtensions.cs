@@ -1,5 +1,6 @@
 using HtmxChat.Web.Chats.Feed;
 using HtmxChat.Web.Ui;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace HtmxChat.Web.Chats;
 
@@ -21,6 +22,9 @@ public static class ChatsExtensions
         services.AddSingleton<ChangeSequencer>();
         services.AddSingleton<ChatFeed>();
         services.AddSingleton<PresenceTracker>();
+        services.TryAddSingleton<IOfflineNotifier, NoOfflineNotifier>();
+        services.AddSingleton<OfflineNotifications>();
+        services.AddHostedService(sp => sp.GetRequiredService<OfflineNotifications>());
         services.AddHostedService<EndStreamsOnShutdown>();
 
         services.AddSingleton<FragmentRenderer>();

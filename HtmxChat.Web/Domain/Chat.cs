@@ -70,6 +70,11 @@ public sealed class ChatParticipant
 
     /// <summary>What this participant is notified of in this chat.</summary>
     public NotificationLevel Notifications { get; set; } = NotificationLevel.All;
+
+    /// <summary>Whether a new message should reach this participant as a notification: someone else's words, at a level that takes them.</summary>
+    public bool IsNotifiedOf(Message message) =>
+        message.Kind == MessageKind.Text && message.SenderId != UserId
+        && (Notifications == NotificationLevel.All || (Notifications == NotificationLevel.Mentions && message.MentionsUser(UserId)));
 }
 
 /// <summary>A participant's notification level for a chat (API.md: <c>all</c>, <c>mentions</c>, <c>none</c>).</summary>
