@@ -51,7 +51,7 @@ public static class AttachmentHttp
     public static async Task<(Attachment? Attachment, ChatResult.Refused? Refusal)> ReceiveAsync(
         HttpRequest request, AttachmentService attachments, ChatService chats, string userId, string chatId, CancellationToken ct)
     {
-        if (await chats.FindChatAsync(userId, chatId, ct) is null)
+        if (await chats.FindChatAsync(userId, chatId, ct) is not { } chat)
         {
             return (null, new ChatResult.NotFound());
         }
@@ -74,7 +74,7 @@ public static class AttachmentHttp
                     && disposition.Name.Value == FileField)
                 {
                     var name = disposition.FileNameStar.HasValue ? disposition.FileNameStar.Value : HeaderUtilities.RemoveQuotes(disposition.FileName).Value;
-                    var uploaded = await attachments.UploadAsync(userId, chatId, name, section.Body, ct);
+                    var uploaded = await attachments.UploadAsync(userId, chat, name, section.Body, ct);
                     return uploaded.Refusal is ChatResult.TooLarge ? (null, await TooLargeAsync(request, attachments)) : uploaded;
                 }
             }
@@ -126,7 +126,7 @@ public static class AttachmentHttp
     {
         var thumbnail = part == AttachmentPart.Thumbnail;
         var contentType = thumbnail ? attachment.ThumbnailType ?? FileTypes.Binary : attachment.ContentType;
-        var fileName = thumbnail ? Path.GetFileNameWithoutExtension(attachment.FileName) + (contentType == FileTypes.WebP ? ".webp" : ".jpg") : attachment.FileName;
+        var fileName = thumbnail ? Path.GetFileNameWithoutExtension(attachment.FileName) + FileTypes.ExtensionOf(contentType) : attachment.FileName;
         var disposition = new ContentDispositionHeaderValue(FileTypes.IsInlineImage(contentType) ? "inline" : "attachment");
         disposition.SetHttpFileName(fileName);
         var headers = response.Headers;

@@ -20,14 +20,18 @@ public sealed class AttachmentService(
 {
     public AttachmentOptions Options => options.Value;
 
-    /// <summary>Stores <paramref name="content"/> as an unsent upload of <paramref name="userId"/> in the chat.</summary>
+    /// <summary>Stores <paramref name="content"/> as an unsent upload of <paramref name="userId"/> in the chat, if it is theirs.</summary>
     public async Task<(Attachment? Attachment, ChatResult.Refused? Refusal)> UploadAsync(
-        string userId, string chatId, string? fileName, Stream content, CancellationToken ct = default)
+        string userId, string chatId, string? fileName, Stream content, CancellationToken ct = default) =>
+        await chats.FindChatAsync(userId, chatId, ct) is { } chat
+            ? await UploadAsync(userId, chat, fileName, content, ct)
+            : (null, new ChatResult.NotFound());
+
+    /// <summary>As above, into a chat the caller has already found to be theirs (no second read of it).</summary>
+    public async Task<(Attachment? Attachment, ChatResult.Refused? Refusal)> UploadAsync(
+        string userId, Chat chat, string? fileName, Stream content, CancellationToken ct = default)
     {
-        if (await chats.FindChatAsync(userId, chatId, ct) is null)
-        {
-            return (null, new ChatResult.NotFound());
-        }
+        var chatId = chat.Id;
         await using var received = TemporaryFile();
         if (!await CopyCappedAsync(content, received, Options.MaxBytes, ct))
         {
@@ -111,7 +115,7 @@ public sealed class AttachmentService(
         var pending = new List<Attachment>();
         foreach (var id in ids.Where(Ids.IsWellFormed).Distinct().Take(Options.MaxPerMessage))
         {
-            if (await store.FindAsync(id, ct) is { MessageId: null } upload && upload.ChatId == chatId && upload.UploaderId == userId)
+            if (await store.FindAsync(id, ct) is { } upload && upload.IsUnsentUploadOf(userId, chatId))
             {
                 pending.Add(upload);
             }

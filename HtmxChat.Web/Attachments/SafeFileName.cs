@@ -30,7 +30,7 @@ public static class SafeFileName
         name = kept.ToString().Trim().Trim('.').Trim();
         if (name.Length == 0)
         {
-            name = "file" + DefaultExtension(contentType);
+            name = "file" + FileTypes.ExtensionOf(contentType);
         }
         return Shorten(name);
     }
@@ -47,15 +47,4 @@ public static class SafeFileName
         var stem = new StringInfo(name[..^extension.Length]);
         return stem.SubstringByTextElements(0, MaxLength - new StringInfo(extension).LengthInTextElements).TrimEnd() + extension;
     }
-
-    private static string DefaultExtension(string contentType) => contentType switch
-    {
-        FileTypes.Png => ".png",
-        FileTypes.Jpeg => ".jpg",
-        FileTypes.Gif => ".gif",
-        FileTypes.WebP => ".webp",
-        FileTypes.Pdf => ".pdf",
-        FileTypes.Text => ".txt",
-        _ => "",
-    };
 }

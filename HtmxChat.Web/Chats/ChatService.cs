@@ -179,7 +179,7 @@ public sealed partial class ChatService(
         foreach (var id in attachmentIds)
         {
             if (!Ids.IsWellFormed(id) || attachments.Any(a => a.Id == id)
-                || await attachmentStore.FindAsync(id, ct) is not { MessageId: null } upload || upload.ChatId != chatId || upload.UploaderId != userId)
+                || await attachmentStore.FindAsync(id, ct) is not { } upload || !upload.IsUnsentUploadOf(userId, chatId))
             {
                 return new ChatResult.Invalid(AttachmentRefused, "attachments");
             }

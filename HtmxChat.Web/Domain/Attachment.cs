@@ -33,6 +33,9 @@ public sealed record Attachment(
     /// <summary>A picture to show in the page rather than a file to download.</summary>
     public bool IsImage => Width is not null && FileTypes.IsInlineImage(ContentType);
 
+    /// <summary>What a message by <paramref name="userId"/> in <paramref name="chatId"/> may take: their own upload there, not sent yet.</summary>
+    public bool IsUnsentUploadOf(string userId, string chatId) => MessageId is null && UploaderId == userId && ChatId == chatId;
+
     /// <summary>What a reader may fetch: a sent file, or an unsent one by its uploader.</summary>
     public bool IsVisibleTo(string userId) => MessageId is not null || UploaderId == userId;
 }

@@ -114,6 +114,18 @@ public static class FileTypes
         return claimed is { } c && c.Type != detected ? $"This file is named {extension} but is not {c.Name}." : null;
     }
 
+    /// <summary>The usual extension for a type, with its dot; empty for a type without one.</summary>
+    public static string ExtensionOf(string contentType) => contentType switch
+    {
+        Png => ".png",
+        Jpeg => ".jpg",
+        Gif => ".gif",
+        WebP => ".webp",
+        Pdf => ".pdf",
+        Text => ".txt",
+        _ => "",
+    };
+
     /// <summary>A short label for a file card: the extension, else the kind of type.</summary>
     public static string Label(string contentType, string fileName) =>
         Path.GetExtension(fileName) is { Length: > 1 and <= 6 } extension ? extension[1..].ToUpperInvariant()
