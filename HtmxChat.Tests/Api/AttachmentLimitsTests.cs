@@ -4,7 +4,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using HtmxChat.Tests.Infrastructure;
 using HtmxChat.Web.Attachments;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HtmxChat.Tests.Api;
@@ -72,19 +71,13 @@ public sealed class AttachmentSweepTests : IDisposable
 {
     private readonly TempFolder _folder = new();
     private readonly ManualClock _clock = new(DateTimeOffset.UtcNow);
-    private readonly AppFactory _factory;
-    private readonly Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> _app;
+    private readonly AppFactory _app;
 
-    public AttachmentSweepTests()
-    {
-        _factory = new AppFactory(_folder.Path);
-        _app = _factory.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(_clock)));
-    }
+    public AttachmentSweepTests() => _app = new AppFactory(_folder.Path, services: s => s.AddSingleton<TimeProvider>(_clock));
 
     public void Dispose()
     {
         _app.Dispose();
-        _factory.Dispose();
         _folder.Dispose();
     }
 
@@ -93,12 +86,8 @@ public sealed class AttachmentSweepTests : IDisposable
     [Fact]
     public async Task UploadsNeverSentAreSweptAfterADayAndSentOnesStay()
     {
-        var http = _app.CreateClient();
-        using var registered = await ApiClient.RegisterAsync(_factory);
-        var token = await ApiClient.LogInAsync(http, registered.UserName, "api password");
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        using var ada = new ApiClient(http, registered.UserName, registered.UserId, token);
-        using var bob = await ApiClient.RegisterAsync(_factory);
+        using var ada = await ApiClient.RegisterAsync(_app);
+        using var bob = await ApiClient.RegisterAsync(_app);
         var chatId = await ada.CreateChatIdAsync(bob.UserName);
         async Task<string> UploadAsync(string name, string color)
         {

@@ -1,12 +1,9 @@
 using System.Collections.Concurrent;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using HtmxChat.Tests.Infrastructure;
 using HtmxChat.Web.Chats;
 using HtmxChat.Web.Domain;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HtmxChat.Tests.Chats;
@@ -18,50 +15,36 @@ namespace HtmxChat.Tests.Chats;
 public sealed class OfflineNotificationTests : IDisposable
 {
     private readonly TempFolder _folder = new();
-    private readonly AppFactory _factory;
-    private readonly WebApplicationFactory<Program> _app;
     private readonly RecordingNotifier _pushed = new();
+    private readonly AppFactory _app;
 
-    public OfflineNotificationTests()
-    {
-        _factory = new AppFactory(_folder.Path);
-        _app = _factory.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddSingleton<IOfflineNotifier>(_pushed)));
-    }
+    public OfflineNotificationTests() => _app = new AppFactory(_folder.Path, services: s => s.AddSingleton<IOfflineNotifier>(_pushed));
 
     public void Dispose()
     {
         _app.Dispose();
-        _factory.Dispose();
         _folder.Dispose();
-    }
-
-    private async Task<(HttpClient Http, string Name)> PersonAsync(string prefix)
-    {
-        var http = _app.CreateClient();
-        var name = BrowserClient.UniqueName(prefix);
-        (await http.PostAsJsonAsync("/api/register", new { username = name, email = $"{name}@example.com", password = "push password" })).EnsureSuccessStatusCode();
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await ApiClient.LogInAsync(http, name, "push password"));
-        return (http, name);
     }
 
     [Fact]
     public async Task OnlyOfflineParticipantsWhoseLevelTakesTheMessageAreHandedToThePushService()
     {
-        var (ada, _) = await PersonAsync("ada");
-        var (_, bob) = await PersonAsync("bob");
-        var (carol, carolName) = await PersonAsync("carol");
-        var (dave, daveName) = await PersonAsync("dave");
-        var (erin, erinName) = await PersonAsync("erin");
-        var created = await (await ada.PostAsJsonAsync("/api/chats", new { participants = new[] { bob, carolName, daveName, erinName }, title = "Crew" }))
+        using var ada = await ApiClient.RegisterAsync(_app);
+        using var bobClient = await ApiClient.RegisterAsync(_app);
+        using var carol = await ApiClient.RegisterAsync(_app);
+        using var dave = await ApiClient.RegisterAsync(_app);
+        using var erin = await ApiClient.RegisterAsync(_app);
+        var (bob, carolName, daveName, erinName) = (bobClient.UserName, carol.UserName, dave.UserName, erin.UserName);
+        var created = await (await ada.Http.PostAsJsonAsync("/api/chats", new { participants = new[] { bob, carolName, daveName, erinName }, title = "Crew" }))
             .Content.ReadFromJsonAsync<JsonElement>();
         var chatId = created.GetProperty("id").GetString()!;
-        (await dave.PutAsJsonAsync($"/api/chats/{chatId}/notifications", new { level = "none" })).EnsureSuccessStatusCode();
-        (await erin.PutAsJsonAsync($"/api/chats/{chatId}/notifications", new { level = "mentions" })).EnsureSuccessStatusCode();
+        (await dave.Http.PutAsJsonAsync($"/api/chats/{chatId}/notifications", new { level = "none" })).EnsureSuccessStatusCode();
+        (await erin.Http.PutAsJsonAsync($"/api/chats/{chatId}/notifications", new { level = "mentions" })).EnsureSuccessStatusCode();
         // Carol has the chat open: online, so the page tells her itself.
-        await using var carolsStream = await EventStreamReader.OpenAsync(carol, $"/api/chats/{chatId}/events");
+        await using var carolsStream = await EventStreamReader.OpenAsync(carol.Http, $"/api/chats/{chatId}/events");
 
-        (await ada.PostAsJsonAsync($"/api/chats/{chatId}/messages", new { content = "hello all" })).EnsureSuccessStatusCode();
-        (await ada.PostAsJsonAsync($"/api/chats/{chatId}/messages", new { content = $"@{erinName} have a look" })).EnsureSuccessStatusCode();
+        (await ada.Http.PostAsJsonAsync($"/api/chats/{chatId}/messages", new { content = "hello all" })).EnsureSuccessStatusCode();
+        (await ada.Http.PostAsJsonAsync($"/api/chats/{chatId}/messages", new { content = $"@{erinName} have a look" })).EnsureSuccessStatusCode();
 
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (_pushed.Handed.Count < 3 && DateTime.UtcNow < deadline)
@@ -69,9 +52,8 @@ public sealed class OfflineNotificationTests : IDisposable
             await Task.Delay(20);
         }
         await Task.Delay(200);
-        Assert.Equal(
-            [(bob, "hello all"), (bob, $"@{erinName} have a look"), (erinName, $"@{erinName} have a look")],
-            _pushed.Handed.OrderBy(h => h.Message.Seq).ThenBy(h => h.Recipient, StringComparer.Ordinal).Select(h => (h.Recipient, h.Message.Content)));
+        (string, string)[] expected = [(bob, "hello all"), (bob, $"@{erinName} have a look"), (erinName, $"@{erinName} have a look")];
+        Assert.Equal(expected.Order(), _pushed.Handed.Select(h => (h.Recipient, h.Message.Content)).Order());
         Assert.All(_pushed.Handed, h => Assert.Equal("Crew", h.Chat.Title));
     }
 

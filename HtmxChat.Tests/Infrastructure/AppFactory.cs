@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace HtmxChat.Tests.Infrastructure;
 
@@ -7,10 +9,13 @@ namespace HtmxChat.Tests.Infrastructure;
 public class AppFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
 
-    public AppFactory(string dataFolder, IDictionary<string, string?>? settings = null)
+    /// <param name="services">Replaces some of the app's services (a clock, a push service) with the test's own.</param>
+    public AppFactory(string dataFolder, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         DataFolder = dataFolder;
+        _services = services;
         _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
         {
             ["ConnectionStrings:Sqlite"] = $"Data Source={System.IO.Path.Combine(dataFolder, "htmxchat.db")}",
@@ -30,6 +35,10 @@ public class AppFactory : WebApplicationFactory<Program>
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
+        }
+        if (_services is not null)
+        {
+            builder.ConfigureTestServices(_services);
         }
     }
 }
