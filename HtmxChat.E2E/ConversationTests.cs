@@ -7,25 +7,10 @@ using static Microsoft.Playwright.Assertions;
 namespace HtmxChat.E2E;
 
 /// <summary>Editing, deleting and reacting, seen live by the other person (UI.md v2, "The conversation").</summary>
-public sealed partial class ConversationTests(BrowserFixture browser) : E2ETest(browser)
+public sealed class ConversationTests(BrowserFixture browser) : E2ETest(browser)
 {
     private static readonly LocatorAssertionsToContainTextOptions WithinASecond = new() { Timeout = 1_000 };
 
-    [GeneratedRegex("/chats/[0-9a-f]{24}")]
-    private static partial Regex ChatUrl();
-
-    /// <summary>Ada starts a chat with Bob; both have it open and streaming.</summary>
-    private async Task<(ChatPage Ada, ChatPage Bob, IPage AdaPage, IPage BobPage)> ChattingAsync(Uri? adaThrough = null)
-    {
-        var (adaPage, ada, _) = await PersonAsync("ada", adaThrough);
-        var (bobPage, bob, bobName) = await PersonAsync("bob");
-        await ada.StartChatAsync(bobName);
-        await Expect(adaPage).ToHaveURLAsync(ChatUrl());
-        await bobPage.GotoAsync(new Uri(adaPage.Url).AbsolutePath);
-        await ada.WaitForStreamAsync();
-        await bob.WaitForStreamAsync();
-        return (ada, bob, adaPage, bobPage);
-    }
 
     [Fact]
     public async Task AnEditAndADeletionAreSeenLiveByTheOther()
@@ -126,21 +111,21 @@ public sealed partial class ConversationTests(BrowserFixture browser) : E2ETest(
         var (_, _, bobName) = await PersonAsync("bob");
         var (page, chat, _) = await PersonAsync("nojs", javaScript: false);
         await chat.StartChatAsync(bobName);
-        await Expect(page).ToHaveURLAsync(ChatUrl());
+        await Expect(page).ToHaveURLAsync(ChatPageUrl());
         await chat.SendWithButtonAsync("typo heer");
         await Expect(chat.Messages).ToHaveCountAsync(1);
 
         await chat.Action(chat.Messages.First, "Edit").ClickAsync();
         await page.GetByLabel("Edit message").FillAsync("typo here");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
-        await Expect(page).ToHaveURLAsync(ChatUrl());
+        await Expect(page).ToHaveURLAsync(ChatPageUrl());
         await Expect(chat.Messages.First.Locator(".message-text")).ToHaveTextAsync("typo here");
         await Expect(chat.Messages.First).ToContainTextAsync("edited");
 
         await chat.Action(chat.Messages.First, "Delete").ClickAsync();
         await Expect(page.GetByText("Delete this message?")).ToBeVisibleAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true }).ClickAsync();
-        await Expect(page).ToHaveURLAsync(ChatUrl());
+        await Expect(page).ToHaveURLAsync(ChatPageUrl());
         await Expect(chat.Messages.First).ToContainTextAsync("This message was deleted.");
     }
 
@@ -303,7 +288,7 @@ public sealed partial class ConversationTests(BrowserFixture browser) : E2ETest(
         var (mikaPage, mika, mikaName) = await PersonAsync("mika");
         var (adaPage, ada, _) = await PersonAsync("ada");
         await ada.StartChatAsync($"{miaName} {mikaName}", "Team");
-        await Expect(adaPage).ToHaveURLAsync(ChatUrl());
+        await Expect(adaPage).ToHaveURLAsync(ChatPageUrl());
         await mikaPage.GotoAsync(new Uri(adaPage.Url).AbsolutePath);
         await ada.WaitForStreamAsync();
         await mika.WaitForStreamAsync();
@@ -354,7 +339,7 @@ public sealed partial class ConversationTests(BrowserFixture browser) : E2ETest(
         await Expect(ada.ParticipantsField).ToHaveValueAsync($"{mikaName} ");
         await Expect(suggestions).ToBeHiddenAsync();
         await adaPage.GetByRole(AriaRole.Button, new() { Name = "Start chat" }).ClickAsync();
-        await Expect(adaPage).ToHaveURLAsync(ChatUrl());
+        await Expect(adaPage).ToHaveURLAsync(ChatPageUrl());
         await Expect(adaPage.Locator("#chat-title")).ToHaveTextAsync(mikaName);
     }
 }

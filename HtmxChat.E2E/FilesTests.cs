@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using HtmxChat.E2E.Infrastructure;
 using HtmxChat.E2E.Pages;
 using SkiaSharp;
@@ -7,11 +6,8 @@ using static Microsoft.Playwright.Assertions;
 namespace HtmxChat.E2E;
 
 /// <summary>Files in messages (UI.md v2 "Files"): attached, pasted and dropped, seen live, opened and downloaded.</summary>
-public sealed partial class FilesTests(BrowserFixture browser) : E2ETest(browser)
+public sealed class FilesTests(BrowserFixture browser) : E2ETest(browser)
 {
-    [GeneratedRegex("/chats/[0-9a-f]{24}")]
-    private static partial Regex ChatUrl();
-
     private static byte[] Png(int width, int height, SKColor color)
     {
         using var bitmap = new SKBitmap(width, height);
@@ -25,17 +21,6 @@ public sealed partial class FilesTests(BrowserFixture browser) : E2ETest(browser
 
     private static readonly byte[] Pdf = System.Text.Encoding.ASCII.GetBytes("%PDF-1.4\n% a test document\n" + new string('x', 5000) + "\n%%EOF\n");
 
-    private async Task<(ChatPage Ada, ChatPage Bob, IPage AdaPage, IPage BobPage)> ChattingAsync(int bobWidth = 1280)
-    {
-        var (adaPage, ada, _) = await PersonAsync("ada");
-        var (bobPage, bob, bobName) = await PersonAsync("bob", width: bobWidth);
-        await ada.StartChatAsync(bobName);
-        await Expect(adaPage).ToHaveURLAsync(ChatUrl());
-        await bobPage.GotoAsync(new Uri(adaPage.Url).AbsolutePath);
-        await ada.WaitForStreamAsync();
-        await bob.WaitForStreamAsync();
-        return (ada, bob, adaPage, bobPage);
-    }
 
     private static ILocator Uploaded(IPage page) => page.Locator(".pending-attachment:not(.uploading)");
 

@@ -8,7 +8,7 @@ namespace HtmxChat.E2E.Infrastructure;
 /// Each test gets a fresh app on a fresh data folder and its own browser contexts. A failing test leaves a screenshot
 /// and a Playwright trace of every page in TestResults/e2e.
 /// </summary>
-public abstract class E2ETest(BrowserFixture browser) : IAsyncLifetime
+public abstract partial class E2ETest(BrowserFixture browser) : IAsyncLifetime
 {
     private static int _users;
     private readonly string _dataFolder = Directory.CreateTempSubdirectory("htmxchat-e2e-").FullName;
@@ -49,6 +49,23 @@ public abstract class E2ETest(BrowserFixture browser) : IAsyncLifetime
         await context.Tracing.StartAsync(new TracingStartOptions { Screenshots = true, Snapshots = true, Sources = false });
         _contexts.Add(context);
         return await context.NewPageAsync();
+    }
+
+    /// <summary>An open conversation's address.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex("/chats/[0-9a-f]{24}")]
+    protected static partial System.Text.RegularExpressions.Regex ChatPageUrl();
+
+    /// <summary>Ada starts a chat with Bob; both have it open and streaming.</summary>
+    protected async Task<(ChatPage Ada, ChatPage Bob, IPage AdaPage, IPage BobPage)> ChattingAsync(Uri? adaThrough = null, int bobWidth = 1280)
+    {
+        var (adaPage, ada, _) = await PersonAsync("ada", adaThrough);
+        var (bobPage, bob, bobName) = await PersonAsync("bob", width: bobWidth);
+        await ada.StartChatAsync(bobName);
+        await Microsoft.Playwright.Assertions.Expect(adaPage).ToHaveURLAsync(ChatPageUrl());
+        await bobPage.GotoAsync(new Uri(adaPage.Url).AbsolutePath);
+        await ada.WaitForStreamAsync();
+        await bob.WaitForStreamAsync();
+        return (ada, bob, adaPage, bobPage);
     }
 
     /// <summary>Someone new: a browser profile of their own, registered (password "a long password") and on their chat list.</summary>
