@@ -206,8 +206,7 @@ public abstract class RawConnection(int index, Deliveries deliveries)
 /// <summary>An HTTP/1.1 event stream (HtmxChat's API stream), chunked or not; each <c>data:</c> line is looked at once.</summary>
 public sealed class EventStreamConnection(int index, Deliveries deliveries) : RawConnection(index, deliveries)
 {
-    private readonly byte[] _line = new byte[4096];
-    private int _lineLength;
+    private readonly Delimited _lines = new((byte)'\n');
     private bool _chunked;
     private ChunkState _state = ChunkState.Size;
     private long _chunkSize;
@@ -224,7 +223,8 @@ public sealed class EventStreamConnection(int index, Deliveries deliveries) : Ra
 
     protected override void Reset()
     {
-        (_lineLength, _state, _chunkSize, _chunkLeft) = (0, ChunkState.Size, 0, 0);
+        _lines.Clear();
+        (_state, _chunkSize, _chunkLeft) = (ChunkState.Size, 0, 0);
     }
 
     protected override void OnHead(string head) => _chunked = head.Contains("transfer-encoding: chunked", StringComparison.OrdinalIgnoreCase);
@@ -233,7 +233,7 @@ public sealed class EventStreamConnection(int index, Deliveries deliveries) : Ra
     {
         if (!_chunked)
         {
-            Lines(bytes);
+            _lines.Feed(bytes, Line);
             return;
         }
         while (bytes.Length > 0)
@@ -258,7 +258,7 @@ public sealed class EventStreamConnection(int index, Deliveries deliveries) : Ra
                     break;
                 case ChunkState.Data:
                     var take = (int)Math.Min(_chunkLeft, bytes.Length);
-                    Lines(bytes[..take]);
+                    _lines.Feed(bytes[..take], Line);
                     bytes = bytes[take..];
                     _chunkLeft -= take;
                     if (_chunkLeft == 0)
@@ -285,30 +285,15 @@ public sealed class EventStreamConnection(int index, Deliveries deliveries) : Ra
         _ => -1,
     };
 
-    private void Lines(ReadOnlySpan<byte> bytes)
+    private void Line(ReadOnlySpan<byte> line)
     {
-        while (bytes.Length > 0)
+        if (line.StartsWith("data: "u8))
         {
-            var end = bytes.IndexOf((byte)'\n');
-            var part = end < 0 ? bytes : bytes[..end];
-            var room = Math.Min(part.Length, _line.Length - _lineLength);
-            part[..room].CopyTo(_line.AsSpan(_lineLength));
-            _lineLength += room;
-            if (end < 0)
-            {
-                return;
-            }
-            var line = _line.AsSpan(0, _lineLength);
-            if (line.StartsWith("data: "u8))
-            {
-                Arrived(line);
-            }
-            else if (line.StartsWith("id: "u8) && Utf8Parser.TryParse(line[4..], out long id, out _))
-            {
-                LastEventId = id;
-            }
-            _lineLength = 0;
-            bytes = bytes[(end + 1)..];
+            Arrived(line);
+        }
+        else if (line.StartsWith("id: "u8) && Utf8Parser.TryParse(line[4..], out long id, out _))
+        {
+            LastEventId = id;
         }
     }
 }
@@ -319,8 +304,7 @@ public sealed class SignalRConnection(int index, Deliveries deliveries) : RawCon
     private readonly byte[] _header = new byte[10];
     private int _headerLength;
     private long _payloadLeft;
-    private readonly byte[] _record = new byte[4096];
-    private int _recordLength;
+    private readonly Delimited _records = new(0x1E);
 
     /// <summary>True once the server has answered the protocol handshake.</summary>
     public bool Ready { get; private set; }
@@ -368,35 +352,53 @@ public sealed class SignalRConnection(int index, Deliveries deliveries) : RawCon
                 continue;
             }
             var take = (int)Math.Min(_payloadLeft, bytes.Length);
-            Records(bytes[..take]);
+            _records.Feed(bytes[..take], Record);
             bytes = bytes[take..];
             _payloadLeft -= take;
         }
     }
 
-    private void Records(ReadOnlySpan<byte> bytes)
+    private void Record(ReadOnlySpan<byte> record)
+    {
+        if (record.SequenceEqual("{}"u8))
+        {
+            Ready = true;
+        }
+        else if (record.IndexOf("\"target\":\"message\""u8) >= 0)
+        {
+            Arrived(record);
+        }
+    }
+}
+
+public delegate void RecordHandler(ReadOnlySpan<byte> record);
+
+/// <summary>
+/// Bytes gathered into records ended by one delimiter (an SSE line, a SignalR message), each handed on once whole.
+/// A record longer than the buffer keeps only its start, which is where the fields looked at are.
+/// </summary>
+public sealed class Delimited(byte delimiter)
+{
+    private readonly byte[] _buffer = new byte[4096];
+    private int _length;
+
+    public void Clear() => _length = 0;
+
+    public void Feed(ReadOnlySpan<byte> bytes, RecordHandler onRecord)
     {
         while (bytes.Length > 0)
         {
-            var end = bytes.IndexOf((byte)0x1E);
+            var end = bytes.IndexOf(delimiter);
             var part = end < 0 ? bytes : bytes[..end];
-            var room = Math.Min(part.Length, _record.Length - _recordLength);
-            part[..room].CopyTo(_record.AsSpan(_recordLength));
-            _recordLength += room;
+            var room = Math.Min(part.Length, _buffer.Length - _length);
+            part[..room].CopyTo(_buffer.AsSpan(_length));
+            _length += room;
             if (end < 0)
             {
                 return;
             }
-            var record = _record.AsSpan(0, _recordLength);
-            if (record.SequenceEqual("{}"u8))
-            {
-                Ready = true;
-            }
-            else if (record.IndexOf("\"target\":\"message\""u8) >= 0)
-            {
-                Arrived(record);
-            }
-            _recordLength = 0;
+            onRecord(_buffer.AsSpan(0, _length));
+            _length = 0;
             bytes = bytes[(end + 1)..];
         }
     }

@@ -92,34 +92,18 @@ public static class Fanout
         var connections = new RawConnection[streams];
         var endpoint = new IPEndPoint(IPAddress.Loopback, server.Port);
         using var stop = new CancellationTokenSource();
-        var readers = new Task[streams];
         var opening = Stopwatch.StartNew();
         var handshake = SignalRConnection.Handshake();
-        using (var gate = new SemaphoreSlim(256))
-        {
-            await Task.WhenAll(Enumerable.Range(0, streams).Select(async i =>
+        await Load.OpenAllAsync(streams, endpoint, request, kind == ServerKind.HtmxChat ? "HTTP/1.1 200" : "HTTP/1.1 101", stop.Token,
+            i => connections[i] = kind == ServerKind.HtmxChat ? new EventStreamConnection(i, deliveries) : new SignalRConnection(i, deliveries),
+            async (index, connection) =>
             {
-                await gate.WaitAsync();
-                try
+                if (connection is SignalRConnection)
                 {
-                    RawConnection connection = kind == ServerKind.HtmxChat ? new EventStreamConnection(i, deliveries) : new SignalRConnection(i, deliveries);
-                    connections[i] = connection;
-                    if (!await connection.OpenAsync(endpoint, request, kind == ServerKind.HtmxChat ? "HTTP/1.1 200" : "HTTP/1.1 101", stop.Token))
-                    {
-                        throw new InvalidOperationException($"connection {i} was refused");
-                    }
-                    if (connection is SignalRConnection)
-                    {
-                        await connection.SendAsync(handshake, stop.Token);
-                    }
-                    readers[i] = Task.Run(() => connection.ReadAsync(stop.Token));
+                    await connection.SendAsync(handshake, stop.Token);
                 }
-                finally
-                {
-                    gate.Release();
-                }
-            }));
-        }
+                _ = Task.Run(() => connection.ReadAsync(stop.Token));
+            });
         if (kind == ServerKind.SignalR)
         {
             while (connections.Any(c => !((SignalRConnection)c).Ready))
@@ -146,11 +130,7 @@ public static class Fanout
         var sends = new List<Task>(messages);
         for (var m = 1; m <= messages; m++)
         {
-            var due = TimeSpan.FromSeconds((m - 1) / rate) - Stopwatch.GetElapsedTime(started);
-            if (due > TimeSpan.Zero)
-            {
-                await Task.Delay(due);
-            }
+            await Load.UntilDueAsync(started, m, rate);
             var content = $"m{m}";
             Volatile.Write(ref deliveries.SentAt[m], Stopwatch.GetTimestamp());
             sends.Add(Task.Run(async () => (await sending.PostAsJsonAsync(path, new { content })).EnsureSuccessStatusCode()));
@@ -170,9 +150,8 @@ public static class Fanout
             connection?.Close();
         }
 
-        var latencies = deliveries.Latencies();
-        Array.Sort(latencies);
-        double Ms(double q) => latencies.Length == 0 ? double.NaN : latencies[Math.Min(latencies.Length - 1, (int)(q * latencies.Length))] / 1000.0;
+        var latencies = Load.SortedMs(deliveries.Latencies());
+        double Ms(double q) => Load.Quantile(latencies, q);
         return new Result("fanout", kind == ServerKind.HtmxChat ? "HtmxChat" : "SignalR", new Dictionary<string, object>
         {
             ["streams"] = streams,
@@ -181,7 +160,7 @@ public static class Fanout
             ["p50Ms"] = Math.Round(Ms(0.50), 1),
             ["p90Ms"] = Math.Round(Ms(0.90), 1),
             ["p99Ms"] = Math.Round(Ms(0.99), 1),
-            ["maxMs"] = Math.Round(latencies.Length == 0 ? double.NaN : latencies[^1] / 1000.0, 1),
+            ["maxMs"] = Math.Round(Ms(1), 1),
             ["delivered"] = deliveries.Delivered,
             ["lost"] = (long)streams * messages - deliveries.Delivered,
             ["duplicated"] = deliveries.Duplicates,
@@ -278,7 +257,7 @@ public static class Ingest
         }
 
         var sorted = latencies.Order().ToArray();
-        double Ms(double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
+        double Ms(double q) => Load.Quantile(sorted, q);
         return new Result(shared ? "ingest, one shared chat" : "ingest, a chat each", "HtmxChat", new Dictionary<string, object>
         {
             ["senders"] = senders,
@@ -286,7 +265,7 @@ public static class Ingest
             ["sendsPerSecond"] = Math.Round(measured / seconds),
             ["p50Ms"] = Math.Round(Ms(0.50), 1),
             ["p99Ms"] = Math.Round(Ms(0.99), 1),
-            ["maxMs"] = Math.Round(sorted.Length == 0 ? double.NaN : sorted[^1], 1),
+            ["maxMs"] = Math.Round(Ms(1), 1),
             ["acknowledged"] = acknowledged.Count,
             ["refused"] = failures,
             ["missingOrMoved"] = missing,
@@ -317,35 +296,17 @@ public static class Stalled
         var deliveries = new Deliveries(streams + stalled, messages);
         using var stop = new CancellationTokenSource();
         var connections = new EventStreamConnection[streams + stalled];
-        var readers = new List<Task>();
-        using (var gate = new SemaphoreSlim(256))
-        {
-            await Task.WhenAll(Enumerable.Range(0, streams + stalled).Select(async i =>
+        await Load.OpenAllAsync(streams + stalled, endpoint, request, "HTTP/1.1 200", stop.Token,
+            i => connections[i] = new EventStreamConnection(i, deliveries) { ReceiveBufferSize = i < streams ? null : 4096 },
+            (i, connection) =>
             {
-                await gate.WaitAsync();
-                try
+                // Only the readers read; the rest never do.
+                if (i < streams)
                 {
-                    var reads = i < streams;
-                    var connection = new EventStreamConnection(i, deliveries) { ReceiveBufferSize = reads ? null : 4096 };
-                    connections[i] = connection;
-                    if (!await connection.OpenAsync(endpoint, request, "HTTP/1.1 200", stop.Token))
-                    {
-                        throw new InvalidOperationException($"connection {i} was refused");
-                    }
-                    if (reads)
-                    {
-                        lock (readers)
-                        {
-                            readers.Add(Task.Run(() => connection.ReadAsync(stop.Token)));
-                        }
-                    }
+                    _ = Task.Run(() => connection.ReadAsync(stop.Token));
                 }
-                finally
-                {
-                    gate.Release();
-                }
-            }));
-        }
+                return Task.CompletedTask;
+            });
         await Task.Delay(2000);
         var rssBefore = server.Rss;
         var tcpBefore = ProcessStats.KernelTcpMemory();
@@ -356,11 +317,7 @@ public static class Stalled
         var sends = new List<Task>(messages);
         for (var m = 1; m <= messages; m++)
         {
-            var due = TimeSpan.FromSeconds((m - 1) / rate) - Stopwatch.GetElapsedTime(started);
-            if (due > TimeSpan.Zero)
-            {
-                await Task.Delay(due);
-            }
+            await Load.UntilDueAsync(started, m, rate);
             var content = $"m{m} {padding}";
             Volatile.Write(ref deliveries.SentAt[m], Stopwatch.GetTimestamp());
             sends.Add(Task.Run(async () => (await sender.Http.PostAsJsonAsync($"/api/chats/{chatId}/messages", new { content })).EnsureSuccessStatusCode()));
@@ -387,8 +344,8 @@ public static class Stalled
             connection.Close();
         }
 
-        var latencies = Enumerable.Range(0, streams).SelectMany(i => deliveries.LatenciesOf(i)).Order().ToArray();
-        double Ms(double q) => latencies.Length == 0 ? double.NaN : latencies[Math.Min(latencies.Length - 1, (int)(q * latencies.Length))] / 1000.0;
+        var latencies = Load.SortedMs(Enumerable.Range(0, streams).SelectMany(deliveries.LatenciesOf));
+        double Ms(double q) => Load.Quantile(latencies, q);
         var readersDelivered = Enumerable.Range(0, streams).Sum(i => (long)deliveries.LatenciesOf(i).Length);
         return new Result("stalled readers", "HtmxChat", new Dictionary<string, object>
         {
@@ -397,7 +354,7 @@ public static class Stalled
             ["messages"] = messages,
             ["p50Ms"] = Math.Round(Ms(0.50), 1),
             ["p99Ms"] = Math.Round(Ms(0.99), 1),
-            ["maxMs"] = Math.Round(latencies.Length == 0 ? double.NaN : latencies[^1] / 1000.0, 1),
+            ["maxMs"] = Math.Round(Ms(1), 1),
             ["readersLost"] = (long)streams * messages - readersDelivered,
             ["stalledLetGo"] = letGo,
             ["letGoWithinSeconds"] = letGoWithin.TotalSeconds,
@@ -487,11 +444,7 @@ public static class ReconnectStorm
         Task? restarting = null;
         for (var m = 1; m <= messages; m++)
         {
-            var due = TimeSpan.FromSeconds((m - 1) / rate) - Stopwatch.GetElapsedTime(started);
-            if (due > TimeSpan.Zero)
-            {
-                await Task.Delay(due);
-            }
+            await Load.UntilDueAsync(started, m, rate);
             if (m == messages / 3)
             {
                 restarting = Task.Run(async () =>
@@ -561,4 +514,52 @@ public static class ReconnectStorm
             ["outOfOrder"] = deliveries.OutOfOrder,
         });
     }
+}
+
+/// <summary>What every scenario does the same way: opening connections, sending on time, reading percentiles.</summary>
+public static class Load
+{
+    /// <summary>
+    /// Opens <paramref name="count"/> connections, 256 at a time, each made by <paramref name="make"/> and handed to
+    /// <paramref name="opened"/> once the server has answered as expected; a refused one stops the run.
+    /// </summary>
+    public static async Task OpenAllAsync(int count, EndPoint server, string request, string expectedStatus, CancellationToken ct,
+        Func<int, RawConnection> make, Func<int, RawConnection, Task> opened)
+    {
+        using var gate = new SemaphoreSlim(256);
+        await Task.WhenAll(Enumerable.Range(0, count).Select(async i =>
+        {
+            await gate.WaitAsync(ct);
+            try
+            {
+                var connection = make(i);
+                if (!await connection.OpenAsync(server, request, expectedStatus, ct))
+                {
+                    throw new InvalidOperationException($"connection {i} was refused");
+                }
+                await opened(i, connection);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+    }
+
+    /// <summary>Waits until message <paramref name="number"/> (1-based) is due at <paramref name="rate"/> per second from <paramref name="started"/>: open loop.</summary>
+    public static async Task UntilDueAsync(long started, int number, double rate)
+    {
+        var due = TimeSpan.FromSeconds((number - 1) / rate) - Stopwatch.GetElapsedTime(started);
+        if (due > TimeSpan.Zero)
+        {
+            await Task.Delay(due);
+        }
+    }
+
+    /// <summary>Latencies in microseconds as milliseconds, in order.</summary>
+    public static double[] SortedMs(IEnumerable<int> micros) => [.. micros.Select(l => l / 1000.0).Order()];
+
+    /// <summary>The value at <paramref name="q"/> (0 to 1, 1 the largest) of sorted values; NaN for none.</summary>
+    public static double Quantile(double[] sorted, double q) =>
+        sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
 }
