@@ -3,10 +3,14 @@ using Microsoft.Extensions.Options;
 
 namespace HtmxChat.Web.Storage.Sqlite;
 
-/// <summary>Opens connections to the embedded database file and brings its schema up to date.</summary>
-public sealed class SqliteDatabase
+/// <summary>
+/// Opens connections to the embedded database file and brings its schema up to date. Connections come from a pool
+/// that keeps them open with their prepared statements; disposing one gives it back.
+/// </summary>
+public sealed class SqliteDatabase : IDisposable
 {
     private readonly string _connectionString;
+    private readonly ConnectionPool _pool;
 
     public SqliteDatabase(IOptions<StorageOptions> options, IHostEnvironment environment)
         : this(ResolveConnectionString(options.Value.SqliteConnectionString, environment.ContentRootPath))
@@ -16,6 +20,7 @@ public sealed class SqliteDatabase
     public SqliteDatabase(string connectionString)
     {
         _connectionString = connectionString;
+        _pool = new ConnectionPool(connectionString, Initialize);
         var dataSource = new SqliteConnectionStringBuilder(connectionString).DataSource;
         if (Path.GetDirectoryName(dataSource) is { Length: > 0 } folder)
         {
@@ -26,24 +31,22 @@ public sealed class SqliteDatabase
 
     public string DataSource => new SqliteConnectionStringBuilder(_connectionString).DataSource;
 
-    public SqliteConnection Open()
+    public SqliteConnection Open() => _pool.Rent();
+
+    // SQLite's calls do not yield (Microsoft.Data.Sqlite's async methods run synchronously), so neither does this.
+    public Task<SqliteConnection> OpenAsync(CancellationToken ct)
     {
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
+        ct.ThrowIfCancellationRequested();
+        return Task.FromResult<SqliteConnection>(_pool.Rent());
+    }
+
+    public void Dispose() => _pool.Dispose();
+
+    private static void Initialize(SqliteConnection connection)
+    {
         using var pragmas = connection.CreateCommand();
         pragmas.CommandText = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;";
         pragmas.ExecuteNonQuery();
-        return connection;
-    }
-
-    public async Task<SqliteConnection> OpenAsync(CancellationToken ct)
-    {
-        var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(ct);
-        await using var pragmas = connection.CreateCommand();
-        pragmas.CommandText = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;";
-        await pragmas.ExecuteNonQueryAsync(ct);
-        return connection;
     }
 
     internal static string ResolveConnectionString(string connectionString, string contentRoot)

@@ -4,8 +4,13 @@ namespace HtmxChat.Web.Storage.Sqlite;
 
 internal static class SqliteExtensions
 {
+    /// <summary>A command for <paramref name="sql"/>; on a pooled connection, its statement is compiled once and kept.</summary>
     public static SqliteCommand Command(this SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
     {
+        if (connection is PooledConnection pooled)
+        {
+            return pooled.Statement(sql, transaction);
+        }
         var command = connection.CreateCommand();
         command.CommandText = sql;
         command.Transaction = transaction;
