@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
 
 namespace HtmxChat.Bench;
@@ -172,6 +173,28 @@ public static class Fanout
             ["clientCpuSeconds"] = Math.Round(clientCpuUsed.TotalSeconds, 2),
         });
     }
+
+    private static (string Id, long Seq) IdAndSeq(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        string? id = null;
+        long seq = 0;
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1)
+            {
+                if (reader.ValueTextEquals("id"u8) && reader.Read())
+                {
+                    id = reader.GetString();
+                }
+                else if (reader.ValueTextEquals("seq"u8) && reader.Read())
+                {
+                    seq = reader.GetInt64();
+                }
+            }
+        }
+        return (id ?? throw new InvalidDataException("A 201 without the message's id."), seq);
+    }
 }
 
 public static class Ingest
@@ -195,27 +218,35 @@ public static class Ingest
         var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
         var failures = 0;
         var measured = 0;
+        var endpoint = new IPEndPoint(IPAddress.Loopback, server.Port);
+        var posters = await Task.WhenAll(Enumerable.Range(0, senders).Select(async _ =>
+        {
+            var poster = new RawPoster(endpoint, sender.Token);
+            await poster.ConnectAsync();
+            return poster;
+        }));
         async Task SendForAsync(double forSeconds, bool measure)
         {
             var until = Stopwatch.GetTimestamp() + (long)(forSeconds * Stopwatch.Frequency);
             await Task.WhenAll(Enumerable.Range(0, senders).Select(s => Task.Run(async () =>
             {
+                var path = $"/api/chats/{chats[s]}/messages";
                 var n = 0;
                 while (Stopwatch.GetTimestamp() < until)
                 {
                     var started = Stopwatch.GetTimestamp();
-                    using var response = await sender.Http.PostAsJsonAsync($"/api/chats/{chats[s]}/messages", new { content = $"s{s} n{n++}" });
+                    var (status, body) = await posters[s].PostAsync(path, Encoding.UTF8.GetBytes($"{{\"content\":\"s{s} n{n++}\"}}"));
                     if (measure)
                     {
                         latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                     }
-                    if (response.StatusCode != HttpStatusCode.Created)
+                    if (status != (int)HttpStatusCode.Created)
                     {
                         Interlocked.Increment(ref failures);
                         continue;
                     }
-                    var message = await response.Content.ReadFromJsonAsync<JsonElement>();
-                    acknowledged[message.GetProperty("id").GetString()!] = (chats[s], message.GetProperty("seq").GetInt64());
+                    var (id, seq) = IdAndSeq(body.Span);
+                    acknowledged[id] = (chats[s], seq);
                     if (measure)
                     {
                         Interlocked.Increment(ref measured);
@@ -230,6 +261,14 @@ public static class Ingest
         await SendForAsync(seconds, measure: true);
         var serverCpuUsed = server.Cpu - serverCpu;
         var clientCpuUsed = Process.GetCurrentProcess().TotalProcessorTime - clientCpu;
+        foreach (var poster in posters)
+        {
+            poster.Dispose();
+        }
+        foreach (var poster in posters)
+        {
+            poster.Dispose();
+        }
 
         // Read everything back.
         var missing = 0;
@@ -273,6 +312,28 @@ public static class Ingest
             ["serverCpuMsPerSend"] = Math.Round(serverCpuUsed.TotalMilliseconds / Math.Max(1, measured), 3),
             ["clientCpuSeconds"] = Math.Round(clientCpuUsed.TotalSeconds, 2),
         });
+    }
+
+    private static (string Id, long Seq) IdAndSeq(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        string? id = null;
+        long seq = 0;
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1)
+            {
+                if (reader.ValueTextEquals("id"u8) && reader.Read())
+                {
+                    id = reader.GetString();
+                }
+                else if (reader.ValueTextEquals("seq"u8) && reader.Read())
+                {
+                    seq = reader.GetInt64();
+                }
+            }
+        }
+        return (id ?? throw new InvalidDataException("A 201 without the message's id."), seq);
     }
 }
 
