@@ -147,10 +147,10 @@ public sealed partial class ChatService
     private async Task<ChatUpdateResult> ChangeDetailsAsync(
         string chatId, ChatDetailsChange change, string userId, string userName, string line, CancellationToken ct)
     {
-        var stored = await InChatOrderAsync(chatId, async () =>
+        var stored = await StoreAndPublishAsync(async () =>
             await chats.ChangeDetailsAsync(chatId, change, userId, userName, line, Now(), ct) is { } changed
                 ? new MessageChange(changed.Line, changed.Chat, Changed: true)
-                : null, ChangeKind.ChatUpdated, ct, change);
+                : null, ChangeKind.ChatUpdated, change);
         if (stored is not null)
         {
             return new ChatUpdateResult.Updated(stored.Chat);

@@ -69,10 +69,6 @@ public sealed partial class ChatService(
     public const int DefaultPageSize = 50;
     public const int MaxPageSize = 100;
 
-    // Sends to one chat are serialized in this process so its events leave in version order; across instances the
-    // ChangeSequencer restores the order.
-    private readonly SemaphoreSlim[] _chatLocks = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
-
     public Task<IReadOnlyList<Chat>> ListChatsAsync(string userId, CancellationToken ct = default) =>
         chats.ListForUserAsync(userId, MaxChatsListed, ct);
 
@@ -193,10 +189,10 @@ public sealed partial class ChatService(
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var result = await InChatOrderAsync(chatId, async () =>
+            var result = await StoreAndPublishAsync(async () =>
                 await chats.AppendMessageAsync(chatId, userId, userName, content, Now(), replyTo, MentionsIn(content, chat), attachments, ct) is { } sent
                     ? new MessageChange(sent.Message, sent.Chat, Changed: true)
-                    : null, ChangeKind.MessagePosted, ct);
+                    : null, ChangeKind.MessagePosted);
             metrics.SendTook(Stopwatch.GetElapsedTime(started));
             if (result is not { } done)
             {
@@ -239,7 +235,7 @@ public sealed partial class ChatService(
         {
             return new ChatResult.RateLimited(retryAfter);
         }
-        var edited = await InChatOrderAsync(chatId, () => chats.EditMessageAsync(chatId, messageId, content!, Now(), MentionsIn(content!, found.Chat!), ct), ChangeKind.MessageUpdated, ct);
+        var edited = await StoreAndPublishAsync(() => chats.EditMessageAsync(chatId, messageId, content!, Now(), MentionsIn(content!, found.Chat!), ct), ChangeKind.MessageUpdated);
         return edited is { } done ? new ChatResult.Done(done.Message) : new ChatResult.Conflict(EditOfDeleted);
     }
 
@@ -264,7 +260,7 @@ public sealed partial class ChatService(
         {
             return new ChatResult.RateLimited(retryAfter);
         }
-        var deleted = await InChatOrderAsync(chatId, () => chats.DeleteMessageAsync(chatId, messageId, ct), ChangeKind.MessageDeleted, ct);
+        var deleted = await StoreAndPublishAsync(() => chats.DeleteMessageAsync(chatId, messageId, ct), ChangeKind.MessageDeleted);
         if (deleted is { Changed: true })
         {
             // The message no longer names its files: their bytes go too.
@@ -293,7 +289,7 @@ public sealed partial class ChatService(
         {
             return new ChatResult.RateLimited(retryAfter);
         }
-        var reacted = await InChatOrderAsync(chatId, () => chats.SetReactionAsync(chatId, messageId, new Reactor(userId, userName), reaction!, on, ct), ChangeKind.MessageUpdated, ct);
+        var reacted = await StoreAndPublishAsync(() => chats.SetReactionAsync(chatId, messageId, new Reactor(userId, userName), reaction!, on, ct), ChangeKind.MessageUpdated);
         return reacted is { } done ? new ChatResult.Done(done.Message) : new ChatResult.Invalid(ReactionRefused, "reaction");
     }
 
@@ -342,27 +338,18 @@ public sealed partial class ChatService(
             .Select(m => m.Who).DistinctBy(p => p.UserId).Select(p => new Mention(p.UserId, p.UserName))];
 
     /// <summary>
-    /// Stores one change and publishes it while holding the chat's turn in this process, so its changes leave in version
-    /// order (across instances the ChangeSequencer restores the order). A change that changed nothing is not published.
+    /// Stores one change and publishes it; a change that changed nothing is not published. Changes of one chat stored at
+    /// the same time (here or on other instances) may be published in either order: the ChangeSequencer puts them back
+    /// in version order, once for all streams, so sends to one chat need not wait for each other.
     /// </summary>
-    private async Task<MessageChange?> InChatOrderAsync(
-        string chatId, Func<Task<MessageChange?>> store, ChangeKind kind, CancellationToken ct, ChatDetailsChange? details = null)
+    private async Task<MessageChange?> StoreAndPublishAsync(Func<Task<MessageChange?>> store, ChangeKind kind, ChatDetailsChange? details = null)
     {
-        var gate = _chatLocks[(int)((uint)StringComparer.Ordinal.GetHashCode(chatId) % (uint)_chatLocks.Length)];
-        await gate.WaitAsync(ct);
-        try
+        var change = await store();
+        if (change is { Changed: true })
         {
-            var change = await store();
-            if (change is { Changed: true })
-            {
-                events.Publish(details is null ? new ChatChange(kind, change.Chat, change.Message) : ChatChange.OfDetails(change.Chat, change.Message, details));
-            }
-            return change;
+            events.Publish(details is null ? new ChatChange(kind, change.Chat, change.Message) : ChatChange.OfDetails(change.Chat, change.Message, details));
         }
-        finally
-        {
-            gate.Release();
-        }
+        return change;
     }
 
     public const int DefaultSearchPageSize = 20;

@@ -77,21 +77,16 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
         return chats;
     }
 
-    public async Task<(Message Message, Chat Chat)?> AppendMessageAsync(
+    public Task<(Message Message, Chat Chat)?> AppendMessageAsync(
         string chatId, string senderId, string senderName, string content, DateTimeOffset timestamp, ReplyRef? replyTo = null,
         IReadOnlyList<Mention>? mentions = null, IReadOnlyList<Attachment>? attachments = null, CancellationToken ct = default)
     {
-        await using var connection = await database.OpenAsync(ct);
-        // BEGIN IMMEDIATE: the write lock is taken up front, so concurrent senders queue instead of failing to upgrade.
-        await using var transaction = connection.BeginTransaction(deferred: false);
         var draft = new Message("", chatId, 0, senderId, senderName, content, timestamp) { ReplyTo = replyTo, Mentions = mentions ?? [], Attachments = attachments ?? [] };
-        if (await AppendAsync(connection, transaction, draft, ct) is not { } message)
-        {
-            return null;
-        }
-        var chat = await FindAsync(connection, transaction, "c.id = $value", chatId, ct);
-        await transaction.CommitAsync(ct);
-        return (message, chat!);
+        // Sends are the busiest write: they share transactions and commits (GroupCommit).
+        return database.WriteAsync<(Message, Chat)?>(async (connection, transaction) =>
+            await AppendAsync(connection, transaction, draft, CancellationToken.None) is { } message
+                ? (message, (await FindAsync(connection, transaction, "c.id = $value", chatId, CancellationToken.None))!)
+                : null, ct);
     }
 
     public async Task<(Message Line, Chat Chat)?> ChangeDetailsAsync(

@@ -11,6 +11,7 @@ public sealed class SqliteDatabase : IDisposable
 {
     private readonly string _connectionString;
     private readonly ConnectionPool _pool;
+    private readonly GroupCommit _writes;
 
     public SqliteDatabase(IOptions<StorageOptions> options, IHostEnvironment environment)
         : this(ResolveConnectionString(options.Value.SqliteConnectionString, environment.ContentRootPath))
@@ -21,6 +22,7 @@ public sealed class SqliteDatabase : IDisposable
     {
         _connectionString = connectionString;
         _pool = new ConnectionPool(connectionString, Initialize);
+        _writes = new GroupCommit(Open);
         var dataSource = new SqliteConnectionStringBuilder(connectionString).DataSource;
         if (Path.GetDirectoryName(dataSource) is { Length: > 0 } folder)
         {
@@ -39,6 +41,13 @@ public sealed class SqliteDatabase : IDisposable
         ct.ThrowIfCancellationRequested();
         return Task.FromResult<SqliteConnection>(_pool.Rent());
     }
+
+    /// <summary>
+    /// Runs <paramref name="write"/> in a transaction shared with the other writes waiting (<see cref="GroupCommit"/>);
+    /// its result comes back once that transaction has committed. If it throws, its own changes are undone.
+    /// </summary>
+    public Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> write, CancellationToken ct) =>
+        _writes.WriteAsync(write, ct);
 
     public void Dispose() => _pool.Dispose();
 

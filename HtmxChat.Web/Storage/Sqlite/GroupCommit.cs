@@ -1,0 +1,150 @@
+using System.Collections.Concurrent;
+using Microsoft.Data.Sqlite;
+
+namespace HtmxChat.Web.Storage.Sqlite;
+
+/// <summary>
+/// Writes that share one transaction and one commit: each caller's write runs under a savepoint of its own (so one
+/// failing undoes only itself) inside whatever batch is open, and the caller hears back only after the batch has
+/// committed. SQLite has one writer at a time anyway; many senders then pay for one commit instead of one each.
+/// <para>
+/// No thread is set aside: the caller that finds no batch running runs one (its own write and every write queued by
+/// then); a batch that ends with more waiting hands them to a pool thread, so no caller writes for others for long.
+/// </para>
+/// </summary>
+internal sealed class GroupCommit(Func<SqliteConnection> open)
+{
+    private const int MaxBatch = 256;
+
+    private readonly ConcurrentQueue<Write> _queue = new();
+    private int _running;
+
+    public Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken ct)
+    {
+        var write = new Write<T>(work, ct);
+        _queue.Enqueue(write);
+        if (Interlocked.CompareExchange(ref _running, 1, 0) == 0)
+        {
+            return RunOneBatchThenAwaitAsync(write);
+        }
+        return write.Result;
+    }
+
+    private async Task<T> RunOneBatchThenAwaitAsync<T>(Write<T> mine)
+    {
+        await RunBatchAsync();
+        HandOnOrStop();
+        return await mine.Result;
+    }
+
+    private void HandOnOrStop()
+    {
+        Volatile.Write(ref _running, 0);
+        // A write queued after the batch took its last one, but before the flag was down, found it running.
+        if (!_queue.IsEmpty && Interlocked.CompareExchange(ref _running, 1, 0) == 0)
+        {
+            _ = Task.Run(async () =>
+            {
+                await RunBatchAsync();
+                HandOnOrStop();
+            });
+        }
+    }
+
+    private async Task RunBatchAsync()
+    {
+        var batch = new List<Write>();
+        Write? current = null;
+        try
+        {
+            await using var connection = open();
+            await using var transaction = connection.BeginTransaction(deferred: false);
+            while (batch.Count < MaxBatch && _queue.TryDequeue(out current))
+            {
+                if (current.Cancelled)
+                {
+                    current.Fail(new OperationCanceledException(current.CancellationToken));
+                    continue;
+                }
+                Execute(connection, transaction, "SAVEPOINT write");
+                try
+                {
+                    await current.RunAsync(connection, transaction);
+                }
+                catch (Exception e)
+                {
+                    current.Fail(e);
+                    Execute(connection, transaction, "ROLLBACK TO write");
+                    Execute(connection, transaction, "RELEASE write");
+                    continue;
+                }
+                Execute(connection, transaction, "RELEASE write");
+                batch.Add(current);
+            }
+            current = null;
+            await transaction.CommitAsync();
+        }
+        catch (Exception e)
+        {
+            // Nothing of this batch is stored. When the batch could not even begin, the writes waiting fail rather
+            // than be retried at once, again and again.
+            if (current is not null)
+            {
+                batch.Add(current);
+            }
+            while (batch.Count == 0 && _queue.TryDequeue(out var waiting))
+            {
+                batch.Add(waiting);
+            }
+            foreach (var write in batch)
+            {
+                write.Fail(e);
+            }
+            return;
+        }
+        foreach (var write in batch)
+        {
+            write.Succeed();
+        }
+    }
+
+    private static void Execute(SqliteConnection connection, SqliteTransaction transaction, string sql)
+    {
+        using var command = connection.Command(sql, transaction);
+        command.ExecuteNonQuery();
+    }
+
+    private abstract class Write(CancellationToken ct)
+    {
+        public CancellationToken CancellationToken => ct;
+        public bool Cancelled => ct.IsCancellationRequested;
+        public abstract Task RunAsync(SqliteConnection connection, SqliteTransaction transaction);
+        public abstract void Succeed();
+        public abstract void Fail(Exception e);
+    }
+
+    private sealed class Write<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken ct) : Write(ct)
+    {
+        private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T? _value;
+
+        public Task<T> Result => _done.Task;
+
+        public override async Task RunAsync(SqliteConnection connection, SqliteTransaction transaction) =>
+            _value = await work(connection, transaction);
+
+        public override void Succeed() => _done.TrySetResult(_value!);
+
+        public override void Fail(Exception e)
+        {
+            if (e is OperationCanceledException canceled)
+            {
+                _done.TrySetCanceled(canceled.CancellationToken);
+            }
+            else
+            {
+                _done.TrySetException(e);
+            }
+        }
+    }
+}
