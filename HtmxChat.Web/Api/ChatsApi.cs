@@ -279,7 +279,7 @@ public static class ChatsApi
 
         public ValueTask OpenAsync(CancellationToken ct) => stream.OpenAsync(ct);
 
-        public ValueTask FlushAsync(CancellationToken ct) => new(stream.FlushAsync(ct));
+        public ValueTask FlushAsync(CancellationToken ct) => stream.FlushAsync(ct);
 
         public ValueTask HeartbeatAsync(CancellationToken ct) => stream.PingAsync(ct);
 

@@ -21,6 +21,7 @@ public static class ChatsExtensions
         services.AddSingleton<ChangeReader>();
         services.AddSingleton<ChangeSequencer>();
         services.AddSingleton<ChatFeed>();
+        services.AddSingleton<FeedWatch>();
         services.AddSingleton<PresenceTracker>();
         services.TryAddSingleton<IOfflineNotifier, NoOfflineNotifier>();
         services.AddSingleton<OfflineNotifications>();

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Text;
@@ -77,14 +78,20 @@ public sealed class EventStream
         return buffer.ToArray();
     }
 
-    public ValueTask WriteAsync(byte[] frame, CancellationToken ct) => _response.Body.WriteAsync(frame, ct);
-
-    public Task FlushAsync(CancellationToken ct) => _response.Body.FlushAsync(ct);
-
-    public async ValueTask PingAsync(CancellationToken ct)
+    /// <summary>Adds a frame to the response's buffer (no write to the socket: <see cref="FlushAsync"/> sends a batch at once).</summary>
+    public ValueTask WriteAsync(byte[] frame, CancellationToken ct)
     {
-        await _response.Body.WriteAsync(Ping, ct);
-        await _response.Body.FlushAsync(ct);
+        ct.ThrowIfCancellationRequested();
+        _response.BodyWriter.Write(frame);
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask FlushAsync(CancellationToken ct) => await _response.BodyWriter.FlushAsync(ct);
+
+    public ValueTask PingAsync(CancellationToken ct)
+    {
+        _response.BodyWriter.Write(Ping);
+        return FlushAsync(ct);
     }
 
     private static async IAsyncEnumerable<SseItem<string>> One(SseItem<string> item)

@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using HtmxChat.Web.Domain;
 using HtmxChat.Web.Storage;
-using Microsoft.Extensions.Options;
 
 namespace HtmxChat.Web.Chats.Feed;
 
@@ -86,20 +84,21 @@ public interface IFeedSink
 /// whose writes stop making progress, is let go.
 /// </summary>
 public sealed class ChatFeed(
-    ChatHub hub, ChangeReader reader, IChatRepository chats, PresenceTracker presence, FeedMetrics metrics, IOptions<ChatOptions> options)
+    ChatHub hub, ChangeReader reader, IChatRepository chats, PresenceTracker presence, FeedMetrics metrics, FeedWatch watch)
 {
     public async Task<FeedEnd> RunAsync(FeedRequest request, IFeedSink sink, CancellationToken ct)
     {
         using var subscription = hub.Subscribe(request.UserId, request.SessionId);
+        using var watched = watch.Watch(ct, subscription.AskForHeartbeat);
         metrics.StreamOpened(request.Transport);
         presence.Connected(request.UserId);
-        var connection = new Connection(request, sink, ct, TimeSpan.FromSeconds(options.Value.WriteStallSeconds));
+        var connection = new Connection(request, sink, watched);
         try
         {
             // Subscribed first: whatever is stored while the store is read arrives live too, and is skipped if replayed.
-            await sink.OpenAsync(ct);
+            await sink.OpenAsync(connection.Token);
             await StartAsync(connection);
-            var end = await PumpAsync(connection, subscription, TimeSpan.FromSeconds(options.Value.HeartbeatSeconds));
+            var end = await PumpAsync(connection, subscription);
             if (end == FeedEnd.Lagged)
             {
                 metrics.LaggardCut(request.Transport, "behind");
@@ -117,7 +116,6 @@ public sealed class ChatFeed(
         }
         finally
         {
-            connection.EndBatch();
             presence.Disconnected(request.UserId);
             metrics.StreamClosed(request.Transport);
         }
@@ -132,67 +130,43 @@ public sealed class ChatFeed(
     /// </param>
     private readonly record struct Position(long Version, bool Strict);
 
-    private sealed class Connection(FeedRequest request, IFeedSink sink, CancellationToken token, TimeSpan stallAfter)
+    /// <summary>A connection's writes, each watched for progress by the <see cref="FeedWatch"/>.</summary>
+    private sealed class Connection(FeedRequest request, IFeedSink sink, FeedWatch.Watched watched)
     {
-        private CancellationTokenSource? _batch;
-
         public FeedRequest Request { get; } = request;
-        public IFeedSink Sink { get; } = sink;
-        public CancellationToken Token { get; } = token;
         public Dictionary<string, Position> Positions { get; } = new(StringComparer.Ordinal);
-        public long LastWrite { get; set; } = Stopwatch.GetTimestamp();
 
-        /// <summary>A batch's writes ran out of the stall time without finishing: the client stopped reading.</summary>
-        public bool Stalled { get; private set; }
+        /// <summary>Ends when the client leaves or a write stalls.</summary>
+        public CancellationToken Token => watched.Token;
+
+        /// <summary>A write made no progress for the stall time: the client stopped reading.</summary>
+        public bool Stalled => watched.Stalled;
 
         /// <summary>The person was taken out of the followed chat: this batch is the last.</summary>
         public bool Removed { get; set; }
 
-        /// <summary>Between batches nothing is being written, so nothing can stall.</summary>
-        public void EndBatch()
+        public async Task<bool> WriteAsync(ChatEvent chatEvent)
         {
-            _batch?.Dispose();
-            _batch = null;
+            watched.WriteStarting();
+            return await sink.WriteAsync(chatEvent, Token);
         }
-
-        public async Task<bool> WriteAsync(ChatEvent chatEvent) => await WithinStallTimeAsync(ct => Sink.WriteAsync(chatEvent, ct));
 
         public async Task FlushAsync()
         {
-            await WithinStallTimeAsync(async ct =>
-            {
-                await Sink.FlushAsync(ct);
-                return true;
-            });
-            EndBatch();
+            watched.WriteStarting();
+            await sink.FlushAsync(Token);
+            watched.WritesDone(wrote: true);
         }
 
         public async Task HeartbeatAsync()
         {
-            await WithinStallTimeAsync(async ct =>
-            {
-                await Sink.HeartbeatAsync(ct);
-                return true;
-            });
-            EndBatch();
-            LastWrite = Stopwatch.GetTimestamp();
+            watched.WriteStarting();
+            await sink.HeartbeatAsync(Token);
+            watched.WritesDone(wrote: true);
         }
 
-        /// <summary>Each write of a batch must finish within the stall time of the one before it.</summary>
-        private async Task<bool> WithinStallTimeAsync(Func<CancellationToken, ValueTask<bool>> write)
-        {
-            _batch ??= CancellationTokenSource.CreateLinkedTokenSource(Token);
-            _batch.CancelAfter(stallAfter);
-            try
-            {
-                return await write(_batch.Token);
-            }
-            catch (OperationCanceledException) when (_batch.IsCancellationRequested && !Token.IsCancellationRequested)
-            {
-                Stalled = true;
-                throw;
-            }
-        }
+        /// <summary>A batch that wrote nothing after all (events this transport does not carry) is no write to watch.</summary>
+        public void NothingWritten() => watched.WritesDone(wrote: false);
     }
 
     private async Task StartAsync(Connection connection)
@@ -225,49 +199,46 @@ public sealed class ChatFeed(
         if (request.Follow.Any(f => f.ResumeAfter is not null))
         {
             await connection.FlushAsync();
-            Delivered(connection, written);
+            if (written > 0)
+            {
+                metrics.Delivered(request.Transport, written);
+            }
         }
     }
 
-    private async Task<FeedEnd> PumpAsync(Connection connection, Subscription subscription, TimeSpan heartbeat)
+    private async Task<FeedEnd> PumpAsync(Connection connection, Subscription subscription)
     {
         var events = subscription.Events;
         while (true)
         {
-            var quietFor = heartbeat - Stopwatch.GetElapsedTime(connection.LastWrite);
-            if (quietFor <= TimeSpan.Zero)
-            {
-                await connection.HeartbeatAsync();
-                continue;
-            }
-            bool open;
-            using (var idle = CancellationTokenSource.CreateLinkedTokenSource(connection.Token))
-            {
-                idle.CancelAfter(quietFor);
-                try
-                {
-                    open = await events.WaitToReadAsync(idle.Token);
-                }
-                catch (OperationCanceledException) when (!connection.Token.IsCancellationRequested)
-                {
-                    continue;
-                }
-            }
-            if (!open)
+            if (!await events.WaitToReadAsync(connection.Token))
             {
                 return subscription.Lagged ? FeedEnd.Lagged : FeedEnd.Ended;
             }
             var written = 0;
+            var heartbeatDue = false;
             while (events.TryRead(out var chatEvent))
             {
+                if (chatEvent is HeartbeatDue)
+                {
+                    heartbeatDue = true;
+                    continue;
+                }
                 written += await WriteLiveAsync(connection, chatEvent);
             }
             if (written > 0)
             {
                 await connection.FlushAsync();
-                Delivered(connection, written);
+                metrics.Delivered(connection.Request.Transport, written);
             }
-            connection.EndBatch();
+            else if (heartbeatDue)
+            {
+                await connection.HeartbeatAsync();
+            }
+            else
+            {
+                connection.NothingWritten();
+            }
             if (connection.Removed)
             {
                 return FeedEnd.Ended;
@@ -336,12 +307,4 @@ public sealed class ChatFeed(
         return false;
     }
 
-    private void Delivered(Connection connection, int written)
-    {
-        if (written > 0)
-        {
-            metrics.Delivered(connection.Request.Transport, written);
-            connection.LastWrite = Stopwatch.GetTimestamp();
-        }
-    }
 }

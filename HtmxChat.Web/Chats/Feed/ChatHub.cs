@@ -141,6 +141,9 @@ public sealed class Subscription : IDisposable
         }
     }
 
+    /// <summary>Wakes the reader to send a heartbeat (<see cref="FeedWatch"/>); a full queue has writing to do already.</summary>
+    public void AskForHeartbeat() => _queue.Writer.TryWrite(HeartbeatDue.Instance);
+
     internal void Close()
     {
         _closed = true;
@@ -152,4 +155,16 @@ public sealed class Subscription : IDisposable
         Close();
         _hub.Remove(this);
     }
+}
+
+/// <summary>Not an event of any chat: the connection has been quiet for the heartbeat time (<see cref="FeedWatch"/>).</summary>
+public sealed class HeartbeatDue : ChatEvent
+{
+    public static readonly HeartbeatDue Instance = new();
+
+    private HeartbeatDue()
+    {
+    }
+
+    public override IEnumerable<string> Recipients => [];
 }
