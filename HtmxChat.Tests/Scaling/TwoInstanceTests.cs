@@ -189,6 +189,36 @@ public sealed class TwoInstanceTests
     }
 
     [Fact]
+    public async Task APasswordChangedOnOneInstanceEndsTheOldTokensOnTheOtherAtOnce()
+    {
+        await using var cluster = await Cluster.StartAsync();
+        using var ada = await ApiClient.RegisterAsync(cluster.A);
+        using var otherDevice = cluster.B.CreateClient();
+        otherDevice.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await ApiClient.LogInAsync(otherDevice, ada.UserName, "api password"));
+        // B has checked the token against the account, and keeps the account in its cache.
+        using (var before = await otherDevice.GetAsync("/api/me"))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        using var changed = await ada.Http.PostAsJsonAsync("/api/me/password", new { currentPassword = "api password", newPassword = "a new password" });
+        Assert.Equal(HttpStatusCode.NoContent, changed.StatusCode);
+
+        // Word of the change travels through Redis; the first request after it is refused.
+        var refused = false;
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (!refused && DateTime.UtcNow < deadline)
+        {
+            using var after = await otherDevice.GetAsync("/api/me");
+            refused = after.StatusCode == HttpStatusCode.Unauthorized;
+            await Task.Delay(refused ? 0 : 20);
+        }
+        Assert.True(refused, "B still took the old token long after the change (the cache's lifetime is 30 s).");
+        using var asker = await (await OnOtherInstanceAsync(cluster.B, ada)).Http.GetAsync("/api/me");
+        Assert.Equal(HttpStatusCode.OK, asker.StatusCode);
+    }
+
+    [Fact]
     public async Task TypingOnOneInstanceIsSeenOnTheOther()
     {
         await using var cluster = await Cluster.StartAsync();

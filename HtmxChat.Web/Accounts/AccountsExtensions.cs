@@ -61,6 +61,7 @@ public static class AccountsExtensions
         services.AddScoped<Administration>();
         services.AddOptions<RateLimitOptions>().BindConfiguration("RateLimits").ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<LoginRateLimiter>();
+        services.AddSingleton<AccountCache>();
         services.AddOptions<AdminOptions>()
             .Bind(builder.Configuration)
             .Validate(o => !o.IsConfigured || !string.IsNullOrEmpty(o.Pass), "ADMIN_USER is set but ADMIN_PASS is not: set ADMIN_PASS to the admin's password.")

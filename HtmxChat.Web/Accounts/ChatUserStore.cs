@@ -1,3 +1,4 @@
+using HtmxChat.Web.Chats.Feed;
 using HtmxChat.Web.Domain;
 using HtmxChat.Web.Storage;
 using Microsoft.AspNetCore.Identity;
@@ -5,7 +6,7 @@ using Microsoft.AspNetCore.Identity;
 namespace HtmxChat.Web.Accounts;
 
 /// <summary>ASP.NET Core Identity's view of <see cref="IUserRepository"/>; Identity mutates the user, then asks us to save it.</summary>
-public sealed class ChatUserStore(IUserRepository users) :
+public sealed class ChatUserStore(IUserRepository users, IChatEventBus events) :
     IUserPasswordStore<ChatUser>,
     IUserEmailStore<ChatUser>,
     IUserSecurityStampStore<ChatUser>,
@@ -25,11 +26,22 @@ public sealed class ChatUserStore(IUserRepository users) :
         {
             user.ConcurrencyStamp = expected;
         }
+        else
+        {
+            events.AccountChanged(user.Id);
+        }
         return ToIdentityResult(result, user);
     }
 
-    public async Task<IdentityResult> DeleteAsync(ChatUser user, CancellationToken ct) =>
-        await users.DeleteAsync(user.Id, ct) ? IdentityResult.Success : IdentityResult.Failed(Describer.ConcurrencyFailure());
+    public async Task<IdentityResult> DeleteAsync(ChatUser user, CancellationToken ct)
+    {
+        if (!await users.DeleteAsync(user.Id, ct))
+        {
+            return IdentityResult.Failed(Describer.ConcurrencyFailure());
+        }
+        events.AccountChanged(user.Id);
+        return IdentityResult.Success;
+    }
 
     public Task<ChatUser?> FindByIdAsync(string userId, CancellationToken ct) => users.FindByIdAsync(userId, ct);
     public Task<ChatUser?> FindByNameAsync(string normalizedUserName, CancellationToken ct) => users.FindByNormalizedUserNameAsync(normalizedUserName, ct);

@@ -46,7 +46,7 @@ public static class SessionCheck
     public static async Task<ClaimsPrincipal?> CurrentAsync(HttpContext http, ClaimsPrincipal? principal, string stampClaim, bool keptSessionCounts)
     {
         var user = principal?.FindFirstValue(ClaimTypes.NameIdentifier) is { } id
-            ? await http.RequestServices.GetRequiredService<IUserRepository>().FindByIdAsync(id, http.RequestAborted)
+            ? await http.RequestServices.GetRequiredService<AccountCache>().FindAsync(id, http.RequestAborted)
             : null;
         return user is not null && IsCurrent(principal!, user, stampClaim, keptSessionCounts) ? WithCurrentClaims(principal!, user) : null;
     }

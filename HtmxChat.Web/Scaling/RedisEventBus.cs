@@ -1,4 +1,5 @@
 using System.Text.Json;
+using HtmxChat.Web.Accounts;
 using HtmxChat.Web.Chats;
 using HtmxChat.Web.Chats.Feed;
 using HtmxChat.Web.Domain;
@@ -15,7 +16,8 @@ namespace HtmxChat.Web.Scaling;
 /// reconnect and catch up from the store, so what was published into the outage on either side is not lost.
 /// </summary>
 public sealed class RedisEventBus(
-    IConnectionMultiplexer redis, RedisKeys keys, LocalEventBus local, ChatHub hub, ChangeSequencer sequencer, FeedMetrics metrics, ILogger<RedisEventBus> logger)
+    IConnectionMultiplexer redis, RedisKeys keys, LocalEventBus local, ChatHub hub, ChangeSequencer sequencer, AccountCache accounts, FeedMetrics metrics,
+    ILogger<RedisEventBus> logger)
     : IChatEventBus, IHostedService
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -55,11 +57,19 @@ public sealed class RedisEventBus(
         Send(new Envelope(EnvelopeType.EndUser) { UserId = userId });
     }
 
+    public void AccountChanged(string userId)
+    {
+        local.AccountChanged(userId);
+        Send(new Envelope(EnvelopeType.AccountChanged) { UserId = userId });
+    }
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         redis.ConnectionFailed += OnConnectionFailed;
         redis.ConnectionRestored += OnConnectionRestored;
         metrics.BackplaneConnected(redis.IsConnected);
+        // Until subscribed, account changes on other instances go unheard.
+        accounts.Suspend();
         await SubscribeAsync();
     }
 
@@ -87,6 +97,10 @@ public sealed class RedisEventBus(
             // The client keeps the subscription across reconnects. Handlers may run concurrently; the sequencer orders.
             await redis.GetSubscriber().SubscribeAsync(keys.Changes, (_, value) => Receive(value));
             _subscribed = true;
+            if (redis.IsConnected)
+            {
+                accounts.Resume();
+            }
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
@@ -175,6 +189,9 @@ public sealed class RedisEventBus(
             case { Type: EnvelopeType.EndUser, UserId: { } userId }:
                 local.EndUser(userId);
                 break;
+            case { Type: EnvelopeType.AccountChanged, UserId: { } userId }:
+                local.AccountChanged(userId);
+                break;
             case { Type: EnvelopeType.Resync }:
                 Resync("another instance reconnected to Redis");
                 break;
@@ -185,6 +202,7 @@ public sealed class RedisEventBus(
     {
         if (e.ConnectionType == ConnectionType.Subscription)
         {
+            accounts.Suspend();
             metrics.BackplaneConnected(false);
             logger.LogWarning(e.Exception, "Lost Redis: live delivery reaches this instance's streams only until it is back");
         }
@@ -193,9 +211,16 @@ public sealed class RedisEventBus(
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
         metrics.BackplaneConnected(redis.IsConnected);
-        if (e.ConnectionType == ConnectionType.Subscription && !_subscribed)
+        if (e.ConnectionType == ConnectionType.Subscription)
         {
-            _ = SubscribeAsync();
+            if (_subscribed)
+            {
+                accounts.Resume();
+            }
+            else
+            {
+                _ = SubscribeAsync();
+            }
         }
         // Whatever this instance published while away, and whatever it missed, is in the store: every stream, here and
         // on the other instances, reconnects and catches up from there.
@@ -226,6 +251,7 @@ public sealed class RedisEventBus(
         Notifications,
         EndSession,
         EndUser,
+        AccountChanged,
         Resync,
     }
 

@@ -13,10 +13,13 @@ public interface IChatEventBus
 
     /// <summary>Ends every stream and socket of a person, as when an administrator locks the account.</summary>
     void EndUser(string userId);
+
+    /// <summary>A person's account changed: every instance's <see cref="Accounts.AccountCache"/> drops it.</summary>
+    void AccountChanged(string userId);
 }
 
 /// <summary>This instance's streams: chat changes through the <see cref="ChangeSequencer"/>, everything else straight to the hub.</summary>
-public sealed class LocalEventBus(ChatHub hub, ChangeSequencer sequencer, FeedMetrics metrics) : IChatEventBus
+public sealed class LocalEventBus(ChatHub hub, ChangeSequencer sequencer, FeedMetrics metrics, Accounts.AccountCache accounts) : IChatEventBus
 {
     public void Publish(ChatEvent chatEvent)
     {
@@ -43,4 +46,6 @@ public sealed class LocalEventBus(ChatHub hub, ChangeSequencer sequencer, FeedMe
     public void EndSession(string userId, string sessionId) => hub.EndSession(userId, sessionId);
 
     public void EndUser(string userId) => hub.EndUser(userId);
+
+    public void AccountChanged(string userId) => accounts.Forget(userId);
 }
