@@ -6,6 +6,8 @@ namespace HtmxChat.Web.Infrastructure;
 
 public static class WebUiExtensions
 {
+    public const string ListenBacklogKey = "Kestrel:ListenBacklog";
+
     public static WebApplicationBuilder AddWebUi(this WebApplicationBuilder builder)
     {
         // Serves wwwroot (and its pre-compressed copies) from build output in any environment, not only Development;
@@ -13,6 +15,10 @@ public static class WebUiExtensions
         builder.WebHost.UseStaticWebAssets();
         // Forms and JSON here are small; /api narrows this further (ApiErrors.MaxRequestBodyBytes).
         builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = 1024 * 1024);
+        // After a restart every client of the instance reconnects within its retry time. With Kestrel's default of 512
+        // pending connections the kernel drops the rest of the handshakes, and their clients' retries back off
+        // (1 s, 3 s, 7 s, ...): many seconds for the last to get back. The kernel caps this at net.core.somaxconn.
+        builder.WebHost.UseSockets(o => o.Backlog = builder.Configuration.GetValue(ListenBacklogKey, 8192));
         builder.Services.AddControllersWithViews(o => o.Filters.Add(new AutoValidateAntiforgeryTokenAttribute()));
         builder.Services.AddAntiforgery(o =>
         {

@@ -42,6 +42,13 @@ public interface IChatRepository
     /// </summary>
     Task<MessagePage> GetChangedMessagesAsync(string chatId, long afterVersion, int limit, CancellationToken ct = default);
 
+    /// <summary>
+    /// True when a change's version and its row become visible together (one transaction), so what a chat holds up to
+    /// a version never changes once a reader has seen the chat at that version. False where the version is taken
+    /// first and the row written after it (MongoDB).
+    /// </summary>
+    bool VersionsCommitWithTheirRows { get; }
+
     Task<Message?> FindMessageAsync(string chatId, string messageId, CancellationToken ct = default);
 
     /// <summary>

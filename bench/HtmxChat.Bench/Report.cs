@@ -53,11 +53,11 @@ public static class Report
         if (storms.Count > 0)
         {
             text.AppendLine();
-            text.AppendLine("| reconnect storm: streams | restart took s | all back s (after it answers) | stored | acknowledged, not stored | lost | twice | out of order |");
-            text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
+            text.AppendLine("| reconnect storm: streams | restart took s | half back s | 90% back s | all back s (after it answers) | stored | acknowledged, not stored | lost | twice | out of order |");
+            text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var v in storms.Select(r => r.Values))
             {
-                text.AppendLine($"| {v["streams"]:N0} | {v["restartSeconds"]} | {v["allBackSeconds"]} | {v["stored"]} | {v["acknowledgedButNotStored"]} | {v["lost"]} | {v["duplicated"]} | {v["outOfOrder"]} |");
+                text.AppendLine($"| {v["streams"]:N0} | {v["restartSeconds"]} | {v.GetValueOrDefault("halfBackSeconds", "")} | {v.GetValueOrDefault("ninetyPercentBackSeconds", "")} | {v["allBackSeconds"]} | {v["stored"]} | {v["acknowledgedButNotStored"]} | {v["lost"]} | {v["duplicated"]} | {v["outOfOrder"]} |");
             }
         }
         return text.ToString();

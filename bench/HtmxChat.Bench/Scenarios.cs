@@ -553,7 +553,8 @@ public static class ReconnectStorm
         {
             await Task.Delay(50);
         }
-        var allBack = Stopwatch.GetElapsedTime(answeringAgain, lastOpened.Max());
+        var backAfter = lastOpened.Select(at => Stopwatch.GetElapsedTime(answeringAgain, at).TotalSeconds).Order().ToArray();
+        var allBack = TimeSpan.FromSeconds(backAfter[^1]);
         stop.Cancel();
         foreach (var connection in connections)
         {
@@ -567,6 +568,8 @@ public static class ReconnectStorm
             ["streams"] = streams,
             ["messages"] = messages,
             ["restartSeconds"] = Math.Round(restartTook.TotalSeconds, 1),
+            ["halfBackSeconds"] = Math.Round(Load.Quantile(backAfter, 0.5), 1),
+            ["ninetyPercentBackSeconds"] = Math.Round(Load.Quantile(backAfter, 0.9), 1),
             ["allBackSeconds"] = Math.Round(allBack.TotalSeconds, 1),
             ["stored"] = stored.Count,
             ["acknowledgedButNotStored"] = Enumerable.Range(1, messages).Count(m => acknowledged[m] && !stored.Contains(m)),

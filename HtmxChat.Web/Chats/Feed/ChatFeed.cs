@@ -190,7 +190,7 @@ public sealed class ChatFeed(
                 continue;
             }
             connection.Positions[followed.Id] = new Position(after, Strict: true);
-            await foreach (var change in reader.ReadAsync(followed.Id, after, connection.Token))
+            await foreach (var change in reader.CatchUpAsync(followed.Id, after, connection.Token))
             {
                 written += await connection.WriteAsync(change) ? 1 : 0;
                 connection.Positions[followed.Id] = new Position(change.Version, Strict: true);

@@ -11,18 +11,17 @@ namespace HtmxChat.Web.Chats.Feed;
 /// </summary>
 public sealed class ChatHub(IOptions<ChatOptions> options)
 {
-    private readonly ConcurrentDictionary<string, Subscription[]> _byUser = new(StringComparer.Ordinal);
-    private readonly Lock _gate = new();
+    private readonly ConcurrentDictionary<string, Subscribers> _byUser = new(StringComparer.Ordinal);
     private readonly int _capacity = options.Value.StreamQueueCapacity;
 
-    public int SubscriptionCount => _byUser.Values.Sum(s => s.Length);
+    public int SubscriptionCount => _byUser.Values.Sum(s => s.Count);
 
     public Subscription Subscribe(string userId, string? sessionId = null)
     {
         var subscription = new Subscription(this, userId, sessionId, _capacity);
-        lock (_gate)
+        while (!_byUser.GetOrAdd(userId, static _ => new Subscribers()).TryAdd(subscription))
         {
-            _byUser[userId] = [.. _byUser.GetValueOrDefault(userId, []), subscription];
+            // That person's last stream closed just now and took the set out of the table: add to a new one.
         }
         return subscription;
     }
@@ -44,61 +43,117 @@ public sealed class ChatHub(IOptions<ChatOptions> options)
     {
         foreach (var userId in chatEvent.Recipients)
         {
-            if (_byUser.TryGetValue(userId, out var subscriptions))
+            if (_byUser.TryGetValue(userId, out var subscribers))
             {
-                foreach (var subscription in subscriptions)
-                {
-                    subscription.Offer(chatEvent);
-                }
+                subscribers.ForEach(chatEvent, static (subscription, e) => subscription.Offer(e));
             }
         }
     }
 
     /// <summary>Ends the streams of one signed-in session (every tab of that browser), as at logout.</summary>
-    public void EndSession(string userId, string sessionId) => End(userId, s => s.SessionId == sessionId);
+    public void EndSession(string userId, string sessionId)
+    {
+        if (_byUser.TryGetValue(userId, out var subscribers))
+        {
+            subscribers.ForEach(sessionId, static (subscription, session) =>
+            {
+                if (subscription.SessionId == session)
+                {
+                    subscription.Close();
+                }
+            });
+        }
+    }
 
     /// <summary>Ends every stream and socket of a person, as when an administrator locks the account.</summary>
-    public void EndUser(string userId) => End(userId, _ => true);
+    public void EndUser(string userId)
+    {
+        if (_byUser.TryGetValue(userId, out var subscribers))
+        {
+            subscribers.ForEach(0, static (subscription, _) => subscription.Close());
+        }
+    }
 
     /// <summary>Ends every stream here; their clients reconnect and catch up from the store.</summary>
     public void EndAll()
     {
-        foreach (var subscriptions in _byUser.Values)
+        foreach (var subscribers in _byUser.Values)
         {
-            foreach (var subscription in subscriptions)
-            {
-                subscription.Close();
-            }
-        }
-    }
-
-    private void End(string userId, Func<Subscription, bool> which)
-    {
-        if (_byUser.TryGetValue(userId, out var subscriptions))
-        {
-            foreach (var subscription in subscriptions.Where(which))
-            {
-                subscription.Close();
-            }
+            subscribers.ForEach(0, static (subscription, _) => subscription.Close());
         }
     }
 
     internal void Remove(Subscription subscription)
     {
-        lock (_gate)
+        if (_byUser.TryGetValue(subscription.UserId, out var subscribers) && subscribers.Remove(subscription))
         {
-            if (!_byUser.TryGetValue(subscription.UserId, out var current))
+            _byUser.TryRemove(new KeyValuePair<string, Subscribers>(subscription.UserId, subscribers));
+        }
+    }
+
+    /// <summary>
+    /// One person's open streams here. Adding and removing take constant time (a person can have thousands, as in a
+    /// load test), and a set that became empty is retired, so nothing is added to it after it left the table.
+    /// </summary>
+    private sealed class Subscribers
+    {
+        private readonly Lock _gate = new();
+        private readonly List<Subscription> _list = [];
+        private bool _retired;
+
+        public int Count
+        {
+            get
             {
-                return;
+                lock (_gate)
+                {
+                    return _list.Count;
+                }
             }
-            var remaining = Array.FindAll(current, s => s != subscription);
-            if (remaining.Length == 0)
+        }
+
+        public bool TryAdd(Subscription subscription)
+        {
+            lock (_gate)
             {
-                _byUser.TryRemove(subscription.UserId, out _);
+                if (_retired)
+                {
+                    return false;
+                }
+                subscription.Slot = _list.Count;
+                _list.Add(subscription);
+                return true;
             }
-            else
+        }
+
+        /// <summary>Takes the subscription out; true when it was the last and the set is now retired.</summary>
+        public bool Remove(Subscription subscription)
+        {
+            lock (_gate)
             {
-                _byUser[subscription.UserId] = remaining;
+                var slot = subscription.Slot;
+                if (slot < 0 || slot >= _list.Count || _list[slot] != subscription)
+                {
+                    return false;
+                }
+                var last = _list[^1];
+                _list[slot] = last;
+                last.Slot = slot;
+                _list.RemoveAt(_list.Count - 1);
+                subscription.Slot = -1;
+                _retired = _list.Count == 0;
+                return _retired;
+            }
+        }
+
+        public void ForEach<TState>(TState state, Action<Subscription, TState> action)
+        {
+            lock (_gate)
+            {
+                foreach (var subscription in _list)
+                {
+                    action(subscription, state);
+                }
             }
         }
     }
@@ -125,6 +180,9 @@ public sealed class Subscription : IDisposable
 
     public string UserId { get; }
     public string? SessionId { get; }
+
+    /// <summary>Where the hub keeps it among its person's subscriptions.</summary>
+    internal int Slot { get; set; } = -1;
 
     /// <summary>The events, in publish order. Ends when the stream is ended or has fallen too far behind (<see cref="Lagged"/>).</summary>
     public ChannelReader<ChatEvent> Events => _queue.Reader;

@@ -6,6 +6,8 @@ namespace HtmxChat.Web.Storage.Mongo;
 
 public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
 {
+    public bool VersionsCommitWithTheirRows => false;
+
     public async Task<(Chat Chat, bool Created)> CreateAsync(Chat chat, CancellationToken ct = default)
     {
         try

@@ -7,6 +7,8 @@ namespace HtmxChat.Web.Storage.Sqlite;
 
 public sealed class SqliteChatRepository(SqliteDatabase database) : IChatRepository
 {
+    public bool VersionsCommitWithTheirRows => true;
+
     private const string ChatColumns =
         "c.id, c.user_id, c.title, c.direct_key, c.last_seq, c.last_sender_id, c.last_sender_name, c.last_content, " +
         "c.last_timestamp, c.created_at, c.last_activity_at, c.version, c.details_version, c.last_deleted";
