@@ -18,9 +18,12 @@ public static class ApiAuthentication
         services.AddOptions<JwtOptions>().BindConfiguration("Jwt").ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<TokenService>();
         services.AddAuthentication().AddJwtBearer(Scheme);
-        services.AddOptions<JwtBearerOptions>(Scheme).Configure<TokenService>((o, tokens) =>
+        services.AddOptions<JwtBearerOptions>(Scheme).Configure<TokenService, TimeProvider>((o, tokens, clock) =>
         {
             o.TokenValidationParameters = tokens.ValidationParameters();
+            o.TokenHandlers.Clear();
+            // JwtBearerOptions.MapInboundClaims reaches only the handler it made itself: this one is told directly.
+            o.TokenHandlers.Add(new RememberingTokenHandler(clock) { MapInboundClaims = true });
             o.MapInboundClaims = true;
             o.Events = new JwtBearerEvents
             {

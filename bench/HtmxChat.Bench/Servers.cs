@@ -28,7 +28,7 @@ public sealed class ServerProcess : IAsyncDisposable
     {
         var output = Path.Combine(Path.GetTempPath(), "htmxchat-bench", name);
         Console.Error.WriteLine($"publishing {project} …");
-        using var publish = Process.Start(new ProcessStartInfo("dotnet", ["publish", Path.Combine(repository, project), "-c", "Release", "-o", output, "--nologo", "-v", "q"])
+        using var publish = Process.Start(new ProcessStartInfo("dotnet", ["publish", Path.Combine(repository, project), "-c", "Release", "-r", "linux-x64", "--self-contained", "false", "-o", output, "--nologo", "-v", "q"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
