@@ -83,6 +83,32 @@ public sealed class ConnectionPoolTests : IDisposable
     }
 
     [Fact]
+    public void ATransactionBegunInSqlAndLeftOpenIsRolledBackToo()
+    {
+        using (var setup = _database.Open())
+        {
+            using var create = setup.Command("CREATE TABLE IF NOT EXISTS pool_probe (value INTEGER)");
+            create.ExecuteNonQuery();
+        }
+
+        var abandoned = _database.Open();
+        using (var begin = abandoned.Command("BEGIN IMMEDIATE"))
+        {
+            begin.ExecuteNonQuery();
+        }
+        using (var insert = abandoned.Command("INSERT INTO pool_probe (value) VALUES (1)"))
+        {
+            insert.ExecuteNonQuery();
+        }
+        abandoned.Dispose();
+
+        using var next = _database.Open();
+        Assert.True(next.IsInAutocommit());
+        using var count = next.Command("SELECT count(*) FROM pool_probe");
+        Assert.Equal(0L, count.ExecuteScalar());
+    }
+
+    [Fact]
     public void ForeignKeysAreEnforcedOnEveryPooledConnection()
     {
         using var connection = _database.Open();

@@ -24,9 +24,9 @@ public sealed class GroupCommitTests : IDisposable
     }
 
     private Task<long> InsertAsync(int value, bool thenFail = false) =>
-        _database.WriteAsync(async (connection, transaction) =>
+        _database.WriteAsync(async connection =>
         {
-            await using var insert = connection.Command("INSERT INTO probe (value) VALUES ($value)", transaction).With("$value", value);
+            await using var insert = connection.Command("INSERT INTO probe (value) VALUES ($value)").With("$value", value);
             await insert.ExecuteNonQueryAsync();
             if (thenFail)
             {

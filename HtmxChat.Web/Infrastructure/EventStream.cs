@@ -78,12 +78,19 @@ public sealed class EventStream
         return buffer.ToArray();
     }
 
-    /// <summary>Adds a frame to the response's buffer (no write to the socket: <see cref="FlushAsync"/> sends a batch at once).</summary>
+    /// <summary>
+    /// Unsent frames past this many bytes are sent before the next is added: a batch leaves in one write when it is
+    /// small (the usual case), and a reader catching up on a flood is sent it in pieces, each its own progress.
+    /// </summary>
+    public const int SendAfterBytes = 16 * 1024;
+
+    /// <summary>Adds a frame to the response's buffer; <see cref="FlushAsync"/> sends the batch.</summary>
     public ValueTask WriteAsync(byte[] frame, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        _response.BodyWriter.Write(frame);
-        return ValueTask.CompletedTask;
+        var writer = _response.BodyWriter;
+        writer.Write(frame);
+        return writer.CanGetUnflushedBytes && writer.UnflushedBytes >= SendAfterBytes ? FlushAsync(ct) : ValueTask.CompletedTask;
     }
 
     public async ValueTask FlushAsync(CancellationToken ct) => await _response.BodyWriter.FlushAsync(ct);

@@ -21,5 +21,14 @@ public sealed class StorageOptions
     /// </summary>
     public string? FilesFolder { get; set; }
 
+    /// <summary>
+    /// How the embedded store makes a commit durable. <c>Full</c> (the default): a send is answered only after its
+    /// transaction is on disk (an fsync; concurrent sends share one). <c>Normal</c>: after it is in the OS's hands, so it
+    /// survives the app crashing but not the machine losing power; a send then costs no disk wait.
+    /// </summary>
+    public SqliteSynchronous SqliteSynchronous { get; set; } = SqliteSynchronous.Full;
+
     public bool UsesMongo => !string.IsNullOrWhiteSpace(MongoUri);
 }
+
+public enum SqliteSynchronous { Full, Normal }

@@ -26,11 +26,14 @@ if (command is not ("fanout" or "ingest" or "stalled" or "reconnect" or "all"))
     Console.WriteLine("          reconnect --streams 19000 [--messages 60] [--rate 5]");
     Console.WriteLine("          all   (the standard set: fan-out at 1k, 5k, 10k and 19k streams on both servers, ingest 1, 8, 64 both ways)");
     Console.WriteLine("options:  --out results.jsonl (also append the JSON lines there)   --force (measure even on a busy machine)");
+    Console.WriteLine("          --server-env Name=value,Name=value (environment for HtmxChat's process only, to try a setting)");
     return 2;
 }
 
 var repository = FindRepository();
-var subjects = new Subjects(repository);
+var serverEnvironment = Option("server-env", "").Split(',', StringSplitOptions.RemoveEmptyEntries)
+    .Select(pair => pair.Split('=', 2)).ToDictionary(pair => pair[0], pair => pair.Length > 1 ? pair[1] : "");
+var subjects = new Subjects(repository, serverEnvironment);
 // A build that just finished may still be winding down: give the machine a few chances to be quiet.
 var busy = 1.0;
 for (var attempt = 0; attempt < 5 && busy > 0.25; attempt++)

@@ -13,7 +13,8 @@ public sealed record Result(string Scenario, string Server, IReadOnlyDictionary<
 public enum ServerKind { HtmxChat, SignalR }
 
 /// <summary>The servers under test, published once per benchmark run.</summary>
-public sealed class Subjects(string repository)
+/// <param name="serverEnvironment">Set for HtmxChat's process only (--server-env): trying a setting without touching the client.</param>
+public sealed class Subjects(string repository, IReadOnlyDictionary<string, string>? serverEnvironment = null)
 {
     private string? _htmxChat;
     private string? _signalR;
@@ -29,7 +30,7 @@ public sealed class Subjects(string repository)
                 ["Chat__SendBurst"] = "1000000",
                 ["Chat__SendsPerMinute"] = "100000000",
                 ["RateLimits__LoginsPerMinutePerAddress"] = "100000",
-            }),
+            }.Concat(serverEnvironment ?? new Dictionary<string, string>()).ToDictionary()),
         _ => ServerProcess.StartAsync(_signalR ??= ServerProcess.Publish(repository, "bench/SignalRPeer/SignalRPeer.csproj", "signalr"), new Dictionary<string, string>()),
     };
 }

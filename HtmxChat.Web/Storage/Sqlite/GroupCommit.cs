@@ -19,7 +19,7 @@ internal sealed class GroupCommit(Func<SqliteConnection> open)
     private readonly ConcurrentQueue<Write> _queue = new();
     private int _running;
 
-    public Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken ct)
+    public Task<T> WriteAsync<T>(Func<SqliteConnection, Task<T>> work, CancellationToken ct)
     {
         var write = new Write<T>(work, ct);
         _queue.Enqueue(write);
@@ -58,31 +58,44 @@ internal sealed class GroupCommit(Func<SqliteConnection> open)
         try
         {
             await using var connection = open();
-            await using var transaction = connection.BeginTransaction(deferred: false);
-            while (batch.Count < MaxBatch && _queue.TryDequeue(out current))
+            // BEGIN and COMMIT as statements of their own, compiled once per connection like the rest (a
+            // SqliteTransaction compiles them anew each time). IMMEDIATE: the write lock is taken up front.
+            Execute(connection, "BEGIN IMMEDIATE");
+            try
             {
-                if (current.Cancelled)
+                while (batch.Count < MaxBatch && _queue.TryDequeue(out current))
                 {
-                    current.Fail(new OperationCanceledException(current.CancellationToken));
-                    continue;
+                    if (current.Cancelled)
+                    {
+                        current.Fail(new OperationCanceledException(current.CancellationToken));
+                        continue;
+                    }
+                    Execute(connection, "SAVEPOINT write");
+                    try
+                    {
+                        await current.RunAsync(connection);
+                    }
+                    catch (Exception e)
+                    {
+                        current.Fail(e);
+                        Execute(connection, "ROLLBACK TO write");
+                        Execute(connection, "RELEASE write");
+                        continue;
+                    }
+                    Execute(connection, "RELEASE write");
+                    batch.Add(current);
                 }
-                Execute(connection, transaction, "SAVEPOINT write");
-                try
-                {
-                    await current.RunAsync(connection, transaction);
-                }
-                catch (Exception e)
-                {
-                    current.Fail(e);
-                    Execute(connection, transaction, "ROLLBACK TO write");
-                    Execute(connection, transaction, "RELEASE write");
-                    continue;
-                }
-                Execute(connection, transaction, "RELEASE write");
-                batch.Add(current);
+                current = null;
+                Execute(connection, "COMMIT");
             }
-            current = null;
-            await transaction.CommitAsync();
+            catch
+            {
+                if (!connection.IsInAutocommit())
+                {
+                    Execute(connection, "ROLLBACK");
+                }
+                throw;
+            }
         }
         catch (Exception e)
         {
@@ -108,9 +121,9 @@ internal sealed class GroupCommit(Func<SqliteConnection> open)
         }
     }
 
-    private static void Execute(SqliteConnection connection, SqliteTransaction transaction, string sql)
+    private static void Execute(SqliteConnection connection, string sql)
     {
-        using var command = connection.Command(sql, transaction);
+        using var command = connection.Command(sql);
         command.ExecuteNonQuery();
     }
 
@@ -118,20 +131,19 @@ internal sealed class GroupCommit(Func<SqliteConnection> open)
     {
         public CancellationToken CancellationToken => ct;
         public bool Cancelled => ct.IsCancellationRequested;
-        public abstract Task RunAsync(SqliteConnection connection, SqliteTransaction transaction);
+        public abstract Task RunAsync(SqliteConnection connection);
         public abstract void Succeed();
         public abstract void Fail(Exception e);
     }
 
-    private sealed class Write<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken ct) : Write(ct)
+    private sealed class Write<T>(Func<SqliteConnection, Task<T>> work, CancellationToken ct) : Write(ct)
     {
         private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T? _value;
 
         public Task<T> Result => _done.Task;
 
-        public override async Task RunAsync(SqliteConnection connection, SqliteTransaction transaction) =>
-            _value = await work(connection, transaction);
+        public override async Task RunAsync(SqliteConnection connection) => _value = await work(connection);
 
         public override void Succeed() => _done.TrySetResult(_value!);
 

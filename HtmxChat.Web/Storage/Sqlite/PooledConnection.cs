@@ -50,6 +50,11 @@ internal sealed class PooledConnection(string connectionString, ConnectionPool p
         }
         // Whatever the last user left open (a transaction only when it failed half-way) is undone before the next use.
         Transaction?.Dispose();
+        if (State == System.Data.ConnectionState.Open && !this.IsInAutocommit())
+        {
+            using var rollback = Statement("ROLLBACK", null);
+            rollback.ExecuteNonQuery();
+        }
         if (!pool.TryReturn(this))
         {
             CloseForGood();

@@ -85,9 +85,9 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
     {
         var draft = new Message("", chatId, 0, senderId, senderName, content, timestamp) { ReplyTo = replyTo, Mentions = mentions ?? [], Attachments = attachments ?? [] };
         // Sends are the busiest write: they share transactions and commits (GroupCommit).
-        return database.WriteAsync<(Message, Chat)?>(async (connection, transaction) =>
-            await AppendAsync(connection, transaction, draft, CancellationToken.None) is { } message
-                ? (message, (await FindAsync(connection, transaction, "c.id = $value", chatId, CancellationToken.None))!)
+        return database.WriteAsync<(Message, Chat)?>(async connection =>
+            await AppendAsync(connection, null, draft, CancellationToken.None) is { } message
+                ? (message, (await FindAsync(connection, null, "c.id = $value", chatId, CancellationToken.None))!)
                 : null, ct);
     }
 
@@ -157,7 +157,7 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
     /// Stores <paramref name="draft"/> under the chat's next seq and version, as the chat's newest message and its
     /// sender's read marker; a system line also becomes the chat's details version. Null when the chat does not exist.
     /// </summary>
-    private static async Task<Message?> AppendAsync(SqliteConnection connection, SqliteTransaction transaction, Message draft, CancellationToken ct)
+    private static async Task<Message?> AppendAsync(SqliteConnection connection, SqliteTransaction? transaction, Message draft, CancellationToken ct)
     {
         var system = draft.Kind == MessageKind.System;
         long seq, version;
@@ -334,7 +334,7 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
         return messages.Count > 0 ? messages[0] : null;
     }
 
-    private static async Task SetMentionsAsync(SqliteConnection connection, SqliteTransaction transaction, Message message, IReadOnlyList<Mention> mentions, CancellationToken ct)
+    private static async Task SetMentionsAsync(SqliteConnection connection, SqliteTransaction? transaction, Message message, IReadOnlyList<Mention> mentions, CancellationToken ct)
     {
         await using (var clear = connection.Command("DELETE FROM message_mentions WHERE message_id = $id", transaction).With("$id", message.Id))
         {

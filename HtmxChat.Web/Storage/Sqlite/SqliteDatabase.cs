@@ -14,14 +14,15 @@ public sealed class SqliteDatabase : IDisposable
     private readonly GroupCommit _writes;
 
     public SqliteDatabase(IOptions<StorageOptions> options, IHostEnvironment environment)
-        : this(ResolveConnectionString(options.Value.SqliteConnectionString, environment.ContentRootPath))
+        : this(ResolveConnectionString(options.Value.SqliteConnectionString, environment.ContentRootPath), options.Value.SqliteSynchronous)
     {
     }
 
-    public SqliteDatabase(string connectionString)
+    public SqliteDatabase(string connectionString, SqliteSynchronous synchronous = SqliteSynchronous.Full)
     {
         _connectionString = connectionString;
-        _pool = new ConnectionPool(connectionString, Initialize);
+        var pragmas = $"PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = {synchronous.ToString().ToUpperInvariant()};";
+        _pool = new ConnectionPool(connectionString, connection => Initialize(connection, pragmas));
         _writes = new GroupCommit(Open);
         var dataSource = new SqliteConnectionStringBuilder(connectionString).DataSource;
         if (Path.GetDirectoryName(dataSource) is { Length: > 0 } folder)
@@ -44,18 +45,19 @@ public sealed class SqliteDatabase : IDisposable
 
     /// <summary>
     /// Runs <paramref name="write"/> in a transaction shared with the other writes waiting (<see cref="GroupCommit"/>);
-    /// its result comes back once that transaction has committed. If it throws, its own changes are undone.
+    /// its result comes back once that transaction has committed. If it throws, its own changes are undone. The
+    /// transaction is SQL's own, not a <see cref="SqliteTransaction"/>: the write's commands take none.
     /// </summary>
-    public Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> write, CancellationToken ct) =>
+    public Task<T> WriteAsync<T>(Func<SqliteConnection, Task<T>> write, CancellationToken ct) =>
         _writes.WriteAsync(write, ct);
 
     public void Dispose() => _pool.Dispose();
 
-    private static void Initialize(SqliteConnection connection)
+    private static void Initialize(SqliteConnection connection, string pragmas)
     {
-        using var pragmas = connection.CreateCommand();
-        pragmas.CommandText = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;";
-        pragmas.ExecuteNonQuery();
+        using var command = connection.CreateCommand();
+        command.CommandText = pragmas;
+        command.ExecuteNonQuery();
     }
 
     internal static string ResolveConnectionString(string connectionString, string contentRoot)

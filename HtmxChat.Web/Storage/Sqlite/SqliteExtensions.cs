@@ -40,5 +40,8 @@ internal static class SqliteExtensions
         return reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
     }
 
+    /// <summary>False while a transaction is open on the connection, whether begun by a SqliteTransaction or by SQL.</summary>
+    public static bool IsInAutocommit(this SqliteConnection connection) => SQLitePCL.raw.sqlite3_get_autocommit(connection.Handle) != 0;
+
     public static bool IsUniqueViolation(this SqliteException e) => e.SqliteErrorCode == 19 && e.SqliteExtendedErrorCode == 2067;
 }
