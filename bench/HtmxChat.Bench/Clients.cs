@@ -405,10 +405,11 @@ public sealed class Delimited(byte delimiter)
 }
 
 /// <summary>
-/// One keep-alive HTTP/1.1 connection that POSTs JSON and reads each answer whole (Content-Length or chunked): a raw
-/// socket and two buffers, so the client's cost per request stays far below the server's.
+/// One keep-alive HTTP/1.1 connection that sends requests (JSON POSTs, GETs) and reads each answer whole
+/// (Content-Length or chunked): a raw socket and two buffers, so the client's cost per request stays far below the
+/// server's.
 /// </summary>
-public sealed class RawPoster(EndPoint server, string token) : IDisposable
+public sealed class RawClient(EndPoint server, string token) : IDisposable
 {
     private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
     private byte[] _buffer = new byte[8192];
@@ -424,7 +425,15 @@ public sealed class RawPoster(EndPoint server, string token) : IDisposable
             $"POST {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {json.Length}\r\n\r\n",
             _request);
         json.CopyTo(_request.AsMemory(head));
-        await _socket.SendAsync(_request.AsMemory(0, head + json.Length), SocketFlags.None);
+        return await ExchangeAsync(head + json.Length);
+    }
+
+    public async Task<(int Status, ReadOnlyMemory<byte> Body)> GetAsync(string path) =>
+        await ExchangeAsync(Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\n\r\n", _request));
+
+    private async Task<(int Status, ReadOnlyMemory<byte> Body)> ExchangeAsync(int requestLength)
+    {
+        await _socket.SendAsync(_request.AsMemory(0, requestLength), SocketFlags.None);
 
         var filled = 0;
         while (true)

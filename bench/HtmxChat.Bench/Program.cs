@@ -18,13 +18,15 @@ int[] Numbers(string name, string fallback) => [.. Option(name, fallback).Split(
 var force = args.Contains("--force");
 var output = Option("out", "");
 
-if (command is not ("fanout" or "ingest" or "stalled" or "reconnect" or "all"))
+if (command is not ("fanout" or "ingest" or "floor" or "stalled" or "reconnect" or "all"))
 {
     Console.WriteLine("commands: fanout --streams 1000,5000 [--messages 50] [--rate 10] [--servers htmxchat,signalr]");
     Console.WriteLine("          ingest --senders 1,8,64 [--seconds 10] [--chats separate,shared]");
+    Console.WriteLine("          floor --senders 1,64 [--seconds 10]   (GET /api/me: what any API request costs, the ceiling for sends)");
     Console.WriteLine("          stalled --streams 1000 --stalled 1000 [--messages 100] [--rate 10] [--let-go 40]");
     Console.WriteLine("          reconnect --streams 19000 [--messages 60] [--rate 5]");
-    Console.WriteLine("          all   (the standard set: fan-out at 1k, 5k, 10k and 19k streams on both servers, ingest 1, 8, 64 both ways)");
+    Console.WriteLine("          all   (the standard set: fan-out at 1k, 5k, 10k and 19k streams on both servers, ingest 1, 8, 64 both ways,");
+    Console.WriteLine("                 the floor at 1 and 64, stalled readers, a reconnect storm of 19k)");
     Console.WriteLine("options:  --out results.jsonl (also append the JSON lines there)   --force (measure even on a busy machine)");
     Console.WriteLine("          --server-env Name=value,Name=value (environment for HtmxChat's process only, to try a setting)");
     return 2;
@@ -81,6 +83,14 @@ if (command is "ingest" or "all")
         {
             await RecordAsync(Ingest.RunAsync(subjects, k, way == "shared", double.Parse(Option("seconds", "10"), System.Globalization.CultureInfo.InvariantCulture)));
         }
+    }
+}
+
+if (command is "floor" or "all")
+{
+    foreach (var k in command == "all" ? [1, 64] : Numbers("senders", "1,64"))
+    {
+        await RecordAsync(Floor.RunAsync(subjects, k, double.Parse(Option("seconds", "10"), System.Globalization.CultureInfo.InvariantCulture)));
     }
 }
 

@@ -49,6 +49,17 @@ public static class Report
                 text.AppendLine($"| {v["streams"]:N0} | {v["stalled"]:N0} | {v["p50Ms"]} | {v["p99Ms"]} | {v["maxMs"]} | {v["readersLost"]} | {v["stalledLetGo"]} of {v["stalled"]} within {v["letGoWithinSeconds"]} s | {v["serverRssBeforeMB"]} → {v["serverPeakRssMB"]} → {v["serverRssAfterMB"]} | {v["kernelTcpBeforeMB"]} → {v["kernelTcpPeakMB"]} |");
             }
         }
+        var floors = results.Where(r => r.Scenario.StartsWith("floor", StringComparison.Ordinal)).ToList();
+        if (floors.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("| floor: GET /api/me, closed loop | clients | requests/s | p50 ms | p99 ms | server CPU ms per request | client CPU ms per request |");
+            text.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+            foreach (var v in floors.Select(r => r.Values))
+            {
+                text.AppendLine($"| token and account check, JSON answer | {v["clients"]} | {v["requestsPerSecond"]:N0} | {v["p50Ms"]} | {v["p99Ms"]} | {v["serverCpuMsPerRequest"]} | {v["clientCpuMsPerRequest"]} |");
+            }
+        }
         var storms = results.Where(r => r.Scenario == "reconnect storm").ToList();
         if (storms.Count > 0)
         {

@@ -222,7 +222,7 @@ public static class Ingest
         var endpoint = new IPEndPoint(IPAddress.Loopback, server.Port);
         var posters = await Task.WhenAll(Enumerable.Range(0, senders).Select(async _ =>
         {
-            var poster = new RawPoster(endpoint, sender.Token);
+            var poster = new RawClient(endpoint, sender.Token);
             await poster.ConnectAsync();
             return poster;
         }));
@@ -335,6 +335,70 @@ public static class Ingest
             }
         }
         return (id ?? throw new InvalidDataException("A 201 without the message's id."), seq);
+    }
+}
+
+/// <summary>
+/// What a request costs before it does anything: the cheapest authenticated API call (GET /api/me: the token check,
+/// the account check, one read of the account by its key, a small JSON answer) in the same closed loop as ingest. A
+/// send does all of that and more (a chat read, a transaction), so this is a ceiling for sends/s on the machine.
+/// </summary>
+public static class Floor
+{
+    public static async Task<Result> RunAsync(Subjects subjects, int clients, double seconds)
+    {
+        await using var server = await subjects.StartAsync(ServerKind.HtmxChat);
+        var user = await ApiUser.RegisterAsync(server.BaseAddress, $"floor{Guid.NewGuid().ToString("N")[..8]}");
+        var endpoint = new IPEndPoint(IPAddress.Loopback, server.Port);
+        var connections = await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
+        {
+            var client = new RawClient(endpoint, user.Token);
+            await client.ConnectAsync();
+            return client;
+        }));
+        var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
+        var done = 0;
+        var failed = 0;
+        async Task RequestForAsync(double forSeconds, bool measure)
+        {
+            var until = Stopwatch.GetTimestamp() + (long)(forSeconds * Stopwatch.Frequency);
+            await Task.WhenAll(connections.Select(client => Task.Run(async () =>
+            {
+                while (Stopwatch.GetTimestamp() < until)
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    var (status, _) = await client.GetAsync("/api/me");
+                    if (!measure)
+                    {
+                        continue;
+                    }
+                    latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    Interlocked.Increment(ref status == 200 ? ref done : ref failed);
+                }
+            })));
+        }
+        await RequestForAsync(3, measure: false);
+        var serverCpu = server.Cpu;
+        var clientCpu = Process.GetCurrentProcess().TotalProcessorTime;
+        await RequestForAsync(seconds, measure: true);
+        var serverCpuUsed = server.Cpu - serverCpu;
+        var clientCpuUsed = Process.GetCurrentProcess().TotalProcessorTime - clientCpu;
+        foreach (var client in connections)
+        {
+            client.Dispose();
+        }
+        var sorted = latencies.Order().ToArray();
+        return new Result("floor: GET /api/me", "HtmxChat", new Dictionary<string, object>
+        {
+            ["clients"] = clients,
+            ["seconds"] = seconds,
+            ["requestsPerSecond"] = Math.Round(done / seconds),
+            ["p50Ms"] = Math.Round(Load.Quantile(sorted, 0.50), 2),
+            ["p99Ms"] = Math.Round(Load.Quantile(sorted, 0.99), 2),
+            ["refused"] = failed,
+            ["serverCpuMsPerRequest"] = Math.Round(serverCpuUsed.TotalMilliseconds / Math.Max(1, done), 3),
+            ["clientCpuMsPerRequest"] = Math.Round(clientCpuUsed.TotalMilliseconds / Math.Max(1, done), 3),
+        });
     }
 }
 

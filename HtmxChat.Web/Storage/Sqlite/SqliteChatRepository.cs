@@ -186,7 +186,7 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
         {
             await insert.ExecuteNonQueryAsync(ct);
         }
-        await SetMentionsAsync(connection, transaction, message, message.Mentions, ct);
+        await AddMentionsAsync(connection, transaction, message, message.Mentions, ct);
         for (var position = 0; position < message.Attachments.Count; position++)
         {
             await using var claim = connection.Command(
@@ -340,6 +340,11 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
         {
             await clear.ExecuteNonQueryAsync(ct);
         }
+        await AddMentionsAsync(connection, transaction, message, mentions, ct);
+    }
+
+    private static async Task AddMentionsAsync(SqliteConnection connection, SqliteTransaction? transaction, Message message, IReadOnlyList<Mention> mentions, CancellationToken ct)
+    {
         foreach (var mention in mentions)
         {
             await using var add = connection.Command(
