@@ -5,12 +5,14 @@ FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 RUN apt-get update \
     && apt-get install -y --no-install-recommends nodejs npm \
     && rm -rf /var/lib/apt/lists/*
+# For the platform being built (BuildKit sets TARGETARCH: amd64, arm64), so the app is compiled ahead of time.
+ARG TARGETARCH=amd64
 WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props ./
 COPY HtmxChat.Web/HtmxChat.Web.csproj HtmxChat.Web/package.json HtmxChat.Web/package-lock.json HtmxChat.Web/
-RUN dotnet restore HtmxChat.Web/HtmxChat.Web.csproj
+RUN dotnet restore HtmxChat.Web/HtmxChat.Web.csproj -a $TARGETARCH
 COPY HtmxChat.Web/ HtmxChat.Web/
-RUN dotnet publish HtmxChat.Web/HtmxChat.Web.csproj -c Release -o /app --no-restore
+RUN dotnet publish HtmxChat.Web/HtmxChat.Web.csproj -c Release -a $TARGETARCH --self-contained false -o /app --no-restore
 
 # Run: the ASP.NET runtime only, as the image's non-root "app" user, data on a volume.
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
