@@ -219,53 +219,30 @@ public static class Ingest
         var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
         var failures = 0;
         var measured = 0;
-        var endpoint = new IPEndPoint(IPAddress.Loopback, server.Port);
-        var posters = await Task.WhenAll(Enumerable.Range(0, senders).Select(async _ =>
-        {
-            var poster = new RawClient(endpoint, sender.Token);
-            await poster.ConnectAsync();
-            return poster;
-        }));
-        async Task SendForAsync(double forSeconds, bool measure)
-        {
-            var until = Stopwatch.GetTimestamp() + (long)(forSeconds * Stopwatch.Frequency);
-            await Task.WhenAll(Enumerable.Range(0, senders).Select(s => Task.Run(async () =>
+        var posters = await Load.ConnectAsync(new IPEndPoint(IPAddress.Loopback, server.Port), sender.Token, senders);
+        var sent = new int[senders];
+        // Warm-up first (stored and checked like the rest, not timed): the JIT compiles the path.
+        var (serverCpuUsed, clientCpuUsed) = await Load.WarmThenMeasureAsync(server, seconds, (forSeconds, measure) =>
+            Load.ClosedLoopAsync(posters, forSeconds, async (s, poster) =>
             {
-                var path = $"/api/chats/{chats[s]}/messages";
-                var n = 0;
-                while (Stopwatch.GetTimestamp() < until)
+                var started = Stopwatch.GetTimestamp();
+                var (status, body) = await poster.PostAsync($"/api/chats/{chats[s]}/messages", Encoding.UTF8.GetBytes($"{{\"content\":\"s{s} n{sent[s]++}\"}}"));
+                if (measure)
                 {
-                    var started = Stopwatch.GetTimestamp();
-                    var (status, body) = await posters[s].PostAsync(path, Encoding.UTF8.GetBytes($"{{\"content\":\"s{s} n{n++}\"}}"));
-                    if (measure)
-                    {
-                        latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                    }
-                    if (status != (int)HttpStatusCode.Created)
-                    {
-                        Interlocked.Increment(ref failures);
-                        continue;
-                    }
-                    var (id, seq) = IdAndSeq(body.Span);
-                    acknowledged[id] = (chats[s], seq);
-                    if (measure)
-                    {
-                        Interlocked.Increment(ref measured);
-                    }
+                    latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 }
-            })));
-        }
-        // Warm-up (stored and checked like the rest, not timed): the JIT compiles the path first.
-        await SendForAsync(3, measure: false);
-        var serverCpu = server.Cpu;
-        var clientCpu = Process.GetCurrentProcess().TotalProcessorTime;
-        await SendForAsync(seconds, measure: true);
-        var serverCpuUsed = server.Cpu - serverCpu;
-        var clientCpuUsed = Process.GetCurrentProcess().TotalProcessorTime - clientCpu;
-        foreach (var poster in posters)
-        {
-            poster.Dispose();
-        }
+                if (status != (int)HttpStatusCode.Created)
+                {
+                    Interlocked.Increment(ref failures);
+                    return;
+                }
+                var (id, seq) = IdAndSeq(body.Span);
+                acknowledged[id] = (chats[s], seq);
+                if (measure)
+                {
+                    Interlocked.Increment(ref measured);
+                }
+            }));
         foreach (var poster in posters)
         {
             poster.Dispose();
@@ -349,40 +326,21 @@ public static class Floor
     {
         await using var server = await subjects.StartAsync(ServerKind.HtmxChat);
         var user = await ApiUser.RegisterAsync(server.BaseAddress, $"floor{Guid.NewGuid().ToString("N")[..8]}");
-        var endpoint = new IPEndPoint(IPAddress.Loopback, server.Port);
-        var connections = await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
-        {
-            var client = new RawClient(endpoint, user.Token);
-            await client.ConnectAsync();
-            return client;
-        }));
+        var connections = await Load.ConnectAsync(new IPEndPoint(IPAddress.Loopback, server.Port), user.Token, clients);
         var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
         var done = 0;
         var failed = 0;
-        async Task RequestForAsync(double forSeconds, bool measure)
-        {
-            var until = Stopwatch.GetTimestamp() + (long)(forSeconds * Stopwatch.Frequency);
-            await Task.WhenAll(connections.Select(client => Task.Run(async () =>
+        var (serverCpuUsed, clientCpuUsed) = await Load.WarmThenMeasureAsync(server, seconds, (forSeconds, measure) =>
+            Load.ClosedLoopAsync(connections, forSeconds, async (_, client) =>
             {
-                while (Stopwatch.GetTimestamp() < until)
+                var started = Stopwatch.GetTimestamp();
+                var (status, _) = await client.GetAsync("/api/me");
+                if (measure)
                 {
-                    var started = Stopwatch.GetTimestamp();
-                    var (status, _) = await client.GetAsync("/api/me");
-                    if (!measure)
-                    {
-                        continue;
-                    }
                     latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                     Interlocked.Increment(ref status == 200 ? ref done : ref failed);
                 }
-            })));
-        }
-        await RequestForAsync(3, measure: false);
-        var serverCpu = server.Cpu;
-        var clientCpu = Process.GetCurrentProcess().TotalProcessorTime;
-        await RequestForAsync(seconds, measure: true);
-        var serverCpuUsed = server.Cpu - serverCpu;
-        var clientCpuUsed = Process.GetCurrentProcess().TotalProcessorTime - clientCpu;
+            }));
         foreach (var client in connections)
         {
             client.Dispose();
@@ -648,6 +606,41 @@ public static class ReconnectStorm
 /// <summary>What every scenario does the same way: opening connections, sending on time, reading percentiles.</summary>
 public static class Load
 {
+    /// <summary>Keep-alive connections for closed-loop clients, all open before anything is timed.</summary>
+    public static async Task<RawClient[]> ConnectAsync(EndPoint server, string token, int count) =>
+        await Task.WhenAll(Enumerable.Range(0, count).Select(async _ =>
+        {
+            var client = new RawClient(server, token);
+            await client.ConnectAsync();
+            return client;
+        }));
+
+    /// <summary>Each client in a loop of its own, one request after the other, for <paramref name="seconds"/>.</summary>
+    public static Task ClosedLoopAsync(RawClient[] clients, double seconds, Func<int, RawClient, Task> request)
+    {
+        var until = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
+        return Task.WhenAll(clients.Select((client, i) => Task.Run(async () =>
+        {
+            while (Stopwatch.GetTimestamp() < until)
+            {
+                await request(i, client);
+            }
+        })));
+    }
+
+    /// <summary>
+    /// Three seconds not measured (the JIT compiles the path), then <paramref name="seconds"/> measured; returns the
+    /// CPU the server and this client used in the measured part.
+    /// </summary>
+    public static async Task<(TimeSpan Server, TimeSpan Client)> WarmThenMeasureAsync(ServerProcess server, double seconds, Func<double, bool, Task> run)
+    {
+        await run(3, false);
+        var serverCpu = server.Cpu;
+        var clientCpu = Process.GetCurrentProcess().TotalProcessorTime;
+        await run(seconds, true);
+        return (server.Cpu - serverCpu, Process.GetCurrentProcess().TotalProcessorTime - clientCpu);
+    }
+
     /// <summary>
     /// Opens <paramref name="count"/> connections, 256 at a time, each made by <paramref name="make"/> and handed to
     /// <paramref name="opened"/> once the server has answered as expected; a refused one stops the run.
