@@ -174,28 +174,6 @@ public static class Fanout
             ["clientCpuSeconds"] = Math.Round(clientCpuUsed.TotalSeconds, 2),
         });
     }
-
-    private static (string Id, long Seq) IdAndSeq(ReadOnlySpan<byte> json)
-    {
-        var reader = new Utf8JsonReader(json);
-        string? id = null;
-        long seq = 0;
-        while (reader.Read())
-        {
-            if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1)
-            {
-                if (reader.ValueTextEquals("id"u8) && reader.Read())
-                {
-                    id = reader.GetString();
-                }
-                else if (reader.ValueTextEquals("seq"u8) && reader.Read())
-                {
-                    seq = reader.GetInt64();
-                }
-            }
-        }
-        return (id ?? throw new InvalidDataException("A 201 without the message's id."), seq);
-    }
 }
 
 public static class Ingest
