@@ -105,15 +105,6 @@ public sealed class AccountCacheTests : IDisposable
         Assert.Equal("two", (await _cache.FindAsync(ada.Id, default))!.SecurityStamp);
     }
 
-    private sealed class ManualClock : TimeProvider
-    {
-        private DateTimeOffset _now = DateTimeOffset.UtcNow;
-
-        public override DateTimeOffset GetUtcNow() => _now;
-
-        public void Advance(TimeSpan by) => _now += by;
-    }
-
     /// <summary>The real store, counting reads by id, and able to act in the middle of one.</summary>
     private sealed class CountingUsers(IUserRepository inner) : IUserRepository
     {

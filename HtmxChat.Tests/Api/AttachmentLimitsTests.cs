@@ -111,13 +111,4 @@ public sealed class AttachmentSweepTests : IDisposable
         // The forgotten image and its thumbnail are gone from the disk.
         Assert.Equal(filesBefore - 2, StoredFiles().Length);
     }
-
-    private sealed class ManualClock(DateTimeOffset start) : TimeProvider
-    {
-        private DateTimeOffset _now = start;
-
-        public override DateTimeOffset GetUtcNow() => _now;
-
-        public void Advance(TimeSpan by) => _now += by;
-    }
 }

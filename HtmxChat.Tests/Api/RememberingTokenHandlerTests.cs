@@ -1,3 +1,4 @@
+using HtmxChat.Tests.Infrastructure;
 using System.Security.Claims;
 using HtmxChat.Web.Api;
 using HtmxChat.Web.Domain;
@@ -57,15 +58,6 @@ public sealed class RememberingTokenHandlerTests
         var forged = token[..^4] + (token[^4] == 'A' ? "BBBB" : "AAAA");
 
         Assert.False((await _handler.ValidateTokenAsync(forged, _tokens.ValidationParameters())).IsValid);
-    }
-
-    private sealed class ManualClock : TimeProvider
-    {
-        private DateTimeOffset _now = DateTimeOffset.UtcNow;
-
-        public override DateTimeOffset GetUtcNow() => _now;
-
-        public void Advance(TimeSpan by) => _now += by;
     }
 
     private sealed class NoKeys : IKeyStore
