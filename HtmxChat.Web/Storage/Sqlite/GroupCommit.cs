@@ -39,7 +39,9 @@ internal sealed class GroupCommit(Func<SqliteConnection> open)
 
     private void HandOnOrStop()
     {
-        Volatile.Write(ref _running, 0);
+        // A full fence (not a release write): the check of the queue below must not be done before the flag is down,
+        // or a write queued meanwhile, which found the flag up, would wait with nobody to run it.
+        Interlocked.Exchange(ref _running, 0);
         // A write queued after the batch took its last one, but before the flag was down, found it running.
         if (!_queue.IsEmpty && Interlocked.CompareExchange(ref _running, 1, 0) == 0)
         {
