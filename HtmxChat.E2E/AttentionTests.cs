@@ -62,6 +62,12 @@ public sealed partial class AttentionTests(BrowserFixture browser) : E2ETest(bro
         Assert.Single(await NotifiedAsync(bobTabs));
     }
 
+    /// <summary>Chooses a level and waits for it to be saved: leaving the page at once would cancel the save.</summary>
+    private static async Task SetNotificationsAsync(IPage page, string level) =>
+        await page.RunAndWaitForResponseAsync(
+            () => page.GetByLabel("Notifications").SelectOptionAsync(level),
+            response => response.Url.EndsWith("/notifications", StringComparison.Ordinal) && response.Request.Method == "POST");
+
     [Fact]
     public async Task MentionsOnlyNotifiesOfMentionsAndNothingDimsTheChat()
     {
@@ -72,7 +78,7 @@ public sealed partial class AttentionTests(BrowserFixture browser) : E2ETest(bro
         await Expect(adaPage).ToHaveURLAsync(ChatUrl());
         await bobPage.GotoAsync(new Uri(adaPage.Url).AbsolutePath);
         await bobPage.Locator("#chat-details > summary").ClickAsync();
-        await bobPage.GetByLabel("Notifications").SelectOptionAsync("mentions");
+        await SetNotificationsAsync(bobPage, "mentions");
         await bob.GotoListAsync();
         await bob.WaitForStreamAsync();
         await Expect(bob.Row("Team")).ToHaveAttributeAsync("data-notifications", "mentions");
@@ -87,7 +93,7 @@ public sealed partial class AttentionTests(BrowserFixture browser) : E2ETest(bro
         await bobPage.EvaluateAsync("window.__setHidden(false)");
         await bob.OpenAsync("Team");
         await bobPage.Locator("#chat-details > summary").ClickAsync();
-        await bobPage.GetByLabel("Notifications").SelectOptionAsync("none");
+        await SetNotificationsAsync(bobPage, "none");
         await bob.GotoListAsync();
         await bob.WaitForStreamAsync();
         await Expect(bob.Row("Team")).ToHaveClassAsync(new Regex("chat-muted"));
