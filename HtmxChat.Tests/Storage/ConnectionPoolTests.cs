@@ -12,6 +12,9 @@ public sealed class ConnectionPoolTests : IDisposable
     public ConnectionPoolTests()
     {
         _database = new SqliteDatabase($"Data Source={_folder.File("pool.db")}");
+        using var connection = _database.Open();
+        using var create = connection.Command("CREATE TABLE pool_probe (value INTEGER)");
+        create.ExecuteNonQuery();
     }
 
     public void Dispose()
@@ -61,12 +64,6 @@ public sealed class ConnectionPoolTests : IDisposable
     [Fact]
     public void ATransactionLeftOpenIsRolledBackBeforeTheConnectionIsUsedAgain()
     {
-        using (var setup = _database.Open())
-        {
-            using var create = setup.Command("CREATE TABLE IF NOT EXISTS pool_probe (value INTEGER)");
-            create.ExecuteNonQuery();
-        }
-
         var abandoned = _database.Open();
         var transaction = abandoned.BeginTransaction();
         using (var insert = abandoned.Command("INSERT INTO pool_probe (value) VALUES (1)", transaction))
@@ -85,12 +82,6 @@ public sealed class ConnectionPoolTests : IDisposable
     [Fact]
     public void ATransactionBegunInSqlAndLeftOpenIsRolledBackToo()
     {
-        using (var setup = _database.Open())
-        {
-            using var create = setup.Command("CREATE TABLE IF NOT EXISTS pool_probe (value INTEGER)");
-            create.ExecuteNonQuery();
-        }
-
         var abandoned = _database.Open();
         using (var begin = abandoned.Command("BEGIN IMMEDIATE"))
         {

@@ -24,6 +24,7 @@ public sealed class EventStream
     public const int SocketSendBuffer = 32 * 1024;
 
     private static readonly byte[] Ping = ": ping\n\n"u8.ToArray();
+    private static readonly byte[] Retry = Encoding.UTF8.GetBytes($"retry: {(long)ReconnectAfter.TotalMilliseconds}\n\n");
     private readonly HttpResponse _response;
 
     private EventStream(HttpResponse response) => _response = response;
@@ -48,8 +49,8 @@ public sealed class EventStream
         {
             socket.SendBufferSize = SocketSendBuffer;
         }
-        await response.Body.WriteAsync(Encoding.UTF8.GetBytes($"retry: {(long)ReconnectAfter.TotalMilliseconds}\n\n"), ct);
-        await response.Body.FlushAsync(ct);
+        response.BodyWriter.Write(Retry);
+        await FlushAsync(ct);
     }
 
     /// <summary>

@@ -306,5 +306,4 @@ public sealed class ChatFeed(
         }
         return false;
     }
-
 }

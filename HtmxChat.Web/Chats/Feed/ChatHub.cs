@@ -51,35 +51,25 @@ public sealed class ChatHub(IOptions<ChatOptions> options)
     }
 
     /// <summary>Ends the streams of one signed-in session (every tab of that browser), as at logout.</summary>
-    public void EndSession(string userId, string sessionId)
-    {
-        if (_byUser.TryGetValue(userId, out var subscribers))
-        {
-            subscribers.ForEach(sessionId, static (subscription, session) =>
-            {
-                if (subscription.SessionId == session)
-                {
-                    subscription.Close();
-                }
-            });
-        }
-    }
+    public void EndSession(string userId, string sessionId) => End(userId, s => s.SessionId == sessionId);
 
     /// <summary>Ends every stream and socket of a person, as when an administrator locks the account.</summary>
-    public void EndUser(string userId)
-    {
-        if (_byUser.TryGetValue(userId, out var subscribers))
-        {
-            subscribers.ForEach(0, static (subscription, _) => subscription.Close());
-        }
-    }
+    public void EndUser(string userId) => End(userId, _ => true);
 
     /// <summary>Ends every stream here; their clients reconnect and catch up from the store.</summary>
     public void EndAll()
     {
         foreach (var subscribers in _byUser.Values)
         {
-            subscribers.ForEach(0, static (subscription, _) => subscription.Close());
+            subscribers.CloseWhere(_ => true);
+        }
+    }
+
+    private void End(string userId, Func<Subscription, bool> which)
+    {
+        if (_byUser.TryGetValue(userId, out var subscribers))
+        {
+            subscribers.CloseWhere(which);
         }
     }
 
@@ -156,6 +146,15 @@ public sealed class ChatHub(IOptions<ChatOptions> options)
                 }
             }
         }
+
+        public void CloseWhere(Func<Subscription, bool> which) =>
+            ForEach(which, static (subscription, which) =>
+            {
+                if (which(subscription))
+                {
+                    subscription.Close();
+                }
+            });
     }
 }
 

@@ -25,8 +25,6 @@ public sealed class FeedWatch : IDisposable
         _timer = clock.CreateTimer(_ => Check(), null, every, every);
     }
 
-    public int Count => _connections.Count;
-
     /// <summary>Watches a connection until the returned handle is disposed.</summary>
     public Watched Watch(CancellationToken connectionToken, Action heartbeatDue)
     {

@@ -32,9 +32,14 @@ internal sealed class GroupCommit(Func<SqliteConnection> open)
 
     private async Task<T> RunOneBatchThenAwaitAsync<T>(Write<T> mine)
     {
+        await RunBatchThenHandOnAsync();
+        return await mine.Result;
+    }
+
+    private async Task RunBatchThenHandOnAsync()
+    {
         await RunBatchAsync();
         HandOnOrStop();
-        return await mine.Result;
     }
 
     private void HandOnOrStop()
@@ -45,11 +50,7 @@ internal sealed class GroupCommit(Func<SqliteConnection> open)
         // A write queued after the batch took its last one, but before the flag was down, found it running.
         if (!_queue.IsEmpty && Interlocked.CompareExchange(ref _running, 1, 0) == 0)
         {
-            _ = Task.Run(async () =>
-            {
-                await RunBatchAsync();
-                HandOnOrStop();
-            });
+            _ = Task.Run(RunBatchThenHandOnAsync);
         }
     }
 
