@@ -101,27 +101,31 @@ public sealed class WebSocketApiTests(AppFixture app) : IClassFixture<AppFixture
     public async Task AClientThatFallsTooFarBehindIsClosedWithAReason()
     {
         using var folder = new TempFolder();
-        using var small = new AppFactory(folder.Path, new Dictionary<string, string?> { ["Chat:StreamQueueCapacity"] = "16" });
-        using var ada = await ApiClient.RegisterAsync(small);
-        using var bob = await ApiClient.RegisterAsync(small);
+        // Real sockets: the server's writes push back once a client that is not reading has its buffers full.
+        using var small = KestrelApp.Start(folder.Path, new Dictionary<string, string?> { ["Chat:StreamQueueCapacity"] = "16" });
+        using var ada = await ApiClient.RegisterAsync(small.Factory);
+        using var bob = await ApiClient.RegisterAsync(small.Factory);
         var chatId = await ada.CreateChatIdAsync(bob.UserName);
-        var client = small.Server.CreateWebSocketClient();
-        client.ConfigureRequest = request => request.Headers.Authorization = $"Bearer {ada.Token}";
-        using var socket = await client.ConnectAsync(new Uri("ws://localhost/api/ws/chat"), CancellationToken.None);
+        using var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", $"Bearer {ada.Token}");
+        await socket.ConnectAsync(new Uri($"ws://{small.Address.Authority}/api/ws/chat"), new HttpMessageInvoker(KestrelApp.SmallBufferHandler()), CancellationToken.None);
 
-        // Publishing straight to the hub in a tight loop outruns any socket: the queue of 16 overflows.
-        var hub = small.Services.GetRequiredService<HtmxChat.Web.Chats.Feed.ChatHub>();
+        // Published straight to the hub, far more than the socket's buffers hold, while the client reads nothing:
+        // once a write waits, the queue of 16 overflows.
+        var hub = small.Factory.Services.GetRequiredService<HtmxChat.Web.Chats.Feed.ChatHub>();
         var chat = new Chat { Id = chatId, Participants = [new() { UserId = ada.UserId, UserName = ada.UserName }] };
         while (hub.SubscriptionCount == 0)
         {
             await Task.Delay(10, TestContext.Current.CancellationToken);
         }
-        for (var seq = 1; seq <= 2_000; seq++)
+        var content = new string('x', 4_000);
+        for (var seq = 1; seq <= 5_000; seq++)
         {
             hub.Publish(new HtmxChat.Web.Chats.ChatChange(HtmxChat.Web.Chats.ChangeKind.MessagePosted, chat,
-                new Message(Ids.New(), chatId, seq, bob.UserId, bob.UserName, "flood", DateTimeOffset.UtcNow) { Version = seq, CreatedVersion = seq }));
+                new Message(Ids.New(), chatId, seq, bob.UserId, bob.UserName, content, DateTimeOffset.UtcNow) { Version = seq, CreatedVersion = seq }));
         }
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await hub.DeliveredAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var buffer = new byte[64 * 1024];
         WebSocketReceiveResult result;
         do

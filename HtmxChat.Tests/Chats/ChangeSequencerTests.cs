@@ -111,6 +111,7 @@ public sealed class ChangeSequencerTests : IAsyncLifetime
         _sequencer.Accept(Change(3));
 
         Assert.Equal([(1L, "m1"), (2L, "m2"), (3L, "m3")], await DeliveredAsync(3));
+        await _hub.DeliveredAsync();
         Assert.False(_reader.Events.TryRead(out _));
     }
 

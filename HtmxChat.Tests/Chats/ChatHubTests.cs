@@ -29,7 +29,7 @@ public sealed class ChatHubTests
     }
 
     [Fact]
-    public void EveryStreamOfEveryParticipantGetsTheEventsInPublishOrder()
+    public async Task EveryStreamOfEveryParticipantGetsTheEventsInPublishOrder()
     {
         var hub = Hub();
         var chat = ChatOf("a", "b");
@@ -41,23 +41,27 @@ public sealed class ChatHubTests
         {
             hub.Publish(Posted(chat, seq));
         }
+        await hub.DeliveredAsync();
 
         Assert.All(new[] { aTab, bTab1, bTab2 }, tab => Assert.Equal([1L, 2, 3, 4, 5], Drain(tab)));
     }
 
     [Fact]
-    public void StreamsOfPeopleOutsideTheChatGetNothing()
+    public async Task StreamsOfPeopleOutsideTheChatGetNothing()
     {
         var hub = Hub();
         using var outsider = hub.Subscribe("c");
+        using var insider = hub.Subscribe("a");
 
         hub.Publish(Posted(ChatOf("a", "b"), 1));
+        await hub.DeliveredAsync();
 
+        Assert.Equal([1L], Drain(insider));
         Assert.Empty(Drain(outsider));
     }
 
     [Fact]
-    public void AStalledReaderIsDisconnectedWhenItFallsAQueueBehindWhileOthersGetEverything()
+    public async Task AStalledReaderIsDisconnectedWhenItFallsAQueueBehindWhileOthersGetEverything()
     {
         var hub = Hub(capacity: 16);
         var chat = ChatOf("a", "b");
@@ -68,6 +72,7 @@ public sealed class ChatHubTests
         for (var seq = 1; seq <= 100; seq++)
         {
             hub.Publish(Posted(chat, seq));
+            await hub.DeliveredAsync();
             received.AddRange(Drain(reader));
         }
 
@@ -94,6 +99,7 @@ public sealed class ChatHubTests
         });
 
         await publish.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        await hub.DeliveredAsync();
         Assert.All(stalled, s => Assert.True(s.Lagged));
         stalled.ForEach(s => s.Dispose());
     }
@@ -115,7 +121,7 @@ public sealed class ChatHubTests
     }
 
     [Fact]
-    public void ADisposedStreamIsForgotten()
+    public async Task ADisposedStreamIsForgotten()
     {
         var hub = Hub();
         var first = hub.Subscribe("a");
@@ -123,6 +129,7 @@ public sealed class ChatHubTests
 
         first.Dispose();
         hub.Publish(Posted(ChatOf("a"), 1));
+        await hub.DeliveredAsync();
 
         Assert.Equal(1, hub.SubscriptionCount);
         Assert.Equal([1L], Drain(second));

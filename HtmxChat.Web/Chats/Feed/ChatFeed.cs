@@ -90,6 +90,9 @@ public sealed class ChatFeed(
     {
         using var subscription = hub.Subscribe(request.UserId, request.SessionId);
         using var watched = watch.Watch(ct, subscription.AskForHeartbeat);
+        // The queue is waited on without a token (a wait with one costs a registration per delivery): the end of the
+        // connection ends the queue instead, from a pool thread rather than inline in whoever cancelled.
+        using var wake = watched.Token.UnsafeRegister(static s => ThreadPool.UnsafeQueueUserWorkItem(static s => s.Close(), (Subscription)s!, preferLocal: false), subscription);
         metrics.StreamOpened(request.Transport);
         presence.Connected(request.UserId);
         var connection = new Connection(request, sink, watched);
@@ -211,8 +214,9 @@ public sealed class ChatFeed(
         var events = subscription.Events;
         while (true)
         {
-            if (!await events.WaitToReadAsync(connection.Token))
+            if (!await events.WaitToReadAsync())
             {
+                connection.Token.ThrowIfCancellationRequested();
                 return subscription.Lagged ? FeedEnd.Lagged : FeedEnd.Ended;
             }
             var written = 0;

@@ -5,21 +5,32 @@ using Microsoft.Extensions.Options;
 namespace HtmxChat.Web.Chats.Feed;
 
 /// <summary>
-/// This process's fan-out: each open stream has a bounded queue. Publishing only offers the same event object to each
-/// queue, so a slow reader never slows the sender or the others; one that falls a whole queue behind is ended
-/// (<see cref="Subscription.Lagged"/>) and catches up from the store when it reconnects.
+/// This process's fan-out. Each open stream has a bounded queue and belongs to one of a few delivery lanes (one per
+/// core). Publishing hands the event to the lanes that have a recipient's stream; each lane offers the same event object
+/// to its streams' queues in publish order, and a stream waiting for news writes it there and then, on the lane's thread,
+/// so a delivery costs no thread-pool hop of its own. A slow reader never slows the sender or the others: one that falls
+/// a whole queue behind is ended (<see cref="Subscription.Lagged"/>) and catches up from the store when it reconnects.
 /// </summary>
-public sealed class ChatHub(IOptions<ChatOptions> options)
+public sealed class ChatHub
 {
     private readonly ConcurrentDictionary<string, Subscribers> _byUser = new(StringComparer.Ordinal);
-    private readonly int _capacity = options.Value.StreamQueueCapacity;
+    private readonly DeliveryLane[] _lanes;
+    private readonly int _capacity;
+    private int _subscribed;
+
+    public ChatHub(IOptions<ChatOptions> options)
+    {
+        _capacity = options.Value.StreamQueueCapacity;
+        _lanes = [.. Enumerable.Range(0, Math.Clamp(Environment.ProcessorCount, 1, 64)).Select(lane => new DeliveryLane(this, lane))];
+    }
 
     public int SubscriptionCount => _byUser.Values.Sum(s => s.Count);
 
     public Subscription Subscribe(string userId, string? sessionId = null)
     {
-        var subscription = new Subscription(this, userId, sessionId, _capacity);
-        while (!_byUser.GetOrAdd(userId, static _ => new Subscribers()).TryAdd(subscription))
+        var lane = (int)((uint)Interlocked.Increment(ref _subscribed) % (uint)_lanes.Length);
+        var subscription = new Subscription(this, userId, sessionId, _capacity, lane);
+        while (!_byUser.GetOrAdd(userId, static (_, lanes) => new Subscribers(lanes), _lanes.Length).TryAdd(subscription))
         {
             // That person's last stream closed just now and took the set out of the table: add to a new one.
         }
@@ -39,16 +50,28 @@ public sealed class ChatHub(IOptions<ChatOptions> options)
         return false;
     }
 
+    /// <summary>Hands the event to the lanes of its recipients' streams; it reaches their queues shortly after, in publish order.</summary>
     public void Publish(ChatEvent chatEvent)
     {
+        var lanes = 0UL;
         foreach (var userId in chatEvent.Recipients)
         {
             if (_byUser.TryGetValue(userId, out var subscribers))
             {
-                subscribers.ForEach(chatEvent, static (subscription, e) => subscription.Offer(e));
+                lanes |= subscribers.Lanes;
+            }
+        }
+        for (var lane = 0; lanes != 0; lane++, lanes >>= 1)
+        {
+            if ((lanes & 1) != 0)
+            {
+                _lanes[lane].Enqueue(chatEvent);
             }
         }
     }
+
+    /// <summary>Completes once everything published before the call has been offered to its streams.</summary>
+    public Task DeliveredAsync() => Task.WhenAll(_lanes.Select(lane => lane.MarkAsync()));
 
     /// <summary>Ends the streams of one signed-in session (every tab of that browser), as at logout.</summary>
     public void EndSession(string userId, string sessionId) => End(userId, s => s.SessionId == sessionId);
@@ -82,25 +105,91 @@ public sealed class ChatHub(IOptions<ChatOptions> options)
     }
 
     /// <summary>
-    /// One person's open streams here. Adding and removing take constant time (a person can have thousands, as in a
-    /// load test), and a set that became empty is retired, so nothing is added to it after it left the table.
+    /// Offers one lane's events to that lane's streams, one event after another, on a pool thread while it has work. A
+    /// stream waiting for news runs its write inline here (its queue allows synchronous continuations); one still busy
+    /// with an earlier write finds the event in its queue when that write is done.
     /// </summary>
-    private sealed class Subscribers
+    private sealed class DeliveryLane(ChatHub hub, int lane) : IThreadPoolWorkItem
     {
-        private readonly Lock _gate = new();
-        private readonly List<Subscription> _list = [];
-        private bool _retired;
+        private readonly ConcurrentQueue<object> _work = new();
+        private Subscription[] _streams = new Subscription[16];
+        private int _running;
 
-        public int Count
+        public void Enqueue(object work)
         {
-            get
+            _work.Enqueue(work);
+            if (Interlocked.CompareExchange(ref _running, 1, 0) == 0)
             {
-                lock (_gate)
+                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            }
+        }
+
+        public Task MarkAsync()
+        {
+            var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Enqueue(reached);
+            return reached.Task;
+        }
+
+        public void Execute()
+        {
+            while (true)
+            {
+                while (_work.TryDequeue(out var work))
                 {
-                    return _list.Count;
+                    if (work is ChatEvent chatEvent)
+                    {
+                        Deliver(chatEvent);
+                    }
+                    else
+                    {
+                        ((TaskCompletionSource)work).TrySetResult();
+                    }
+                }
+                // Down with a full fence before looking again, so work queued in between is never left with nobody to run it.
+                Interlocked.Exchange(ref _running, 0);
+                if (_work.IsEmpty || Interlocked.CompareExchange(ref _running, 1, 0) != 0)
+                {
+                    return;
                 }
             }
         }
+
+        private void Deliver(ChatEvent chatEvent)
+        {
+            foreach (var userId in chatEvent.Recipients)
+            {
+                if (!hub._byUser.TryGetValue(userId, out var subscribers))
+                {
+                    continue;
+                }
+                // Copied out first: a stream that ends while being written to leaves the set, here on this thread.
+                var count = subscribers.CopyLane(lane, ref _streams);
+                for (var i = 0; i < count; i++)
+                {
+                    _streams[i].Offer(chatEvent);
+                }
+                Array.Clear(_streams, 0, count);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One person's open streams here, by lane. Adding and removing take constant time (a person can have thousands, as
+    /// in a load test), and a set that became empty is retired, so nothing is added to it after it left the table.
+    /// </summary>
+    private sealed class Subscribers(int lanes)
+    {
+        private readonly Lock _gate = new();
+        private readonly List<Subscription>[] _byLane = [.. Enumerable.Range(0, lanes).Select(_ => new List<Subscription>())];
+        private int _count;
+        private ulong _lanes;
+        private bool _retired;
+
+        public int Count => Volatile.Read(ref _count);
+
+        /// <summary>A bit for each lane that has one of these streams.</summary>
+        public ulong Lanes => Volatile.Read(ref _lanes);
 
         public bool TryAdd(Subscription subscription)
         {
@@ -110,8 +199,11 @@ public sealed class ChatHub(IOptions<ChatOptions> options)
                 {
                     return false;
                 }
-                subscription.Slot = _list.Count;
-                _list.Add(subscription);
+                var list = _byLane[subscription.Lane];
+                subscription.Slot = list.Count;
+                list.Add(subscription);
+                _count++;
+                Volatile.Write(ref _lanes, _lanes | (1UL << subscription.Lane));
                 return true;
             }
         }
@@ -121,40 +213,52 @@ public sealed class ChatHub(IOptions<ChatOptions> options)
         {
             lock (_gate)
             {
+                var list = _byLane[subscription.Lane];
                 var slot = subscription.Slot;
-                if (slot < 0 || slot >= _list.Count || _list[slot] != subscription)
+                if (slot < 0 || slot >= list.Count || list[slot] != subscription)
                 {
                     return false;
                 }
-                var last = _list[^1];
-                _list[slot] = last;
+                var last = list[^1];
+                list[slot] = last;
                 last.Slot = slot;
-                _list.RemoveAt(_list.Count - 1);
+                list.RemoveAt(list.Count - 1);
                 subscription.Slot = -1;
-                _retired = _list.Count == 0;
+                _count--;
+                if (list.Count == 0)
+                {
+                    Volatile.Write(ref _lanes, _lanes & ~(1UL << subscription.Lane));
+                }
+                _retired = _count == 0;
                 return _retired;
             }
         }
 
-        public void ForEach<TState>(TState state, Action<Subscription, TState> action)
+        /// <summary>Copies one lane's streams into <paramref name="into"/> (grown as needed); returns how many.</summary>
+        public int CopyLane(int lane, ref Subscription[] into)
         {
             lock (_gate)
             {
-                foreach (var subscription in _list)
+                var list = _byLane[lane];
+                if (into.Length < list.Count)
                 {
-                    action(subscription, state);
+                    into = new Subscription[Math.Max(list.Count, into.Length * 2)];
                 }
+                list.CopyTo(into);
+                return list.Count;
             }
         }
 
-        public void CloseWhere(Func<Subscription, bool> which) =>
-            ForEach(which, static (subscription, which) =>
+        public void CloseWhere(Func<Subscription, bool> which)
+        {
+            List<Subscription> closing;
+            lock (_gate)
             {
-                if (which(subscription))
-                {
-                    subscription.Close();
-                }
-            });
+                closing = [.. _byLane.SelectMany(list => list).Where(which)];
+            }
+            // Outside the lock: a stream's end runs inline (it leaves the set, and its request finishes).
+            closing.ForEach(subscription => subscription.Close());
+        }
     }
 }
 
@@ -164,26 +268,35 @@ public sealed class Subscription : IDisposable
     private readonly Channel<ChatEvent> _queue;
     private volatile bool _closed;
 
-    internal Subscription(ChatHub hub, string userId, string? sessionId, int capacity)
+    internal Subscription(ChatHub hub, string userId, string? sessionId, int capacity, int lane)
     {
         _hub = hub;
         UserId = userId;
         SessionId = sessionId;
+        Lane = lane;
         _queue = Channel.CreateBounded<ChatEvent>(new BoundedChannelOptions(capacity)
         {
             SingleReader = true,
             SingleWriter = false,
             FullMode = BoundedChannelFullMode.Wait,
+            // The reader waiting for news runs on the thread that offers it (a delivery lane), instead of a pool thread each.
+            AllowSynchronousContinuations = true,
         });
     }
 
     public string UserId { get; }
     public string? SessionId { get; }
 
-    /// <summary>Where the hub keeps it among its person's subscriptions.</summary>
+    /// <summary>The delivery lane that offers this stream its events.</summary>
+    internal int Lane { get; }
+
+    /// <summary>Where the hub keeps it among its person's subscriptions in its lane.</summary>
     internal int Slot { get; set; } = -1;
 
-    /// <summary>The events, in publish order. Ends when the stream is ended or has fallen too far behind (<see cref="Lagged"/>).</summary>
+    /// <summary>
+    /// The events, in publish order. Ends when the stream is ended or has fallen too far behind (<see cref="Lagged"/>).
+    /// Waiting on it runs the continuation on the offering thread: keep what follows a wait short and non-blocking.
+    /// </summary>
     public ChannelReader<ChatEvent> Events => _queue.Reader;
 
     public bool Lagged { get; private set; }
@@ -201,7 +314,8 @@ public sealed class Subscription : IDisposable
     /// <summary>Wakes the reader to send a heartbeat (<see cref="FeedWatch"/>); a full queue has writing to do already.</summary>
     public void AskForHeartbeat() => _queue.Writer.TryWrite(HeartbeatDue.Instance);
 
-    internal void Close()
+    /// <summary>Ends the queue: the reader sees the end once it has read what is in it.</summary>
+    public void Close()
     {
         _closed = true;
         _queue.Writer.TryComplete();
