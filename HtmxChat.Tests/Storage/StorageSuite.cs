@@ -216,6 +216,22 @@ public abstract class StorageSuite : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SomeoneOutsideTheChatCannotAppendAndNothingChanges()
+    {
+        var a = await CreateUserAsync("in_a");
+        var outsider = await CreateUserAsync("out_b");
+        var chat = (await S.Chats.CreateAsync(NewChat("members only", a))).Chat;
+        await SendAsync(chat, a, "one");
+
+        Assert.Null(await S.Chats.AppendMessageAsync(chat.Id, outsider.Id, outsider.UserName, "let me in", Now()));
+
+        var after = await S.Chats.FindAsync(chat.Id);
+        Assert.Equal(1, after?.LastSeq);
+        Assert.Equal("one", after?.LastMessage?.Content);
+        Assert.Equal(["one"], (await S.Chats.GetMessagesAsync(chat.Id, null, null, 10)).Messages.Select(m => m.Content));
+    }
+
+    [Fact]
     public async Task ConcurrentSendersGetEverySeqExactlyOnce()
     {
         var a = await CreateUserAsync("burst_a");

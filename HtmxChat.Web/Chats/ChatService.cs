@@ -158,9 +158,16 @@ public sealed partial class ChatService(
         {
             return new ChatResult.Invalid($"A message can carry at most {attachmentOptions.Value.MaxPerMessage} files.", "attachments");
         }
-        if (await FindChatAsync(userId, chatId, ct) is not { } chat)
+        // A plain message needs nothing from the chat beforehand (the append itself refuses a sender who is not in it);
+        // mentions are resolved against its people, and a reply or files are checked only for a participant.
+        IReadOnlyList<Mention> mentions = [];
+        if (replyToId is not null || attachmentIds.Count > 0 || MentionText.MayMention(content))
         {
-            return new ChatResult.NotFound();
+            if (await FindChatAsync(userId, chatId, ct) is not { } chat)
+            {
+                return new ChatResult.NotFound();
+            }
+            mentions = MentionsIn(content, chat);
         }
         ReplyRef? replyTo = null;
         if (replyToId is not null)
@@ -190,7 +197,7 @@ public sealed partial class ChatService(
         try
         {
             var result = await StoreAndPublishAsync(async () =>
-                await chats.AppendMessageAsync(chatId, userId, userName, content, Now(), replyTo, MentionsIn(content, chat), attachments, ct) is { } sent
+                await chats.AppendMessageAsync(chatId, userId, userName, content, Now(), replyTo, mentions, attachments, ct) is { } sent
                     ? new MessageChange(sent.Message, sent.Chat, Changed: true)
                     : null, ChangeKind.MessagePosted);
             metrics.SendTook(Stopwatch.GetElapsedTime(started));

@@ -11,6 +11,9 @@ public static partial class MentionText
     [GeneratedRegex(@"(?<![\w@])@([A-Za-z0-9._-]{1,40})")]
     private static partial Regex Token();
 
+    /// <summary>False when the text has no <c>@name</c> at all: nothing in it can mention anyone.</summary>
+    public static bool MayMention(string content) => Token().IsMatch(content);
+
     /// <summary>
     /// Each <c>@name</c> that <paramref name="resolve"/> knows (without regard to case; a full stop, dash or underscore
     /// right after the name ends the sentence, not the name), with the span of <c>@</c> and the name.

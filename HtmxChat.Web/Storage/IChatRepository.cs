@@ -17,7 +17,8 @@ public interface IChatRepository
     /// <summary>
     /// Gives the message the chat's next seq and next version and stores it, updating the chat's last message, activity time and
     /// the sender's read marker in the same atomic step; it takes <paramref name="attachments"/> (the sender's unsent uploads
-    /// in this chat) in that step too. Returns null when the chat does not exist.
+    /// in this chat) in that step too. Returns null when the chat does not exist or the sender is not one of its
+    /// participants (checked in the same atomic step, so a person removed just before cannot post).
     /// </summary>
     /// <exception cref="AttachmentsNotAvailableException">An attachment is sent already, or not the sender's upload in this chat.</exception>
     Task<(Message Message, Chat Chat)?> AppendMessageAsync(

@@ -56,7 +56,7 @@ public sealed class MongoChatRepository(MongoDatabase mongo) : IChatRepository
         var summary = MessageSummaryDocument.From(new MessageSummary(senderId, senderName, draft.Preview, timestamp));
         // One findOneAndUpdate takes the next seq and version and moves last_message, so they always agree.
         var chat = await mongo.Chats.FindOneAndUpdateAsync(
-            Builders<ChatDocument>.Filter.Eq(c => c.Id, chatId),
+            MongoFilters.Member(chatId, senderId),
             Builders<ChatDocument>.Update.Inc(c => c.LastSeq, 1).Inc(c => c.Version, 1).Set(c => c.LastMessage, summary).Set(c => c.LastActivityAt, timestamp.UtcDateTime),
             new FindOneAndUpdateOptions<ChatDocument> { ReturnDocument = ReturnDocument.After },
             ct);

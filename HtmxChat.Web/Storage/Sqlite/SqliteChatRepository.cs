@@ -164,7 +164,10 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
         await using (var bump = connection.Command(
             "UPDATE chats SET last_seq = last_seq + 1, version = version + 1, last_sender_id = $sender, last_sender_name = $name, " +
             "last_content = $content, last_deleted = 0, last_timestamp = $ts, last_activity_at = $ts" +
-            (system ? ", details_version = version + 1" : "") + " WHERE id = $chat RETURNING last_seq, version", transaction)
+            // A system line's actor may have just left; anyone else's message needs its sender in the chat.
+            (system ? ", details_version = version + 1 WHERE id = $chat"
+                : " WHERE id = $chat AND EXISTS (SELECT 1 FROM chat_participants WHERE chat_id = $chat AND user_id = $sender)") +
+            " RETURNING last_seq, version", transaction)
             .With("$chat", draft.ChatId).With("$sender", draft.SenderId).With("$name", draft.SenderName).With("$content", draft.Preview)
             .With("$ts", draft.Timestamp.ToUnixMs()))
         await using (var bumped = await bump.ExecuteReaderAsync(ct))
