@@ -65,10 +65,16 @@ public static class ApiAuthentication
         }
     }
 
-    /// <summary>How long the caller's token has left; long-lived streams and sockets end then.</summary>
-    public static TimeSpan TokenTimeLeft(ClaimsPrincipal caller) =>
+    /// <summary>When the caller's token expires (null without one); long-lived streams and sockets end then.</summary>
+    public static DateTimeOffset? TokenExpires(ClaimsPrincipal caller) =>
         long.TryParse(caller.FindFirst("exp")?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var exp)
-            ? TimeSpan.FromSeconds(Math.Max(1, exp - DateTimeOffset.UtcNow.ToUnixTimeSeconds()))
+            ? DateTimeOffset.FromUnixTimeSeconds(exp)
+            : null;
+
+    /// <summary>How long the caller's token has left.</summary>
+    public static TimeSpan TokenTimeLeft(ClaimsPrincipal caller) =>
+        TokenExpires(caller) is { } expires
+            ? TimeSpan.FromSeconds(Math.Max(1, (expires - DateTimeOffset.UtcNow).TotalSeconds))
             : Timeout.InfiniteTimeSpan;
 
     private static async Task WriteUnauthorizedProblemAsync(JwtBearerChallengeContext context)

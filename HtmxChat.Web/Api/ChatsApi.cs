@@ -219,11 +219,14 @@ public static class ChatsApi
         {
             return ApiProblems.NotFound();
         }
-        // The stream ends when the token does; the client logs in again and resumes with Last-Event-ID.
-        using var untilExpiry = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
-        untilExpiry.CancelAfter(ApiAuthentication.TokenTimeLeft(s.Caller));
         var sink = new EventsSink(EventStream.For(http), chat.Id, s.CallerId, json.Value.SerializerOptions);
-        var end = await feed.RunAsync(new FeedRequest(s.CallerId, Transport.Api) { Chat = chat, ResumeAfter = EventStream.ResumePoint(http.Request, after) }, sink, untilExpiry.Token);
+        var end = await feed.RunAsync(new FeedRequest(s.CallerId, Transport.Api)
+        {
+            Chat = chat,
+            ResumeAfter = EventStream.ResumePoint(http.Request, after),
+            // The stream ends when the token does; the client logs in again and resumes with Last-Event-ID.
+            EndsAt = ApiAuthentication.TokenExpires(s.Caller),
+        }, sink, http.RequestAborted);
         if (end is FeedEnd.Lagged or FeedEnd.Stalled)
         {
             http.Abort();

@@ -30,6 +30,9 @@ public sealed record FeedRequest(string UserId, Transport Transport)
     /// </summary>
     public IReadOnlyList<FollowedChat> Follow { get; init; } = [];
 
+    /// <summary>When the connection ends, as the token it was opened with expires; null: it lasts while the client stays.</summary>
+    public DateTimeOffset? EndsAt { get; init; }
+
     /// <summary>Deliver the changes of every chat of the person exactly (the WebSocket).</summary>
     public bool AllChats { get; init; }
 
@@ -89,7 +92,7 @@ public sealed class ChatFeed(
     public async Task<FeedEnd> RunAsync(FeedRequest request, IFeedSink sink, CancellationToken ct)
     {
         using var subscription = hub.Subscribe(request.UserId, request.SessionId);
-        using var watched = watch.Watch(ct, subscription.AskForHeartbeat);
+        using var watched = watch.Watch(ct, subscription.AskForHeartbeat, request.EndsAt);
         // The queue is waited on without a token (a wait with one costs a registration per delivery): the end of the
         // connection ends the queue instead, from a pool thread rather than inline in whoever cancelled.
         using var wake = watched.Token.UnsafeRegister(static s => ThreadPool.UnsafeQueueUserWorkItem(static s => s.Close(), (Subscription)s!, preferLocal: false), subscription);
@@ -113,7 +116,7 @@ public sealed class ChatFeed(
             metrics.LaggardCut(request.Transport, "stalled");
             return FeedEnd.Stalled;
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (ct.IsCancellationRequested || connection.Expired)
         {
             return FeedEnd.ClientLeft;
         }
@@ -144,6 +147,9 @@ public sealed class ChatFeed(
 
         /// <summary>A write made no progress for the stall time: the client stopped reading.</summary>
         public bool Stalled => watched.Stalled;
+
+        /// <summary>Its time was up (<see cref="FeedRequest.EndsAt"/>).</summary>
+        public bool Expired => watched.Expired;
 
         /// <summary>The person was taken out of the followed chat: this batch is the last.</summary>
         public bool Removed { get; set; }
