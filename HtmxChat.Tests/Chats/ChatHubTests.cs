@@ -168,4 +168,22 @@ public sealed class ChatHubTests
         Assert.Equal(2, frames.CountFor(posted));
         Assert.Equal(2, written.Distinct().Count());
     }
+
+    [Fact]
+    public async Task EventsAndVariantsAskedInTurnEachGetTheirOwnFrame()
+    {
+        var frames = new FrameCache<ChatChange, string>();
+        var first = Posted(ChatOf("a"), 1);
+        var second = Posted(ChatOf("a"), 2);
+        Task<byte[]> Make(byte tag) => Task.FromResult(new byte[] { tag });
+
+        foreach (var _ in Enumerable.Range(0, 3))
+        {
+            Assert.Equal([1], await frames.GetAsync(first, "", () => Make(1)));
+            Assert.Equal([2], await frames.GetAsync(second, "", () => Make(2)));
+            Assert.Equal([3], await frames.GetAsync(second, "0", () => Make(3)));
+        }
+        Assert.Equal(1, frames.CountFor(first));
+        Assert.Equal(2, frames.CountFor(second));
+    }
 }

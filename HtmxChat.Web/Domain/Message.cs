@@ -43,7 +43,8 @@ public sealed record Message(
 
     /// <summary>The indexes of the reactions <paramref name="viewerId"/> has added: what differs between viewers.</summary>
     public string ReactionsOf(string viewerId) =>
-        string.Join(',', Reactions.Select((r, i) => (r, i)).Where(x => x.r.HasUser(viewerId)).Select(x => x.i));
+        // Asked once per viewer for every message a fan-out delivers; most messages have no reactions at all.
+        Reactions.Count == 0 ? "" : string.Join(',', Reactions.Select((r, i) => (r, i)).Where(x => x.r.HasUser(viewerId)).Select(x => x.i));
 }
 
 /// <summary>A reaction and the people who added it, first first.</summary>

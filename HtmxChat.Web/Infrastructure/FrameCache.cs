@@ -11,8 +11,24 @@ public sealed class FrameCache<TEvent, TVariant> where TEvent : class where TVar
 {
     private readonly ConditionalWeakTable<TEvent, ConcurrentDictionary<TVariant, Lazy<Task<byte[]>>>> _frames = [];
 
-    public Task<byte[]> GetAsync(TEvent source, TVariant variant, Func<Task<byte[]>> make) =>
-        _frames.GetOrCreateValue(source).GetOrAdd(variant, _ => new Lazy<Task<byte[]>>(make)).Value;
+    /// <summary>
+    /// The frame asked for last: a fan-out asks for the same event's same variant once per stream, one stream after
+    /// another, so this answers nearly every ask without a table lookup.
+    /// </summary>
+    private volatile Last? _last;
+
+    private sealed record Last(TEvent Source, TVariant Variant, Task<byte[]> Frame);
+
+    public Task<byte[]> GetAsync(TEvent source, TVariant variant, Func<Task<byte[]>> make)
+    {
+        if (_last is { } last && ReferenceEquals(last.Source, source) && EqualityComparer<TVariant>.Default.Equals(last.Variant, variant))
+        {
+            return last.Frame;
+        }
+        var frame = _frames.GetOrCreateValue(source).GetOrAdd(variant, static (_, make) => new Lazy<Task<byte[]>>(make), make).Value;
+        _last = new Last(source, variant, frame);
+        return frame;
+    }
 
     /// <summary>How many variants were made for this event: the fan-out's formatting cost.</summary>
     public int CountFor(TEvent source) => _frames.TryGetValue(source, out var made) ? made.Count : 0;
