@@ -3,6 +3,7 @@ using System.Security.Claims;
 using HtmxChat.Web.Accounts;
 using HtmxChat.Web.Domain;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Identity;
 using HtmxChat.Web.Storage;
 
 namespace HtmxChat.Web.Api;
@@ -13,11 +14,19 @@ public static class ApiAuthentication
     public const string Scheme = JwtBearerDefaults.AuthenticationScheme;
     public const string Policy = "api";
 
+    /// <summary>The scheme that authenticates a request: the bearer token under /api, the browser's cookie elsewhere.</summary>
+    private const string ByPath = "bearer-or-cookie";
+
     public static IServiceCollection AddApiAuthentication(this IServiceCollection services)
     {
         services.AddOptions<JwtOptions>().BindConfiguration("Jwt").ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<TokenService>();
-        services.AddAuthentication().AddJwtBearer(Scheme);
+        // Requests under /api are authenticated by their bearer token only: the browser's cookie is not read there
+        // (its handler would run, find nothing and cost every API request and every open API stream).
+        services.AddAuthentication(o => o.DefaultAuthenticateScheme = ByPath)
+            .AddJwtBearer(Scheme)
+            .AddPolicyScheme(ByPath, displayName: null, o => o.ForwardDefaultSelector = context =>
+                context.Request.Path.StartsWithSegments("/api") ? Scheme : IdentityConstants.ApplicationScheme);
         services.AddOptions<JwtBearerOptions>(Scheme).Configure<TokenService, TimeProvider>((o, tokens, clock) =>
         {
             o.TokenValidationParameters = tokens.ValidationParameters();
