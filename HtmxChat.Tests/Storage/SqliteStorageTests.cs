@@ -1,4 +1,5 @@
 using HtmxChat.Tests.Infrastructure;
+using HtmxChat.Web.Domain;
 using HtmxChat.Web.Storage.Sqlite;
 
 namespace HtmxChat.Tests.Storage;
@@ -31,6 +32,53 @@ public sealed class SqliteStorageTests : StorageSuite
         Assert.Equal("wal", command.ExecuteScalar());
         command.CommandText = "PRAGMA user_version;";
         Assert.Equal((long)SqliteSchema.Migrations.Length, command.ExecuteScalar());
+    }
+
+    [Fact]
+    public async Task TheSearchIndexStaysWholeThroughConcurrentSendsEditsDeletionsAndRenames()
+    {
+        var database = new SqliteDatabase($"Data Source={_folder.File("search.db")}");
+        var users = new SqliteUserRepository(database);
+        var chats = new SqliteChatRepository(database);
+        var ada = new ChatUser { UserName = "ada", NormalizedUserName = "ADA", Email = "ada@example.com", NormalizedEmail = "ADA@EXAMPLE.COM" };
+        await users.CreateAsync(ada, TestContext.Current.CancellationToken);
+        var (chat, _) = await chats.CreateAsync(new Chat { CreatorId = ada.Id, Title = "t", Participants = [new() { UserId = ada.Id, UserName = ada.UserName }] });
+        var now = DateTimeOffset.UtcNow;
+
+        // Sends share transactions (group commit); renames append a line in a transaction of their own.
+        var sent = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => Task.Run(async () =>
+        {
+            if (i % 50 == 0)
+            {
+                await chats.ChangeDetailsAsync(chat.Id, new ChatDetailsChange.Rename($"title {i}"), ada.Id, ada.UserName, $"renamed{i} line", now);
+            }
+            return (await chats.AppendMessageAsync(chat.Id, ada.Id, ada.UserName, $"zebra number{i}", now))!.Value.Message;
+        })));
+        foreach (var message in sent.Where(m => m.Seq % 3 == 0))
+        {
+            await chats.EditMessageAsync(chat.Id, message.Id, "okapi instead", now);
+        }
+        foreach (var message in sent.Where(m => m.Seq % 5 == 0))
+        {
+            await chats.DeleteMessageAsync(chat.Id, message.Id);
+        }
+
+        using var connection = database.Open();
+        long Count(string sql)
+        {
+            using var command = connection.Command(sql);
+            return (long)command.ExecuteScalar()!;
+        }
+        Assert.Equal(0, Count("SELECT count(*) FROM messages_fts_queue"));
+        // Raises an error if the index and the messages disagree anywhere.
+        using (var check = connection.Command("INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)"))
+        {
+            check.ExecuteNonQuery();
+        }
+        Assert.Equal(Count("SELECT count(*) FROM messages WHERE content LIKE 'zebra%'"), Count("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'zebra'"));
+        Assert.Equal(Count("SELECT count(*) FROM messages WHERE content = 'okapi instead'"), Count("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'okapi'"));
+        Assert.Equal(4, Count("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'line'"));
+        Assert.True(Count("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'okapi'") > 0);
     }
 
     [Fact]

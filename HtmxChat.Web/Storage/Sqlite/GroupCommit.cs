@@ -12,7 +12,8 @@ namespace HtmxChat.Web.Storage.Sqlite;
 /// then); a batch that ends with more waiting hands them to a pool thread, so no caller writes for others for long.
 /// </para>
 /// </summary>
-internal sealed class GroupCommit(Func<SqliteConnection> open)
+/// <param name="beforeCommit">Runs once per batch, after its writes and before its commit.</param>
+internal sealed class GroupCommit(Func<SqliteConnection> open, Action<SqliteConnection>? beforeCommit = null)
 {
     private const int MaxBatch = 256;
 
@@ -89,6 +90,7 @@ internal sealed class GroupCommit(Func<SqliteConnection> open)
                     batch.Add(current);
                 }
                 current = null;
+                beforeCommit?.Invoke(connection);
                 Execute(connection, "COMMIT");
             }
             catch

@@ -124,6 +124,7 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
             await read.ExecuteNonQueryAsync(ct);
         }
         var chat = await FindAsync(connection, transaction, "c.id = $value", chatId, ct);
+        SqliteDatabase.IndexQueuedMessages(connection, transaction);
         await transaction.CommitAsync(ct);
         return (message, chat!);
     }

@@ -23,7 +23,7 @@ public sealed class SqliteDatabase : IDisposable
         _connectionString = connectionString;
         var pragmas = $"PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = {synchronous.ToString().ToUpperInvariant()};";
         _pool = new ConnectionPool(connectionString, connection => Initialize(connection, pragmas));
-        _writes = new GroupCommit(Open);
+        _writes = new GroupCommit(Open, beforeCommit: connection => IndexQueuedMessages(connection));
         var dataSource = new SqliteConnectionStringBuilder(connectionString).DataSource;
         if (Path.GetDirectoryName(dataSource) is { Length: > 0 } folder)
         {
@@ -50,6 +50,22 @@ public sealed class SqliteDatabase : IDisposable
     /// </summary>
     public Task<T> WriteAsync<T>(Func<SqliteConnection, Task<T>> write, CancellationToken ct) =>
         _writes.WriteAsync(write, ct);
+
+    /// <summary>
+    /// Indexes for search the messages stored in this transaction (schema step 9): every transaction that stores
+    /// messages calls this just before it commits, so the queue is empty between transactions.
+    /// </summary>
+    public static void IndexQueuedMessages(SqliteConnection connection, SqliteTransaction? transaction = null)
+    {
+        using (var index = connection.Command(
+            "INSERT INTO messages_fts (rowid, content) " +
+            "SELECT m.rowid, m.content FROM messages_fts_queue q JOIN messages m ON m.rowid = q.message_rowid", transaction))
+        {
+            index.ExecuteNonQuery();
+        }
+        using var clear = connection.Command("DELETE FROM messages_fts_queue", transaction);
+        clear.ExecuteNonQuery();
+    }
 
     public void Dispose() => _pool.Dispose();
 

@@ -165,5 +165,29 @@ internal static class SqliteSchema
         CREATE INDEX attachments_by_content ON attachments (content_hash);
         CREATE INDEX attachments_by_thumbnail ON attachments (thumbnail_hash) WHERE thumbnail_hash IS NOT NULL;
         """,
+        // 9: search indexed once per write transaction. FTS5 writes out what it holds whenever a statement opens a
+        // savepoint, so indexing inside each send wrote a segment per message; a new message now only queues its
+        // rowid, and the transaction that stored it indexes the queue just before it commits
+        // (SqliteDatabase.IndexQueuedMessages). An edit or deletion of a message still queued leaves the index alone:
+        // the queue indexes the text as it stands then.
+        """
+        CREATE TABLE messages_fts_queue (message_rowid INTEGER PRIMARY KEY);
+        DROP TRIGGER messages_fts_insert;
+        DROP TRIGGER messages_fts_delete;
+        DROP TRIGGER messages_fts_update;
+        CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+            INSERT INTO messages_fts_queue (message_rowid) VALUES (new.rowid);
+        END;
+        CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+            INSERT INTO messages_fts (messages_fts, rowid, content) SELECT 'delete', old.rowid, old.content
+                WHERE NOT EXISTS (SELECT 1 FROM messages_fts_queue WHERE message_rowid = old.rowid);
+            DELETE FROM messages_fts_queue WHERE message_rowid = old.rowid;
+        END;
+        CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages
+            WHEN NOT EXISTS (SELECT 1 FROM messages_fts_queue WHERE message_rowid = old.rowid) BEGIN
+            INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.rowid, old.content);
+            INSERT INTO messages_fts (rowid, content) VALUES (new.rowid, new.content);
+        END;
+        """,
     ];
 }
