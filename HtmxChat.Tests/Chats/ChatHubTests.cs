@@ -186,4 +186,36 @@ public sealed class ChatHubTests
         Assert.Equal(1, frames.CountFor(first));
         Assert.Equal(2, frames.CountFor(second));
     }
+
+    [Fact]
+    public async Task AnEventThatFailsToBeDeliveredDoesNotStopTheOnesAfterIt()
+    {
+        var hub = Hub();
+        using var tab = hub.Subscribe("a");
+
+        hub.Publish(new FailsWhenDelivered("a"));
+        hub.Publish(Posted(ChatOf("a"), 1));
+        await hub.DeliveredAsync();
+
+        var delivered = new List<ChatEvent>();
+        while (tab.Events.TryRead(out var e))
+        {
+            delivered.Add(e);
+        }
+        Assert.Equal([1L], delivered.OfType<ChatChange>().Select(c => c.Version));
+    }
+
+    /// <summary>Its recipients can be listed once (by the publisher); listing them again (in the lane) fails part-way.</summary>
+    private sealed class FailsWhenDelivered(string userId) : ChatEvent
+    {
+        private int _listed;
+
+        public override IEnumerable<string> Recipients => Interlocked.Increment(ref _listed) == 1 ? [userId] : Fail();
+
+        private IEnumerable<string> Fail()
+        {
+            yield return userId;
+            throw new InvalidOperationException("cannot be delivered");
+        }
+    }
 }

@@ -18,9 +18,12 @@ public sealed class ChatHub
     private readonly int _capacity;
     private int _subscribed;
 
-    public ChatHub(IOptions<ChatOptions> options)
+    private readonly ILogger? _logger;
+
+    public ChatHub(IOptions<ChatOptions> options, ILogger<ChatHub>? logger = null)
     {
         _capacity = options.Value.StreamQueueCapacity;
+        _logger = logger;
         _lanes = [.. Enumerable.Range(0, Math.Clamp(Environment.ProcessorCount, 1, 64)).Select(lane => new DeliveryLane(this, lane))];
     }
 
@@ -139,7 +142,15 @@ public sealed class ChatHub
                 {
                     if (work is ChatEvent chatEvent)
                     {
-                        Deliver(chatEvent);
+                        try
+                        {
+                            Deliver(chatEvent);
+                        }
+                        catch (Exception e)
+                        {
+                            // One event that cannot be delivered must not stop the lane (or, thrown from a pool thread, the process).
+                            hub._logger?.LogError(e, "Delivering a {Event} failed", chatEvent.GetType().Name);
+                        }
                     }
                     else
                     {
