@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using HtmxChat.Web.Infrastructure;
 using Microsoft.Extensions.Options;
 
 namespace HtmxChat.Web.Chats.Feed;
@@ -16,9 +17,8 @@ public sealed class ChatHub
     private readonly ConcurrentDictionary<string, Subscribers> _byUser = new(StringComparer.Ordinal);
     private readonly DeliveryLane[] _lanes;
     private readonly int _capacity;
-    private int _subscribed;
-
     private readonly ILogger? _logger;
+    private int _subscribed;
 
     public ChatHub(IOptions<ChatOptions> options, ILogger<ChatHub>? logger = null)
     {
@@ -114,14 +114,12 @@ public sealed class ChatHub
     /// </summary>
     private sealed class DeliveryLane(ChatHub hub, int lane) : IThreadPoolWorkItem
     {
-        private readonly ConcurrentQueue<object> _work = new();
+        private readonly RunQueue<object> _work = new();
         private Subscription[] _streams = new Subscription[16];
-        private int _running;
 
         public void Enqueue(object work)
         {
-            _work.Enqueue(work);
-            if (Interlocked.CompareExchange(ref _running, 1, 0) == 0)
+            if (_work.Add(work))
             {
                 ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
             }
@@ -136,7 +134,7 @@ public sealed class ChatHub
 
         public void Execute()
         {
-            while (true)
+            do
             {
                 while (_work.TryDequeue(out var work))
                 {
@@ -157,13 +155,8 @@ public sealed class ChatHub
                         ((TaskCompletionSource)work).TrySetResult();
                     }
                 }
-                // Down with a full fence before looking again, so work queued in between is never left with nobody to run it.
-                Interlocked.Exchange(ref _running, 0);
-                if (_work.IsEmpty || Interlocked.CompareExchange(ref _running, 1, 0) != 0)
-                {
-                    return;
-                }
             }
+            while (_work.GiveBack());
         }
 
         private void Deliver(ChatEvent chatEvent)

@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using HtmxChat.Web.Infrastructure;
 using Microsoft.Data.Sqlite;
 
 namespace HtmxChat.Web.Storage.Sqlite;
@@ -17,18 +17,12 @@ internal sealed class GroupCommit(Func<SqliteConnection> open, Action<SqliteConn
 {
     private const int MaxBatch = 256;
 
-    private readonly ConcurrentQueue<Write> _queue = new();
-    private int _running;
+    private readonly RunQueue<Write> _queue = new();
 
     public Task<T> WriteAsync<T>(Func<SqliteConnection, Task<T>> work, CancellationToken ct)
     {
         var write = new Write<T>(work, ct);
-        _queue.Enqueue(write);
-        if (Interlocked.CompareExchange(ref _running, 1, 0) == 0)
-        {
-            return RunOneBatchThenAwaitAsync(write);
-        }
-        return write.Result;
+        return _queue.Add(write) ? RunOneBatchThenAwaitAsync(write) : write.Result;
     }
 
     private async Task<T> RunOneBatchThenAwaitAsync<T>(Write<T> mine)
@@ -45,11 +39,8 @@ internal sealed class GroupCommit(Func<SqliteConnection> open, Action<SqliteConn
 
     private void HandOnOrStop()
     {
-        // A full fence (not a release write): the check of the queue below must not be done before the flag is down,
-        // or a write queued meanwhile, which found the flag up, would wait with nobody to run it.
-        Interlocked.Exchange(ref _running, 0);
-        // A write queued after the batch took its last one, but before the flag was down, found it running.
-        if (!_queue.IsEmpty && Interlocked.CompareExchange(ref _running, 1, 0) == 0)
+        // A write queued after the batch took its last one, but before the turn was given back, was left for this batch.
+        if (_queue.GiveBack())
         {
             _ = Task.Run(RunBatchThenHandOnAsync);
         }
