@@ -207,8 +207,8 @@ public static class ChatSocketApi
                     Task.FromResult(JsonSerializer.SerializeToUtf8Bytes(new { type = ChangeEvents.Name(change.Kind), chat = ChatResponse.From(change.Chat, viewerId) }, serializer))), ct);
                 return true;
             }
-            var message = change.Message!;
-            await SendAsync(await Frames.GetAsync(change, message.ReactionsOf(viewerId), () => MessageFrame(change.Kind, message)), ct);
+            await SendAsync(await Frames.GetAsync(change, change.Message!.ReactionsOf(viewerId), (Sink: this, Change: change),
+                static s => s.Sink.MessageFrame(s.Change.Kind, s.Change.Message!)), ct);
             return true;
         }
 

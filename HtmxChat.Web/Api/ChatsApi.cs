@@ -268,12 +268,11 @@ public static class ChatsApi
                     await stream.WriteAsync(await Frames.GetAsync(change, SystemLine, () =>
                         EventStream.FrameAsync(ChangeEvents.Name(ChangeKind.MessagePosted), JsonSerializer.Serialize(MessageResponse.From(line, viewerId), serializer))), ct);
                 }
-                await stream.WriteAsync(await Frames.GetAsync(change, viewerId, () => Frame(change, ChatResponse.From(change.Chat, viewerId))), ct);
+                await stream.WriteAsync(await Frames.GetAsync(change, viewerId, (Sink: this, Change: change), static s => s.Sink.ChatFrame(s.Change)), ct);
                 return true;
             }
             // Viewers who added none of its reactions (most) share a frame; the others share one per set of their own.
-            var message = change.Message!;
-            await stream.WriteAsync(await Frames.GetAsync(change, message.ReactionsOf(viewerId), () => Frame(change, MessageResponse.From(message, viewerId))), ct);
+            await stream.WriteAsync(await Frames.GetAsync(change, change.Message!.ReactionsOf(viewerId), (Sink: this, Change: change), static s => s.Sink.MessageFrame(s.Change)), ct);
             return true;
         }
 
@@ -285,6 +284,10 @@ public static class ChatsApi
         public ValueTask FlushAsync(CancellationToken ct) => stream.FlushAsync(ct);
 
         public ValueTask HeartbeatAsync(CancellationToken ct) => stream.PingAsync(ct);
+
+        private Task<byte[]> ChatFrame(ChatChange change) => Frame(change, ChatResponse.From(change.Chat, viewerId));
+
+        private Task<byte[]> MessageFrame(ChatChange change) => Frame(change, MessageResponse.From(change.Message!, viewerId));
 
         private Task<byte[]> Frame<T>(ChatChange change, T data) =>
             EventStream.FrameAsync(ChangeEvents.Name(change.Kind), JsonSerializer.Serialize(data, serializer), change.Version);

@@ -19,13 +19,22 @@ public sealed class FrameCache<TEvent, TVariant> where TEvent : class where TVar
 
     private sealed record Last(TEvent Source, TVariant Variant, Task<byte[]> Frame);
 
-    public Task<byte[]> GetAsync(TEvent source, TVariant variant, Func<Task<byte[]>> make)
+    public Task<byte[]> GetAsync(TEvent source, TVariant variant, Func<Task<byte[]>> make) =>
+        GetAsync(source, variant, make, static make => make());
+
+    /// <summary>
+    /// As <see cref="GetAsync(TEvent, TVariant, Func{Task{byte[]}})"/>, with what <paramref name="make"/> needs passed in
+    /// as <paramref name="state"/>: a static lambda then costs nothing on the path every stream takes (a capturing one
+    /// is a closure and a delegate per stream, for a frame made once).
+    /// </summary>
+    public Task<byte[]> GetAsync<TState>(TEvent source, TVariant variant, TState state, Func<TState, Task<byte[]>> make)
     {
         if (_last is { } last && ReferenceEquals(last.Source, source) && EqualityComparer<TVariant>.Default.Equals(last.Variant, variant))
         {
             return last.Frame;
         }
-        var frame = _frames.GetOrCreateValue(source).GetOrAdd(variant, static (_, make) => new Lazy<Task<byte[]>>(make), make).Value;
+        var frame = _frames.GetOrCreateValue(source)
+            .GetOrAdd(variant, static (_, made) => new Lazy<Task<byte[]>>(() => made.make(made.state)), (state, make)).Value;
         _last = new Last(source, variant, frame);
         return frame;
     }
