@@ -522,18 +522,19 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            var lastSenderId = reader.GetStringOrNull("last_sender_id");
+            // By position in ChatColumns: a lookup by name compares column names on every row.
+            var lastSenderId = reader.GetStringOrNull(5);
             chats.Add(new Chat
             {
                 Id = reader.GetString(0),
                 CreatorId = reader.GetString(1),
-                Title = reader.GetStringOrNull("title"),
-                DirectKey = reader.GetStringOrNull("direct_key"),
+                Title = reader.GetStringOrNull(2),
+                DirectKey = reader.GetStringOrNull(3),
                 LastSeq = reader.GetInt64(4),
                 LastMessage = lastSenderId is null ? null : new MessageSummary(
-                    lastSenderId, reader.GetString(6), reader.GetString(7), reader.GetTime("last_timestamp"), reader.GetInt64(13) != 0),
-                CreatedAt = reader.GetTime("created_at"),
-                LastActivityAt = reader.GetTime("last_activity_at"),
+                    lastSenderId, reader.GetString(6), reader.GetString(7), reader.GetTime(8), reader.GetInt64(13) != 0),
+                CreatedAt = reader.GetTime(9),
+                LastActivityAt = reader.GetTime(10),
                 Version = reader.GetInt64(11),
                 DetailsVersion = reader.GetInt64(12),
             });
@@ -548,12 +549,15 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
             return;
         }
         var byId = chats.ToDictionary(c => c.Id);
+        // One chat (every stream open, every send that reads its chat) needs no list of ids to take apart.
+        var one = chats.Count == 1;
         await using var command = connection.Command(
             // A deletion removes its message's mentions, so what is left after the read marker is unread.
             "SELECT p.chat_id, p.user_id, p.username, p.read_seq, " +
             "(SELECT count(*) FROM message_mentions mm WHERE mm.user_id = p.user_id AND mm.chat_id = p.chat_id AND mm.seq > p.read_seq), p.notifications " +
-            "FROM chat_participants p WHERE p.chat_id IN (SELECT value FROM json_each($ids)) ORDER BY p.chat_id, p.position", transaction)
-            .With("$ids", JsonSerializer.Serialize(byId.Keys));
+            (one ? "FROM chat_participants p WHERE p.chat_id = $ids ORDER BY p.position"
+                : "FROM chat_participants p WHERE p.chat_id IN (SELECT value FROM json_each($ids)) ORDER BY p.chat_id, p.position"), transaction)
+            .With("$ids", one ? chats[0].Id : JsonSerializer.Serialize(byId.Keys));
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
