@@ -30,10 +30,17 @@ public static class BrowserStream
     public const string RemovedEvent = "chat-removed";
 
     // Every viewer in one time zone sees the same fragment, and many viewers share an unread count.
-    private static readonly FrameCache<ChatChange, string> ZoneFrames = new();
+    private static readonly FrameCache<ChatChange, Variant> ZoneFrames = new();
     private static readonly FrameCache<ChatChange, long> UnreadFrames = new();
     private static readonly FrameCache<ChatChange, long> MentionFrames = new();
     private static readonly FrameCache<ChatEvent, string> EphemeralFrames = new();
+
+    /// <summary>
+    /// Which of a change's fragments, and for whom: <paramref name="Zone"/> (times are shown in the viewer's zone),
+    /// <paramref name="Detail"/> (the viewer's own reactions, or whom an untitled chat is named for) and
+    /// <paramref name="Flag"/> (a shared stream, or the active row). A value, so asking for a frame allocates nothing.
+    /// </summary>
+    private readonly record struct Variant(string Event, string? Zone = null, string? Detail = null, bool Flag = false);
 
     public static IEndpointRouteBuilder MapBrowserStream(this IEndpointRouteBuilder app)
     {
@@ -153,15 +160,15 @@ public static class BrowserStream
                     await WritePreviewIfNewestAsync(change, changed, ct);
                     // An edit can add or remove a mention of this person, a deletion take one away.
                     var mentionCount = change.Chat.MentionCountFor(userId);
-                    await stream.WriteAsync(await MentionFrames.GetAsync(change, mentionCount, () => MentionFrame(change.ChatId, mentionCount)), ct);
+                    await stream.WriteAsync(await MentionFrames.GetAsync(change, mentionCount, (change.ChatId, mentionCount), static s => MentionFrame(s.ChatId, s.mentionCount)), ct);
                     return true;
                 case ChatChange { Kind: ChangeKind.MessagePosted, Message: { } posted } change:
                     await stream.WriteAsync(await ActivityFrame(change), ct);
                     await WriteNotifyAsync(change, posted, ct);
                     var unread = change.Chat.UnreadCountFor(userId);
-                    await stream.WriteAsync(await UnreadFrames.GetAsync(change, unread, () => UnreadFrame(change.ChatId, unread)), ct);
+                    await stream.WriteAsync(await UnreadFrames.GetAsync(change, unread, (change.ChatId, unread), static s => UnreadFrame(s.ChatId, s.unread)), ct);
                     var mentions = change.Chat.MentionCountFor(userId);
-                    await stream.WriteAsync(await MentionFrames.GetAsync(change, mentions, () => MentionFrame(change.ChatId, mentions)), ct);
+                    await stream.WriteAsync(await MentionFrames.GetAsync(change, mentions, (change.ChatId, mentions), static s => MentionFrame(s.ChatId, s.mentions)), ct);
                     return true;
                 case ChatRead read:
                     var stillUnread = Followed.Contains(read.ChatId) ? 0 : read.Unread;
@@ -242,11 +249,14 @@ public static class BrowserStream
         private Task<byte[]> MessageFrame(ChatChange change, Message message)
         {
             var eventType = change.Kind is ChangeKind.MessagePosted or ChangeKind.ChatUpdated ? MessageEvent : MessageChangedEvent;
-            return ZoneFrames.GetAsync(change, $"{eventType}:{Shared}:{zone.Id}:{message.ReactionsOf(userId)}", async () => await EventStream.FrameAsync(
-                eventType,
-                await renderer.RenderAsync("~/Views/Chats/_Message.cshtml", new MessageView(message, zone, userId, OutOfBand: eventType == MessageChangedEvent, ForStream: true)),
-                Id(change)));
+            return ZoneFrames.GetAsync(change, new Variant(eventType, zone.Id, message.ReactionsOf(userId), Shared), (Sink: this, Change: change, Message: message, EventType: eventType),
+                static s => s.Sink.RenderMessageFrameAsync(s.Change, s.Message, s.EventType));
         }
+
+        private async Task<byte[]> RenderMessageFrameAsync(ChatChange change, Message message, string eventType) => await EventStream.FrameAsync(
+            eventType,
+            await renderer.RenderAsync("~/Views/Chats/_Message.cshtml", new MessageView(message, zone, userId, OutOfBand: eventType == MessageChangedEvent, ForStream: true)),
+            Id(change));
 
         /// <summary>
         /// What a desktop notification needs, the same for every viewer: site.js decides from the viewer's level for the
@@ -262,7 +272,7 @@ public static class BrowserStream
         }
 
         private static Task<byte[]> NotifyFrame(ChatChange change, Message message) =>
-            ZoneFrames.GetAsync(change, NotifyEvent, () => EventStream.FrameAsync(NotifyEvent, System.Text.Json.JsonSerializer.Serialize(new
+            ZoneFrames.GetAsync(change, new Variant(NotifyEvent), message, static message => EventStream.FrameAsync(NotifyEvent, System.Text.Json.JsonSerializer.Serialize(new
             {
                 chatId = message.ChatId,
                 seq = message.Seq,
@@ -272,9 +282,11 @@ public static class BrowserStream
             })));
 
         private Task<byte[]> ActivityFrame(ChatChange change) =>
-            ZoneFrames.GetAsync(change, $"{ActivityEvent}:{zone.Id}", async () => await EventStream.FrameAsync(
-                ActivityEvent, await renderer.RenderAsync("~/Views/Chats/_ChatPreview.cshtml",
-                    new ChatPreviewView(change.ChatId, change.Chat.LastMessage, zone, OutOfBand: true, Moves: change.Kind is ChangeKind.MessagePosted or ChangeKind.ChatUpdated))));
+            ZoneFrames.GetAsync(change, new Variant(ActivityEvent, zone.Id), (Sink: this, Change: change), static s => s.Sink.RenderActivityFrameAsync(s.Change));
+
+        private async Task<byte[]> RenderActivityFrameAsync(ChatChange change) => await EventStream.FrameAsync(
+            ActivityEvent, await renderer.RenderAsync("~/Views/Chats/_ChatPreview.cshtml",
+                new ChatPreviewView(change.ChatId, change.Chat.LastMessage, zone, OutOfBand: true, Moves: change.Kind is ChangeKind.MessagePosted or ChangeKind.ChatUpdated)));
 
         /// <summary>
         /// A rename or a change of people: the system line in the open chat's log, the header and people out of band, and
@@ -296,18 +308,18 @@ public static class BrowserStream
             // The row, for every tab; the header and people, for the tab that shows the chat.
             var namedFor = change.Chat.Title is null ? userId : "";
             var active = open && !Shared;
-            await stream.WriteAsync(await ZoneFrames.GetAsync(change, $"{UpdatedEvent}:{active}:{namedFor}", async () => await EventStream.FrameAsync(UpdatedEvent,
+            await stream.WriteAsync(await ZoneFrames.GetAsync(change, new Variant(UpdatedEvent, Detail: namedFor, Flag: active), async () => await EventStream.FrameAsync(UpdatedEvent,
                 await renderer.RenderAsync("~/Views/Chats/_ChatLink.cshtml", new ChatRowView(change.Chat, userId, zone, Active: active, OutOfBand: true)))), ct);
             if (open)
             {
-                await stream.WriteAsync(await ZoneFrames.GetAsync(change, $"{HeaderEvent}:{Shared}:{namedFor}", async () => await EventStream.FrameAsync(HeaderEvent,
+                await stream.WriteAsync(await ZoneFrames.GetAsync(change, new Variant(HeaderEvent, Detail: namedFor, Flag: Shared), async () => await EventStream.FrameAsync(HeaderEvent,
                     await renderer.RenderAsync("~/Views/Chats/_ChatUpdated.cshtml", new ChatHeaderView(change.Chat, userId, new ChatDetailsForm(), OutOfBand: true)),
                     change.Message is null ? Id(change) : null)), ct);
             }
             else
             {
                 var unread = change.Chat.UnreadCountFor(userId);
-                await stream.WriteAsync(await UnreadFrames.GetAsync(change, unread, () => UnreadFrame(change.ChatId, unread)), ct);
+                await stream.WriteAsync(await UnreadFrames.GetAsync(change, unread, (change.ChatId, unread), static s => UnreadFrame(s.ChatId, s.unread)), ct);
             }
         }
 
