@@ -25,21 +25,14 @@ internal static class SqliteExtensions
 
     public static long ToUnixMs(this DateTimeOffset value) => value.ToUnixTimeMilliseconds();
 
-    public static DateTimeOffset GetTime(this SqliteDataReader reader, string column) => reader.GetTime(reader.GetOrdinal(column));
-
-    public static DateTimeOffset? GetTimeOrNull(this SqliteDataReader reader, string column)
-    {
-        var ordinal = reader.GetOrdinal(column);
-        return reader.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
-    }
+    public static DateTimeOffset? GetTimeOrNull(this SqliteDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : reader.GetTime(ordinal);
 
     public static DateTimeOffset GetTime(this SqliteDataReader reader, int ordinal) =>
         DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
 
     public static string? GetStringOrNull(this SqliteDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
-
-    public static string? GetStringOrNull(this SqliteDataReader reader, string column) => reader.GetStringOrNull(reader.GetOrdinal(column));
 
     /// <summary>False while a transaction is open on the connection, whether begun by a SqliteTransaction or by SQL.</summary>
     public static bool IsInAutocommit(this SqliteConnection connection) => SQLitePCL.raw.sqlite3_get_autocommit(connection.Handle) != 0;

@@ -157,6 +157,7 @@ public sealed class SqliteUserRepository(SqliteDatabase database) : IUserReposit
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
+            // By position in ReadColumns: a lookup by name compares column names on every row.
             users.Add(new ChatUser
             {
                 Id = reader.GetString(0),
@@ -164,17 +165,17 @@ public sealed class SqliteUserRepository(SqliteDatabase database) : IUserReposit
                 NormalizedUserName = reader.GetString(2),
                 Email = reader.GetString(3),
                 NormalizedEmail = reader.GetString(4),
-                PasswordHash = reader.GetStringOrNull("password_hash"),
+                PasswordHash = reader.GetStringOrNull(5),
                 SecurityStamp = reader.GetString(6),
                 ConcurrencyStamp = reader.GetString(7),
                 LockoutEnabled = reader.GetBoolean(8),
-                LockoutEnd = reader.GetTimeOrNull("lockout_end"),
+                LockoutEnd = reader.GetTimeOrNull(9),
                 AccessFailedCount = reader.GetInt32(10),
-                Gender = reader.GetStringOrNull("gender"),
+                Gender = reader.GetStringOrNull(11),
                 TimeZone = reader.GetString(12),
                 Roles = JsonSerializer.Deserialize<List<string>>(reader.GetString(13)) ?? [],
-                CreatedAt = reader.GetTime("created_at"),
-                LastSeenAt = reader.GetTimeOrNull("last_seen_at"),
+                CreatedAt = reader.GetTime(14),
+                LastSeenAt = reader.GetTimeOrNull(15),
             });
         }
         return users;
