@@ -221,6 +221,24 @@ public sealed class AccountPagesTests(AppFixture app) : IClassFixture<AppFixture
         Assert.DoesNotContain("unsafe-inline", csp);
     }
 
+    [Fact]
+    public async Task APageAllowsTheInlineStyleItWritesAndAnAnswerWithoutOneAllowsNone()
+    {
+        using var browser = app.Browser();
+
+        using var page = await browser.Http.GetAsync("/account/login");
+        using var health = await browser.Http.GetAsync("/health");
+
+        var pageCsp = page.Headers.GetValues("Content-Security-Policy").Single();
+        var nonce = System.Text.RegularExpressions.Regex.Match(pageCsp, "style-src 'self' 'nonce-([0-9A-F]{32})'").Groups[1].Value;
+        Assert.NotEmpty(nonce);
+        // htmx's own inline styles carry it.
+        Assert.Contains($"\"inlineStyleNonce\":\"{nonce}\"", await page.Content.ReadAsStringAsync());
+        var healthCsp = health.Headers.GetValues("Content-Security-Policy").Single();
+        Assert.Contains("style-src 'self';", healthCsp);
+        Assert.DoesNotContain("nonce", healthCsp);
+    }
+
     [Theory]
     [InlineData("/lib/bootstrap/css/bootstrap.min.css")]
     [InlineData("/lib/htmx/htmx.min.js")]

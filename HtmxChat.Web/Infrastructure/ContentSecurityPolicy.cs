@@ -2,26 +2,55 @@ using System.Security.Cryptography;
 
 namespace HtmxChat.Web.Infrastructure;
 
-/// <summary>A per-request nonce for the one inline &lt;style&gt; the layout writes; no inline script is ever allowed.</summary>
-public sealed class CspNonce
+/// <summary>
+/// A per-request nonce for the one inline &lt;style&gt; the layout writes; no inline script is ever allowed. Made when a
+/// page first asks for it, which also puts it in the response's policy: most responses (the API, streams, fragments)
+/// never need one, and skip making it.
+/// </summary>
+public sealed class CspNonce(IHttpContextAccessor http)
 {
-    // Hex, so it reads the same in a header and in HTML, where base64's "+" would be written as an entity.
-    public string Value { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+    private string? _value;
+
+    public string Value => _value ??= Issue();
+
+    private string Issue()
+    {
+        // Hex, so it reads the same in a header and in HTML, where base64's "+" would be written as an entity.
+        var nonce = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        if (http.HttpContext is { Response.HasStarted: false } context)
+        {
+            context.Response.Headers.ContentSecurityPolicy = ContentSecurityPolicy.For(context.Request.Path, nonce);
+        }
+        return nonce;
+    }
 }
 
 public static class ContentSecurityPolicy
 {
+    private const string Rest =
+        "img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+    private const string WithoutNonce = $"default-src 'self'; script-src 'self'; style-src 'self'; {Rest}";
+
+    // The /docs reference (Scalar) runs one nonced inline script and styles itself inline; every other page allows neither.
+    private const string DocsWithoutNonce = $"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; {Rest}";
+
+    /// <summary>The policy of a response to <paramref name="path"/>, allowing what carries <paramref name="nonce"/>.</summary>
+    public static string For(PathString path, string? nonce) => (IsDocs(path), nonce) switch
+    {
+        (false, null) => WithoutNonce,
+        (true, null) => DocsWithoutNonce,
+        (false, _) => $"default-src 'self'; script-src 'self'; style-src 'self' 'nonce-{nonce}'; {Rest}",
+        (true, _) => $"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; {Rest}",
+    };
+
+    private static bool IsDocs(PathString path) => path.StartsWithSegments("/docs");
+
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use((context, next) =>
     {
         var headers = context.Response.Headers;
-        var nonce = context.RequestServices.GetRequiredService<CspNonce>().Value;
-        // The /docs reference (Scalar) runs one nonced inline script and styles itself inline; every other page allows neither.
-        var docs = context.Request.Path.StartsWithSegments("/docs");
-        var scripts = docs ? $"'self' 'nonce-{nonce}'" : "'self'";
-        var styles = docs ? "'self' 'unsafe-inline'" : $"'self' 'nonce-{nonce}'";
-        headers.ContentSecurityPolicy =
-            $"default-src 'self'; script-src {scripts}; style-src {styles}; img-src 'self' data:; connect-src 'self'; font-src 'self'; " +
-            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+        // Until a page asks for a nonce (CspNonce), which then widens this to allow what carries it.
+        headers.ContentSecurityPolicy = For(context.Request.Path, null);
         headers.XContentTypeOptions = "nosniff";
         headers["Referrer-Policy"] = "same-origin";
         headers.XFrameOptions = "DENY";
