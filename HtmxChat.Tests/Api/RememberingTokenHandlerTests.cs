@@ -38,6 +38,21 @@ public sealed class RememberingTokenHandlerTests
     }
 
     [Fact]
+    public async Task ARememberedTokenGivesTheSameClaimsAsTheFullCheckWithoutTheMappingsNotes()
+    {
+        var token = Token();
+
+        var checkedInFull = await _handler.ValidateTokenAsync(token, _tokens.ValidationParameters());
+        var remembered = await _handler.ValidateTokenAsync(token, _tokens.ValidationParameters());
+
+        Assert.Equal(checkedInFull.ClaimsIdentity.Claims.Select(c => (c.Type, c.Value, c.Issuer)), remembered.ClaimsIdentity.Claims.Select(c => (c.Type, c.Value, c.Issuer)));
+        Assert.Equal(checkedInFull.ClaimsIdentity.Name, remembered.ClaimsIdentity.Name);
+        Assert.Equal(checkedInFull.ClaimsIdentity.AuthenticationType, remembered.ClaimsIdentity.AuthenticationType);
+        Assert.Contains(checkedInFull.ClaimsIdentity.Claims, c => c.Properties.Count > 0);
+        Assert.All(remembered.ClaimsIdentity.Claims, c => Assert.Empty(c.Properties));
+    }
+
+    [Fact]
     public async Task AfterItsExpiryATokenIsCheckedInFullAgain()
     {
         var token = Token();

@@ -47,8 +47,16 @@ public sealed class RememberingTokenHandler(TimeProvider clock) : JsonWebTokenHa
                 _passed.Clear();
             }
             // Until the token's own expiry, without the clock skew the full check allows past it.
-            _passed[token] = new Passed(identity.Clone(), validated, result.Issuer, result.TokenType, validated.ValidTo);
+            _passed[token] = new Passed(Remembered(identity), validated, result.Issuer, result.TokenType, validated.ValidTo);
         }
         return result;
     }
+
+    /// <summary>
+    /// The identity with its claims' types and values only. The inbound claim mapping tags each claim it renamed with
+    /// its short JWT name, in a dictionary per claim that every request's copy (and every open stream) would carry again.
+    /// </summary>
+    private static ClaimsIdentity Remembered(ClaimsIdentity identity) => new(
+        identity.Claims.Select(c => new Claim(c.Type, c.Value, c.ValueType, c.Issuer, c.OriginalIssuer)),
+        identity.AuthenticationType, identity.NameClaimType, identity.RoleClaimType);
 }
