@@ -83,7 +83,7 @@ public static class BrowserStream
             followed.Add(new FollowedChat(openChat, EventStream.ResumePoint(context.Request, after)));
         }
 
-        var sink = new Sink(EventStream.For(context), renderer, readMarkers, userId, followed.Select(f => f.Chat.Id).ToHashSet(StringComparer.Ordinal), Shared: follow is not null, user.TimeZone())
+        var sink = new Sink(EventStream.For(context), renderer, readMarkers, userId, followed.Select(f => f.ChatId).ToHashSet(StringComparer.Ordinal), Shared: follow is not null, user.TimeZone())
         {
             // The shared stream changes hands when its tab navigates or closes; badges that changed meanwhile are put right.
             ListNow = follow is null ? null : ct => chats.ListChatsAsync(userId, ct),

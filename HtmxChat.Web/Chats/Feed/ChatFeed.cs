@@ -12,7 +12,6 @@ public sealed record FeedRequest(string UserId, Transport Transport)
     /// <summary>A chat whose changes are delivered exactly, in version order (the API stream's chat, the browser's open chat).</summary>
     public Chat? Chat
     {
-        get => Follow is [var only] ? only.Chat : null;
         init => Follow = value is null ? [] : [new FollowedChat(value, Follow is [var old] ? old.ResumeAfter : null)];
     }
 
@@ -43,8 +42,16 @@ public sealed record FeedRequest(string UserId, Transport Transport)
     public bool OutlivesRemoval { get; init; }
 }
 
-/// <summary>A chat a connection follows, and the version to replay its changes after (null: from what happens next).</summary>
-public sealed record FollowedChat(Chat Chat, long? ResumeAfter);
+/// <summary>
+/// A chat a connection follows, and the version to replay its changes after (null: from what happens next). Only the
+/// chat's id and version are kept: a stream lives for hours, and the chat as read when it opened is of no use after.
+/// </summary>
+public sealed record FollowedChat(string ChatId, long Version, long? ResumeAfter)
+{
+    public FollowedChat(Chat chat, long? resumeAfter) : this(chat.Id, chat.Version, resumeAfter)
+    {
+    }
+}
 
 public enum FeedEnd
 {
@@ -189,20 +196,20 @@ public sealed class ChatFeed(
             }
         }
         var written = 0;
-        foreach (var (followed, resumeAfter) in request.Follow)
+        foreach (var (chatId, version, resumeAfter) in request.Follow)
         {
             if (resumeAfter is not { } after)
             {
                 // Read after subscribing: a change stored in between is then either counted here or delivered live.
-                var current = await chats.FindAsync(followed.Id, connection.Token) ?? followed;
-                connection.Positions[followed.Id] = new Position(current.Version, Strict: false);
+                var current = await chats.FindAsync(chatId, connection.Token);
+                connection.Positions[chatId] = new Position(current?.Version ?? version, Strict: false);
                 continue;
             }
-            connection.Positions[followed.Id] = new Position(after, Strict: true);
-            await foreach (var change in reader.CatchUpAsync(followed.Id, after, connection.Token))
+            connection.Positions[chatId] = new Position(after, Strict: true);
+            await foreach (var change in reader.CatchUpAsync(chatId, after, connection.Token))
             {
                 written += await connection.WriteAsync(change) ? 1 : 0;
-                connection.Positions[followed.Id] = new Position(change.Version, Strict: true);
+                connection.Positions[chatId] = new Position(change.Version, Strict: true);
             }
         }
         if (request.Follow.Any(f => f.ResumeAfter is not null))
@@ -269,7 +276,7 @@ public sealed class ChatFeed(
             // of only this chat ends with it.
             var replayed = connection.Positions.Remove(removal.ChatId, out var at) && at.Strict && removal.Version <= at.Version;
             // A stream of only this chat ends with it; one that follows others too goes on with those.
-            connection.Removed = !connection.Request.OutlivesRemoval && connection.Request.Follow is [var only] && only.Chat.Id == removal.ChatId;
+            connection.Removed = !connection.Request.OutlivesRemoval && connection.Request.Follow is [var only] && only.ChatId == removal.ChatId;
             return !replayed && await connection.WriteAsync(removal) ? 1 : 0;
         }
         if (chatEvent is not ChatChange change || !Follows(connection, change, out var position))
