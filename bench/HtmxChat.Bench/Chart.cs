@@ -4,12 +4,14 @@ namespace HtmxChat.Bench;
 
 /// <summary>
 /// The fan-out results as a PNG: p99 latency and memory per idle stream against the number of streams, HtmxChat
-/// beside SignalR, each panel with its target as a dashed line.
+/// beside SignalR and bare Kestrel streams (the floor: the same bytes written to each, nothing else), each panel with its
+/// target as a dashed line.
 /// </summary>
 public static class Chart
 {
     private static readonly SKColor Ours = new(0x0d, 0x6e, 0xfd);
     private static readonly SKColor Theirs = new(0xd6, 0x33, 0x84);
+    private static readonly SKColor Bare = new(0x19, 0x87, 0x54);
 
     public static void Write(IReadOnlyList<Result> results, string path)
     {
@@ -27,8 +29,9 @@ public static class Chart
         using var font = new SKFont(typeface, 15);
         using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
         Legend(canvas, font, 60, 470, Ours, "HtmxChat");
-        Legend(canvas, font, 220, 470, Theirs, "SignalR (bench/SignalRPeer)");
-        Legend(canvas, font, 500, 470, SKColors.Gray, "target (p99: 100 ms at 10,000 streams, 250 ms at 19,000)", dashed: true);
+        Legend(canvas, font, 200, 470, Theirs, "SignalR hub");
+        Legend(canvas, font, 350, 470, Bare, "bare Kestrel streams (bench/SignalRPeer)");
+        Legend(canvas, font, 700, 470, SKColors.Gray, "target (p99: 100 ms at 10k streams, 250 ms at 19k)", dashed: true);
         canvas.DrawText($"bench/HtmxChat.Bench, {DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, client and server on the same machine", 60, 510, font, ink);
         using var image = surface.Snapshot();
         using var png = image.Encode(SKEncodedImageFormat.Png, 100);
@@ -65,7 +68,7 @@ public static class Chart
         {
             canvas.DrawLine(area.Left, Y(target), area.Right, Y(target), dashed);
         }
-        foreach (var (server, color) in new[] { ("HtmxChat", Ours), ("SignalR", Theirs) })
+        foreach (var (server, color) in new[] { ("HtmxChat", Ours), ("SignalR", Theirs), ("bare Kestrel SSE", Bare) })
         {
             var points = results.Where(r => r.Server == server).OrderBy(r => (int)r.Values["streams"])
                 .Select(r => new SKPoint(X((int)r.Values["streams"]), Y(Convert.ToDouble(r.Values[key])))).ToArray();

@@ -57,14 +57,22 @@ public sealed class Deliveries(int connections, int messages)
 
 /// <summary>
 /// One connection on a raw socket: connects, writes its request, checks the answer's head, then hands every body byte
-/// to <see cref="OnBody"/>. A few kilobytes of buffers per connection and nothing else.
+/// to <see cref="OnBody"/>. On Linux the socket is <see cref="Polled"/> (one epoll thread reads every connection);
+/// elsewhere it is a .NET socket with a receive loop of its own. A few kilobytes per connection either way.
 /// </summary>
-public abstract class RawConnection(int index, Deliveries deliveries)
+public abstract class RawConnection(int index, Deliveries deliveries) : IPolledOwner
 {
     /// <summary>A socket receive buffer this small (no autotuning): a connection that stops reading pushes back on the server at once.</summary>
     public int? ReceiveBufferSize { get; init; }
 
-    private readonly byte[] _buffer = new byte[4096];
+    private readonly byte[] _head = new byte[4096];
+    private int _headFilled;
+    private bool _inHead;
+    private string _expectedStatus = "";
+    private byte[] _request = [];
+    private TaskCompletionSource<bool>? _opening;
+    private TaskCompletionSource? _reading;
+    private PolledSocket? _polled;
     private Socket? _socket;
     private long _lastSeq;
 
@@ -73,44 +81,39 @@ public abstract class RawConnection(int index, Deliveries deliveries)
     /// <summary>Connects and reads the answer's head; true when it is the one expected.</summary>
     public async Task<bool> OpenAsync(EndPoint server, string request, string expectedStatus, CancellationToken ct)
     {
-        _socket?.Dispose();
+        Close();
         Reset();
-        _socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        (_headFilled, _inHead, _expectedStatus, _request) = (0, true, expectedStatus, Encoding.ASCII.GetBytes(request));
+        var opening = _opening = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var cancel = ct.Register(Close);
+        if (Polled.Supported && server is IPEndPoint to)
+        {
+            _polled = Polled.Connect(to, LoopbackSource(server), ReceiveBufferSize, this);
+            return await opening.Task;
+        }
+
+        var socket = _socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         if (ReceiveBufferSize is { } size)
         {
-            _socket.ReceiveBufferSize = size;
+            socket.ReceiveBufferSize = size;
         }
-        FromOwnLoopbackAddress(_socket, server);
-        await _socket.ConnectAsync(server, ct);
-        await _socket.SendAsync(Encoding.ASCII.GetBytes(request), SocketFlags.None, ct);
-        var filled = 0;
-        while (true)
+        if (LoopbackSource(server) is { } source)
         {
-            var read = await _socket.ReceiveAsync(_buffer.AsMemory(filled), SocketFlags.None, ct);
+            socket.Bind(new IPEndPoint(source, 0));
+        }
+        await socket.ConnectAsync(server, ct);
+        await socket.SendAsync(_request, SocketFlags.None, ct);
+        var buffer = new byte[4096];
+        while (!opening.Task.IsCompleted)
+        {
+            var read = await socket.ReceiveAsync(buffer, SocketFlags.None, ct);
             if (read == 0)
             {
                 return false;
             }
-            filled += read;
-            var end = _buffer.AsSpan(0, filled).IndexOf("\r\n\r\n"u8);
-            if (end < 0)
-            {
-                if (filled == _buffer.Length)
-                {
-                    return false;
-                }
-                continue;
-            }
-            var head = Encoding.ASCII.GetString(_buffer, 0, end);
-            if (!head.StartsWith(expectedStatus, StringComparison.Ordinal))
-            {
-                Console.Error.WriteLine($"connection {index}: {head.Split('\r')[0]}");
-                return false;
-            }
-            OnHead(head);
-            OnBody(_buffer.AsSpan(end + 4, filled - end - 4));
-            return true;
+            Take(buffer.AsSpan(0, read));
         }
+        return await opening.Task;
     }
 
     /// <summary>
@@ -120,35 +123,46 @@ public abstract class RawConnection(int index, Deliveries deliveries)
     /// each connection therefore leaves from one of 64 loopback addresses (all of 127/8 is local), with the port still
     /// picked at connect (<c>IP_BIND_ADDRESS_NO_PORT</c>), so each address holds a few hundred ports at most.
     /// </summary>
-    private void FromOwnLoopbackAddress(Socket socket, EndPoint server)
-    {
-        if (!OperatingSystem.IsLinux() || server is not IPEndPoint { Address: var address } || !IPAddress.IsLoopback(address)
-            || address.AddressFamily != AddressFamily.InterNetwork)
-        {
-            return;
-        }
-        const int ipBindAddressNoPort = 24;
-        socket.SetRawSocketOption((int)SocketOptionLevel.IP, ipBindAddressNoPort, BitConverter.GetBytes(1));
-        socket.Bind(new IPEndPoint(new IPAddress([127, 0, 1, (byte)(1 + index % LoopbackSources)]), 0));
-    }
+    private IPAddress? LoopbackSource(EndPoint server) =>
+        OperatingSystem.IsLinux() && server is IPEndPoint { Address: var address } && IPAddress.IsLoopback(address)
+            && address.AddressFamily == AddressFamily.InterNetwork
+            ? new IPAddress([127, 0, 1, (byte)(1 + index % LoopbackSources)])
+            : null;
 
     private const int LoopbackSources = 64;
 
-    public async Task SendAsync(ReadOnlyMemory<byte> bytes, CancellationToken ct) => await _socket!.SendAsync(bytes, SocketFlags.None, ct);
+    public async Task SendAsync(ReadOnlyMemory<byte> bytes, CancellationToken ct)
+    {
+        if (_polled is { } polled)
+        {
+            await polled.SendAsync(bytes, ct);
+            return;
+        }
+        await _socket!.SendAsync(bytes, SocketFlags.None, ct);
+    }
 
     /// <summary>Reads until the server closes or <paramref name="ct"/> fires.</summary>
     public async Task ReadAsync(CancellationToken ct)
     {
+        if (_polled is { } polled)
+        {
+            var reading = _reading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using var cancel = ct.Register(Close);
+            polled.Resume();
+            await reading.Task;
+            return;
+        }
+        var buffer = new byte[4096];
         try
         {
             while (true)
             {
-                var read = await _socket!.ReceiveAsync(_buffer, SocketFlags.None, ct);
+                var read = await _socket!.ReceiveAsync(buffer, SocketFlags.None, ct);
                 if (read == 0)
                 {
                     return;
                 }
-                OnBody(_buffer.AsSpan(0, read));
+                OnBody(buffer.AsSpan(0, read));
             }
         }
         catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
@@ -162,6 +176,10 @@ public abstract class RawConnection(int index, Deliveries deliveries)
     /// </summary>
     public bool ClosedByServer()
     {
+        if (_polled is { } polled)
+        {
+            return polled.ClosedByServer();
+        }
         _socket!.Blocking = false;
         var sink = new byte[65536];
         try
@@ -186,7 +204,67 @@ public abstract class RawConnection(int index, Deliveries deliveries)
 
     public void Close()
     {
+        _polled?.Close();
         _socket?.Dispose();
+        _opening?.TrySetResult(false);
+        _reading?.TrySetResult();
+    }
+
+    void IPolledOwner.Connected(PolledSocket socket, SocketException? error)
+    {
+        if (error is not null)
+        {
+            _opening!.TrySetException(error);
+        }
+        else if (socket.Send(_request) != _request.Length)
+        {
+            _opening!.TrySetException(new IOException("The request did not fit the socket's buffer."));
+        }
+    }
+
+    bool IPolledOwner.Received(ReadOnlySpan<byte> bytes) => Take(bytes);
+
+    void IPolledOwner.Ended()
+    {
+        _opening?.TrySetResult(false);
+        _reading?.TrySetResult();
+    }
+
+    /// <summary>The answer's head first, then the body: false once the head is done, so that reading waits for <see cref="ReadAsync"/>.</summary>
+    private bool Take(ReadOnlySpan<byte> bytes)
+    {
+        if (!_inHead)
+        {
+            OnBody(bytes);
+            return true;
+        }
+        var room = Math.Min(bytes.Length, _head.Length - _headFilled);
+        bytes[..room].CopyTo(_head.AsSpan(_headFilled));
+        _headFilled += room;
+        var end = _head.AsSpan(0, _headFilled).IndexOf("\r\n\r\n"u8);
+        if (end < 0)
+        {
+            if (_headFilled < _head.Length)
+            {
+                return true;
+            }
+            _inHead = false;
+            _opening!.TrySetResult(false);
+            return false;
+        }
+        _inHead = false;
+        var head = Encoding.ASCII.GetString(_head, 0, end);
+        if (!head.StartsWith(_expectedStatus, StringComparison.Ordinal))
+        {
+            Console.Error.WriteLine($"connection {index}: {head.Split('\r')[0]}");
+            _opening!.TrySetResult(false);
+            return false;
+        }
+        OnHead(head);
+        OnBody(_head.AsSpan(end + 4, _headFilled - end - 4));
+        OnBody(bytes[room..]);
+        _opening!.TrySetResult(true);
+        return false;
     }
 
     protected virtual void OnHead(string head)

@@ -61,7 +61,12 @@ async Task RecordAsync(Task<Result> running)
     }
 }
 
-var servers = Option("servers", "htmxchat,signalr").Split(',').Select(s => s.Trim().ToLowerInvariant() == "signalr" ? ServerKind.SignalR : ServerKind.HtmxChat).ToArray();
+var servers = Option("servers", "htmxchat,signalr,bare").Split(',').Select(s => s.Trim().ToLowerInvariant() switch
+{
+    "signalr" => ServerKind.SignalR,
+    "bare" => ServerKind.BareStreams,
+    _ => ServerKind.HtmxChat,
+}).ToArray();
 if (command is "fanout" or "all")
 {
     var counts = command == "all" ? [1000, 5000, 10000, 19000] : Numbers("streams", "1000");

@@ -2,7 +2,7 @@ using System.Text;
 
 namespace HtmxChat.Bench;
 
-/// <summary>The results as Markdown tables: fan-out side by side with SignalR, then ingest.</summary>
+/// <summary>The results as Markdown tables: fan-out side by side with SignalR and bare Kestrel streams, then ingest.</summary>
 public static class Report
 {
     public static string Markdown(IReadOnlyList<Result> results)
@@ -18,11 +18,20 @@ public static class Report
                 var v = r.Values;
                 text.AppendLine($"| {v["streams"]:N0} | {r.Server} | {v["p50Ms"]} | {v["p90Ms"]} | {v["p99Ms"]} | {v["maxMs"]} | {v["lost"]} | {v["duplicated"]} | {v["outOfOrder"]} | {v["deliveredPerSecond"]:N0} | {v["serverKBPerIdleStream"]} | {v["serverCpuSeconds"]} | {v["clientCpuSeconds"]} |");
             }
-            foreach (var streams in fanout.GroupBy(r => (int)r.Values["streams"]).Where(g => g.Count() == 2))
+            foreach (var streams in fanout.GroupBy(r => (int)r.Values["streams"]))
             {
-                var ours = streams.Single(r => r.Server == "HtmxChat").Values;
-                var theirs = streams.Single(r => r.Server == "SignalR").Values;
-                text.AppendLine($"\n{streams.Key:N0} streams: HtmxChat's p99 is {Ratio(ours["p99Ms"], theirs["p99Ms"])} SignalR's; memory per idle stream {Ratio(ours["serverKBPerIdleStream"], theirs["serverKBPerIdleStream"])}.");
+                if (streams.SingleOrDefault(r => r.Server == "HtmxChat")?.Values is not { } ours)
+                {
+                    continue;
+                }
+                if (streams.SingleOrDefault(r => r.Server == "SignalR")?.Values is { } signalR)
+                {
+                    text.AppendLine($"\n{streams.Key:N0} streams: HtmxChat's p99 is {Ratio(ours["p99Ms"], signalR["p99Ms"])} SignalR's; memory per idle stream {Ratio(ours["serverKBPerIdleStream"], signalR["serverKBPerIdleStream"])}.");
+                }
+                if (streams.SingleOrDefault(r => r.Server == "bare Kestrel SSE")?.Values is { } bare)
+                {
+                    text.AppendLine($"\n{streams.Key:N0} streams: HtmxChat's p99 is {Ratio(ours["p99Ms"], bare["p99Ms"])} that of bare Kestrel streams (the same bytes written to each, nothing else); memory per idle stream {Ratio(ours["serverKBPerIdleStream"], bare["serverKBPerIdleStream"])}.");
+                }
             }
             text.AppendLine();
         }

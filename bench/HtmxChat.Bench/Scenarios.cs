@@ -10,7 +10,8 @@ namespace HtmxChat.Bench;
 /// <summary>One measured run: what the table and the JSON lines show.</summary>
 public sealed record Result(string Scenario, string Server, IReadOnlyDictionary<string, object> Values);
 
-public enum ServerKind { HtmxChat, SignalR }
+/// <summary>What answers: HtmxChat, or one of bench/SignalRPeer's two faces (its SignalR hub, its bare Kestrel event streams).</summary>
+public enum ServerKind { HtmxChat, SignalR, BareStreams }
 
 /// <summary>The servers under test, published once per benchmark run.</summary>
 /// <param name="serverEnvironment">Set for HtmxChat's process only (--server-env): trying a setting without touching the client.</param>
@@ -32,6 +33,13 @@ public sealed class Subjects(string repository, IReadOnlyDictionary<string, stri
                 ["RateLimits__LoginsPerMinutePerAddress"] = "100000",
             }.Concat(serverEnvironment ?? new Dictionary<string, string>()).ToDictionary()),
         _ => ServerProcess.StartAsync(_signalR ??= ServerProcess.Publish(repository, "bench/SignalRPeer/SignalRPeer.csproj", "signalr"), new Dictionary<string, string>()),
+    };
+
+    public static string Name(ServerKind kind) => kind switch
+    {
+        ServerKind.HtmxChat => "HtmxChat",
+        ServerKind.SignalR => "SignalR",
+        _ => "bare Kestrel SSE",
     };
 }
 
@@ -84,7 +92,7 @@ public static class Fanout
         else
         {
             path = "/api/messages";
-            request = SignalRConnection.Request("/hub");
+            request = kind == ServerKind.SignalR ? SignalRConnection.Request("/hub") : EventStreamConnection.Request("/events", "none");
         }
         using var sending = sender?.Http ?? new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 4 }) { BaseAddress = server.BaseAddress };
 
@@ -96,8 +104,8 @@ public static class Fanout
         using var stop = new CancellationTokenSource();
         var opening = Stopwatch.StartNew();
         var handshake = SignalRConnection.Handshake();
-        await Load.OpenAllAsync(streams, endpoint, request, kind == ServerKind.HtmxChat ? "HTTP/1.1 200" : "HTTP/1.1 101", stop.Token,
-            i => connections[i] = kind == ServerKind.HtmxChat ? new EventStreamConnection(i, deliveries) : new SignalRConnection(i, deliveries),
+        await Load.OpenAllAsync(streams, endpoint, request, kind == ServerKind.SignalR ? "HTTP/1.1 101" : "HTTP/1.1 200", stop.Token,
+            i => connections[i] = kind == ServerKind.SignalR ? new SignalRConnection(i, deliveries) : new EventStreamConnection(i, deliveries),
             async (index, connection) =>
             {
                 if (connection is SignalRConnection)
@@ -154,7 +162,7 @@ public static class Fanout
 
         var latencies = Load.SortedMs(deliveries.Latencies());
         double Ms(double q) => Load.Quantile(latencies, q);
-        return new Result("fanout", kind == ServerKind.HtmxChat ? "HtmxChat" : "SignalR", new Dictionary<string, object>
+        return new Result("fanout", Subjects.Name(kind), new Dictionary<string, object>
         {
             ["streams"] = streams,
             ["messages"] = messages,

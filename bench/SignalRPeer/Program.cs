@@ -1,6 +1,11 @@
-// The SignalR peer of bench/HtmxChat.Bench: a hub every client joins over WebSockets, and a send route that hands
-// each message (the same shape as HtmxChat's API Message) to every connection. Nothing is stored, nothing is
-// authenticated: it is the floor a SignalR chat would start from, not a chat server.
+// The peers of bench/HtmxChat.Bench: a SignalR hub every client joins over WebSockets, bare server-sent event streams
+// (GET /events), and a send route that hands each message (the same shape as HtmxChat's API Message) to every hub
+// connection and every stream. Nothing is stored, nothing is authenticated: the SignalR hub is the floor a SignalR
+// chat would start from, the bare streams the floor of any chat that streams events from Kestrel, not chat servers.
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
 using Microsoft.AspNetCore.SignalR;
 
 var builder = WebApplication.CreateSlimBuilder(args);
@@ -18,15 +23,79 @@ app.MapGet("/health", () => "ok");
 
 var chatId = Guid.NewGuid().ToString("N")[..24];
 long seq = 0;
+var streams = new BareStreams();
+app.MapGet("/events", streams.FollowAsync);
 app.MapPost("/api/messages", async (SendRequest request, IHubContext<ChatHub> hub) =>
 {
     var next = Interlocked.Increment(ref seq);
     var message = new Message($"{next:x24}", chatId, next, next, "text", "sender", "bench", request.Content ?? "", DateTimeOffset.UtcNow,
         null, false, null, [], [], []);
     await hub.Clients.All.SendAsync("message", message);
+    await streams.SendAsync(message);
     return Results.Created($"/api/messages/{next}", message);
 });
 app.Run();
+
+/// <summary>
+/// Event streams with nothing but Kestrel under them: each message is formatted once and written to every open stream
+/// by one loop per core, a write and a flush each, one message after another.
+/// </summary>
+internal sealed class BareStreams
+{
+    private readonly ConcurrentDictionary<HttpResponse, byte> _open = new();
+    private readonly SemaphoreSlim _oneAtATime = new(1);
+
+    public async Task FollowAsync(HttpContext context)
+    {
+        var response = context.Response;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        response.BodyWriter.Write("retry: 2000\n\n"u8);
+        await response.BodyWriter.FlushAsync();
+        _open.TryAdd(response, 0);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, context.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            await _oneAtATime.WaitAsync();
+            _open.TryRemove(response, out _);
+            _oneAtATime.Release();
+        }
+    }
+
+    public async Task SendAsync(Message message)
+    {
+        var frame = Encoding.UTF8.GetBytes($"event: message.created\ndata: {JsonSerializer.Serialize(message, JsonSerializerOptions.Web)}\nid: {message.Version}\n\n");
+        await _oneAtATime.WaitAsync();
+        try
+        {
+            var all = _open.Keys.ToArray();
+            var loops = Environment.ProcessorCount;
+            await Task.WhenAll(Enumerable.Range(0, loops).Select(loop => Task.Run(async () =>
+            {
+                for (var i = loop; i < all.Length; i += loops)
+                {
+                    var writer = all[i].BodyWriter;
+                    writer.Write(frame);
+                    var flushing = writer.FlushAsync();
+                    if (!flushing.IsCompletedSuccessfully)
+                    {
+                        await flushing;
+                    }
+                }
+            })));
+        }
+        finally
+        {
+            _oneAtATime.Release();
+        }
+    }
+}
 
 internal sealed class ChatHub : Hub;
 
