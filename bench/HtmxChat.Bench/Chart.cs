@@ -12,6 +12,7 @@ public static class Chart
     private static readonly SKColor Ours = new(0x0d, 0x6e, 0xfd);
     private static readonly SKColor Theirs = new(0xd6, 0x33, 0x84);
     private static readonly SKColor Bare = new(0x19, 0x87, 0x54);
+    private static readonly SKColor SignedInBare = new(0xfd, 0x7e, 0x14);
 
     public static void Write(IReadOnlyList<Result> results, string path)
     {
@@ -20,7 +21,7 @@ public static class Chart
         {
             return;
         }
-        using var surface = SKSurface.Create(new SKImageInfo(1200, 530));
+        using var surface = SKSurface.Create(new SKImageInfo(1200, 550));
         var canvas = surface.Canvas;
         canvas.Clear(SKColors.White);
         using var typeface = LoadTypeface();
@@ -30,9 +31,10 @@ public static class Chart
         using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
         Legend(canvas, font, 60, 470, Ours, "HtmxChat");
         Legend(canvas, font, 200, 470, Theirs, "SignalR hub");
-        Legend(canvas, font, 350, 470, Bare, "bare Kestrel streams (bench/SignalRPeer)");
-        Legend(canvas, font, 700, 470, SKColors.Gray, "target (p99: 100 ms at 10k streams, 250 ms at 19k)", dashed: true);
-        canvas.DrawText($"bench/HtmxChat.Bench, {DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, client and server on the same machine", 60, 510, font, ink);
+        Legend(canvas, font, 350, 470, Bare, "bare Kestrel streams");
+        Legend(canvas, font, 580, 470, SignedInBare, "bare Kestrel streams behind a JWT check");
+        Legend(canvas, font, 60, 500, SKColors.Gray, "target (p99: 100 ms at 10k streams, 250 ms at 19k; memory: 12 KB)", dashed: true);
+        canvas.DrawText($"bench/HtmxChat.Bench, {DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, client and server on the same machine; peers in bench/SignalRPeer", 60, 530, font, ink);
         using var image = surface.Snapshot();
         using var png = image.Encode(SKEncodedImageFormat.Png, 100);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
@@ -68,7 +70,7 @@ public static class Chart
         {
             canvas.DrawLine(area.Left, Y(target), area.Right, Y(target), dashed);
         }
-        foreach (var (server, color) in new[] { ("HtmxChat", Ours), ("SignalR", Theirs), ("bare Kestrel SSE", Bare) })
+        foreach (var (server, color) in new[] { ("HtmxChat", Ours), ("SignalR", Theirs), ("bare Kestrel SSE", Bare), ("bare Kestrel SSE, JWT", SignedInBare) })
         {
             var points = results.Where(r => r.Server == server).OrderBy(r => (int)r.Values["streams"])
                 .Select(r => new SKPoint(X((int)r.Values["streams"]), Y(Convert.ToDouble(r.Values[key])))).ToArray();

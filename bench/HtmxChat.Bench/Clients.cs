@@ -317,8 +317,8 @@ public sealed class EventStreamConnection(int index, Deliveries deliveries) : Ra
     /// <summary>The id of the last event with one: what a reconnecting EventSource sends as <c>Last-Event-ID</c>.</summary>
     public long LastEventId { get; private set; }
 
-    public static string Request(string path, string token, long? lastEventId = null) =>
-        $"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nAccept: text/event-stream\r\n" +
+    public static string Request(string path, string? token, long? lastEventId = null) =>
+        $"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n" + (token is null ? "" : $"Authorization: Bearer {token}\r\n") + "Accept: text/event-stream\r\n" +
         (lastEventId is { } id ? $"Last-Event-ID: {id}\r\n" : "") + "\r\n";
 
     protected override void Reset()

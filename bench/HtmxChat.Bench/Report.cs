@@ -28,9 +28,12 @@ public static class Report
                 {
                     text.AppendLine($"\n{streams.Key:N0} streams: HtmxChat's p99 is {Ratio(ours["p99Ms"], signalR["p99Ms"])} SignalR's; memory per idle stream {Ratio(ours["serverKBPerIdleStream"], signalR["serverKBPerIdleStream"])}.");
                 }
-                if (streams.SingleOrDefault(r => r.Server == "bare Kestrel SSE")?.Values is { } bare)
+                foreach (var (name, what) in new[] { ("bare Kestrel SSE", "bare Kestrel streams (the same bytes written to each, nothing else)"), ("bare Kestrel SSE, JWT", "the same behind the framework's bearer-token check") })
                 {
-                    text.AppendLine($"\n{streams.Key:N0} streams: HtmxChat's p99 is {Ratio(ours["p99Ms"], bare["p99Ms"])} that of bare Kestrel streams (the same bytes written to each, nothing else); memory per idle stream {Ratio(ours["serverKBPerIdleStream"], bare["serverKBPerIdleStream"])}.");
+                    if (streams.SingleOrDefault(r => r.Server == name)?.Values is { } bare)
+                    {
+                        text.AppendLine($"\n{streams.Key:N0} streams: HtmxChat's p99 is {Ratio(ours["p99Ms"], bare["p99Ms"])} that of {what}; memory per idle stream {Ratio(ours["serverKBPerIdleStream"], bare["serverKBPerIdleStream"])}.");
+                    }
                 }
             }
             text.AppendLine();

@@ -10,8 +10,8 @@ namespace HtmxChat.Bench;
 /// <summary>One measured run: what the table and the JSON lines show.</summary>
 public sealed record Result(string Scenario, string Server, IReadOnlyDictionary<string, object> Values);
 
-/// <summary>What answers: HtmxChat, or one of bench/SignalRPeer's two faces (its SignalR hub, its bare Kestrel event streams).</summary>
-public enum ServerKind { HtmxChat, SignalR, BareStreams }
+/// <summary>What answers: HtmxChat, or one of bench/SignalRPeer's faces (its SignalR hub, its bare Kestrel event streams, those behind a token).</summary>
+public enum ServerKind { HtmxChat, SignalR, BareStreams, SignedInBareStreams }
 
 /// <summary>The servers under test, published once per benchmark run.</summary>
 /// <param name="serverEnvironment">Set for HtmxChat's process only (--server-env): trying a setting without touching the client.</param>
@@ -32,14 +32,16 @@ public sealed class Subjects(string repository, IReadOnlyDictionary<string, stri
                 ["Chat__SendsPerMinute"] = "100000000",
                 ["RateLimits__LoginsPerMinutePerAddress"] = "100000",
             }.Concat(serverEnvironment ?? new Dictionary<string, string>()).ToDictionary()),
-        _ => ServerProcess.StartAsync(_signalR ??= ServerProcess.Publish(repository, "bench/SignalRPeer/SignalRPeer.csproj", "signalr"), new Dictionary<string, string>()),
+        _ => ServerProcess.StartAsync(_signalR ??= ServerProcess.Publish(repository, "bench/SignalRPeer/SignalRPeer.csproj", "signalr"),
+            new Dictionary<string, string> { ["Streams__SignedIn"] = kind == ServerKind.SignedInBareStreams ? "true" : "false" }),
     };
 
     public static string Name(ServerKind kind) => kind switch
     {
         ServerKind.HtmxChat => "HtmxChat",
         ServerKind.SignalR => "SignalR",
-        _ => "bare Kestrel SSE",
+        ServerKind.BareStreams => "bare Kestrel SSE",
+        _ => "bare Kestrel SSE, JWT",
     };
 }
 
@@ -92,9 +94,14 @@ public static class Fanout
         else
         {
             path = "/api/messages";
-            request = kind == ServerKind.SignalR ? SignalRConnection.Request("/hub") : EventStreamConnection.Request("/events", "none");
+            request = kind == ServerKind.SignalR ? SignalRConnection.Request("/hub") : EventStreamConnection.Request("/events", token: null);
         }
         using var sending = sender?.Http ?? new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 4 }) { BaseAddress = server.BaseAddress };
+        if (kind == ServerKind.SignedInBareStreams)
+        {
+            var token = await (await sending.PostAsync("/token", null)).EnsureSuccessStatusCode().Content.ReadAsStringAsync();
+            request = EventStreamConnection.Request("/events", token);
+        }
 
         await Task.Delay(1000);
         var rssBefore = server.Rss;

@@ -1,12 +1,17 @@
 // The peers of bench/HtmxChat.Bench: a SignalR hub every client joins over WebSockets, bare server-sent event streams
-// (GET /events), and a send route that hands each message (the same shape as HtmxChat's API Message) to every hub
-// connection and every stream. Nothing is stored, nothing is authenticated: the SignalR hub is the floor a SignalR
-// chat would start from, the bare streams the floor of any chat that streams events from Kestrel, not chat servers.
+// (GET /events; with Streams:SignedIn=true, behind a bearer token from POST /token), and a send route that hands each
+// message (the same shape as HtmxChat's API Message) to every hub connection and every stream. Nothing is stored:
+// the SignalR hub is the floor a SignalR chat would start from, the bare streams the floor of any chat that streams
+// events from Kestrel (with the framework's token check, the floor of one that knows who reads), not chat servers.
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Security.Claims;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -16,6 +21,18 @@ builder.Services.AddSignalR(o =>
     // The benchmark's clients do not ping; HtmxChat's streams do not need them to either.
     o.ClientTimeoutInterval = TimeSpan.FromHours(1);
 });
+// Configured, not always on: the framework's authentication middleware would otherwise run for the plain streams too.
+var signedIn = builder.Configuration.GetValue<bool>("Streams:SignedIn");
+var signingKey = new SymmetricSecurityKey(RandomNumberGenerator.GetBytes(32));
+if (signedIn)
+{
+    builder.Services.AddAuthentication().AddJwtBearer(o =>
+    {
+        o.MapInboundClaims = false;
+        o.TokenValidationParameters = new TokenValidationParameters { IssuerSigningKey = signingKey, ValidateIssuer = false, ValidateAudience = false };
+    });
+    builder.Services.AddAuthorization();
+}
 var app = builder.Build();
 app.UseWebSockets();
 app.MapHub<ChatHub>("/hub");
@@ -24,7 +41,18 @@ app.MapGet("/health", () => "ok");
 var chatId = Guid.NewGuid().ToString("N")[..24];
 long seq = 0;
 var streams = new BareStreams();
-app.MapGet("/events", streams.FollowAsync);
+var events = app.MapGet("/events", streams.FollowAsync);
+if (signedIn)
+{
+    events.RequireAuthorization();
+}
+// The smallest token that names a reader: who, and until when.
+app.MapPost("/token", () => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+{
+    Subject = new ClaimsIdentity([new Claim("sub", "reader")]),
+    Expires = DateTime.UtcNow.AddHours(1),
+    SigningCredentials = new SigningCredentials(signingKey, SecurityAlgorithms.HmacSha256),
+}));
 app.MapPost("/api/messages", async (SendRequest request, IHubContext<ChatHub> hub) =>
 {
     var next = Interlocked.Increment(ref seq);
