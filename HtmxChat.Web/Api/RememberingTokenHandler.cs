@@ -46,17 +46,29 @@ public sealed class RememberingTokenHandler(TimeProvider clock) : JsonWebTokenHa
             {
                 _passed.Clear();
             }
+            var kept = Kept(identity);
             // Until the token's own expiry, without the clock skew the full check allows past it.
-            _passed[token] = new Passed(Remembered(identity), validated, result.Issuer, result.TokenType, validated.ValidTo);
+            _passed[token] = new Passed(kept, validated, result.Issuer, result.TokenType, validated.ValidTo);
+            result.ClaimsIdentity = kept.Clone();
         }
         return result;
     }
 
     /// <summary>
-    /// The identity with its claims' types and values only. The inbound claim mapping tags each claim it renamed with
-    /// its short JWT name, in a dictionary per claim that every request's copy (and every open stream) would carry again.
+    /// Claims of how the token was made, checked by the validation and read by nothing after it: not carried by every
+    /// request's principal, nor kept by every open stream. Its expiry stays: streams end with it.
     /// </summary>
-    private static ClaimsIdentity Remembered(ClaimsIdentity identity) => new(
-        identity.Claims.Select(c => new Claim(c.Type, c.Value, c.ValueType, c.Issuer, c.OriginalIssuer)),
+    public static readonly IReadOnlySet<string> TokenMadeClaims = new HashSet<string>(StringComparer.Ordinal)
+    {
+        JwtRegisteredClaimNames.Iss, JwtRegisteredClaimNames.Aud, JwtRegisteredClaimNames.Nbf, JwtRegisteredClaimNames.Iat, JwtRegisteredClaimNames.Jti,
+    };
+
+    /// <summary>
+    /// The identity with the claims that say who the caller is, each with its type and value only. The inbound claim
+    /// mapping tags each claim it renamed with its short JWT name, in a dictionary per claim that every request's copy
+    /// (and every open stream) would carry again.
+    /// </summary>
+    private static ClaimsIdentity Kept(ClaimsIdentity identity) => new(
+        identity.Claims.Where(c => !TokenMadeClaims.Contains(c.Type)).Select(c => new Claim(c.Type, c.Value, c.ValueType, c.Issuer, c.OriginalIssuer)),
         identity.AuthenticationType, identity.NameClaimType, identity.RoleClaimType);
 }

@@ -315,6 +315,31 @@ public static class Ingest
 /// </summary>
 public static class Floor
 {
+    /// <summary>
+    /// What one durable commit waits for on the store's disk: a page written and flushed to it (<c>fsync</c>), as
+    /// SQLite's write-ahead log is at every commit with <c>synchronous=FULL</c>. The median of 2,000.
+    /// </summary>
+    public static TimeSpan DurableWrite(string folder)
+    {
+        var path = Path.Combine(folder, "fsync-probe");
+        var page = new byte[4096];
+        var took = new double[2000];
+        using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.None))
+        {
+            for (var i = 0; i < took.Length; i++)
+            {
+                var started = Stopwatch.GetTimestamp();
+                file.Position = i % 16 * page.Length;
+                file.Write(page);
+                file.Flush(flushToDisk: true);
+                took[i] = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            }
+        }
+        File.Delete(path);
+        Array.Sort(took);
+        return TimeSpan.FromSeconds(took[took.Length / 2]);
+    }
+
     public static async Task<Result> RunAsync(Subjects subjects, int clients, double seconds)
     {
         await using var server = await subjects.StartAsync(ServerKind.HtmxChat);
@@ -339,8 +364,12 @@ public static class Floor
             client.Dispose();
         }
         var sorted = latencies.Order().ToArray();
+        var fsync = DurableWrite(server.DataFolder);
         return new Result("floor: GET /api/me", "HtmxChat", new Dictionary<string, object>
         {
+            ["fsyncMicros"] = Math.Round(fsync.TotalMicroseconds),
+            // A closed-loop sender waits, for every send, at least for this round trip and for its commit's fsync.
+            ["oneSenderCeilingPerSecond"] = Math.Round(1 / (Load.Quantile(sorted, 0.50) / 1000 + fsync.TotalSeconds)),
             ["clients"] = clients,
             ["seconds"] = seconds,
             ["requestsPerSecond"] = Math.Round(done / seconds),

@@ -11,6 +11,9 @@ public sealed class ServerProcess : IAsyncDisposable
     private readonly string _dataFolder;
     private readonly ProcessStartInfo _start;
 
+    /// <summary>Where its store lives.</summary>
+    public string DataFolder => _dataFolder;
+
     private ServerProcess(Process process, int port, string dataFolder, ProcessStartInfo start)
     {
         _process = process;
