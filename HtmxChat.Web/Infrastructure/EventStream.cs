@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.IO.Pipelines;
 using System.Net.ServerSentEvents;
 using System.Text;
 using Microsoft.AspNetCore.Http.Features;
@@ -27,7 +28,10 @@ public sealed class EventStream
     private static readonly byte[] Retry = Encoding.UTF8.GetBytes($"retry: {(long)ReconnectAfter.TotalMilliseconds}\n\n");
     private readonly HttpResponse _response;
 
-    private EventStream(HttpResponse response) => _response = response;
+    /// <summary>The response's writer, looked up once: every write and flush to thousands of streams would look it up again.</summary>
+    private PipeWriter _writer;
+
+    private EventStream(HttpResponse response) => (_response, _writer) = (response, response.BodyWriter);
 
     /// <summary>A stream not yet open: nothing is sent until <see cref="OpenAsync"/>.</summary>
     public static EventStream For(HttpContext context) => new(context.Response);
@@ -49,7 +53,9 @@ public sealed class EventStream
         {
             socket.SendBufferSize = SocketSendBuffer;
         }
-        response.BodyWriter.Write(Retry);
+        // Taken again after buffering is off: what writes from here on.
+        _writer = response.BodyWriter;
+        _writer.Write(Retry);
         await FlushAsync(ct);
     }
 
@@ -89,16 +95,16 @@ public sealed class EventStream
     public ValueTask WriteAsync(byte[] frame, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        var writer = _response.BodyWriter;
+        var writer = _writer;
         writer.Write(frame);
         return writer.CanGetUnflushedBytes && writer.UnflushedBytes >= SendAfterBytes ? FlushAsync(ct) : ValueTask.CompletedTask;
     }
 
-    public async ValueTask FlushAsync(CancellationToken ct) => await _response.BodyWriter.FlushAsync(ct);
+    public async ValueTask FlushAsync(CancellationToken ct) => await _writer.FlushAsync(ct);
 
     public ValueTask PingAsync(CancellationToken ct)
     {
-        _response.BodyWriter.Write(Ping);
+        _writer.Write(Ping);
         return FlushAsync(ct);
     }
 
