@@ -72,6 +72,7 @@ internal sealed class BareStreams
 {
     private readonly ConcurrentDictionary<HttpResponse, byte> _open = new();
     private readonly SemaphoreSlim _oneAtATime = new(1);
+    private long _sent;
 
     public async Task FollowAsync(HttpContext context)
     {
@@ -98,10 +99,12 @@ internal sealed class BareStreams
 
     public async Task SendAsync(Message message)
     {
-        var frame = Encoding.UTF8.GetBytes($"event: message.created\ndata: {JsonSerializer.Serialize(message, JsonSerializerOptions.Web)}\nid: {message.Version}\n\n");
         await _oneAtATime.WaitAsync();
         try
         {
+            // Numbered here, one message at a time, so every stream sees them in the order they are written.
+            var seq = ++_sent;
+            var frame = Encoding.UTF8.GetBytes($"event: message.created\ndata: {JsonSerializer.Serialize(message with { Seq = seq, Version = seq }, JsonSerializerOptions.Web)}\nid: {seq}\n\n");
             var all = _open.Keys.ToArray();
             var loops = Environment.ProcessorCount;
             await Task.WhenAll(Enumerable.Range(0, loops).Select(loop => Task.Run(async () =>
