@@ -25,8 +25,9 @@ public static class Chart
         var canvas = surface.Canvas;
         canvas.Clear(SKColors.White);
         using var typeface = LoadTypeface();
-        Panel(canvas, typeface, new SKRect(60, 50, 560, 420), fanout, "p99Ms", "publish → receive p99 (ms)", 100);
-        Panel(canvas, typeface, new SKRect(660, 50, 1160, 420), fanout, "serverKBPerIdleStream", "server memory per idle stream (KB)", 12);
+        // The p99 targets are for 10,000 and 19,000 streams; the memory target is for any number.
+        Panel(canvas, typeface, new SKRect(60, 50, 560, 420), fanout, "p99Ms", "publish → receive p99 (ms)", [(10000, 100), (19000, 250)]);
+        Panel(canvas, typeface, new SKRect(660, 50, 1160, 420), fanout, "serverKBPerIdleStream", "server memory per idle stream (KB)", [(0, 12)]);
         using var font = new SKFont(typeface, 15);
         using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
         Legend(canvas, font, 60, 470, Ours, "HtmxChat");
@@ -44,7 +45,8 @@ public static class Chart
     private static SKTypeface LoadTypeface() =>
         File.Exists("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf") ? SKTypeface.FromFile("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf") : SKTypeface.Default;
 
-    private static void Panel(SKCanvas canvas, SKTypeface typeface, SKRect area, List<Result> results, string key, string title, double target)
+    /// <param name="targets">A target at a number of streams (a dash there), or at 0 for every number (a line across).</param>
+    private static void Panel(SKCanvas canvas, SKTypeface typeface, SKRect area, List<Result> results, string key, string title, (int Streams, double Value)[] targets)
     {
         using var font = new SKFont(typeface, 14);
         using var titleFont = new SKFont(typeface, 17);
@@ -52,7 +54,7 @@ public static class Chart
         using var grid = new SKPaint { Color = new SKColor(0xdd, 0xdd, 0xdd), StrokeWidth = 1 };
         canvas.DrawText(title, area.Left, area.Top - 18, titleFont, ink);
         var streams = results.Select(r => (int)r.Values["streams"]).Distinct().Order().ToArray();
-        var top = Math.Max(target * 1.2, results.Max(r => Convert.ToDouble(r.Values[key])) * 1.1);
+        var top = Math.Max(targets.Max(t => t.Value) * 1.2, results.Max(r => Convert.ToDouble(r.Values[key])) * 1.1);
         float X(int n) => area.Left + (streams.Length == 1 ? area.Width / 2 : area.Width * Array.IndexOf(streams, n) / (streams.Length - 1));
         float Y(double v) => area.Bottom - (float)(v / top) * area.Height;
         for (var i = 0; i <= 4; i++)
@@ -68,7 +70,11 @@ public static class Chart
         canvas.DrawText("streams", area.MidX, area.Bottom + 40, SKTextAlign.Center, font, ink);
         using (var dashed = new SKPaint { Color = SKColors.Gray, StrokeWidth = 2, IsAntialias = true, PathEffect = SKPathEffect.CreateDash([8, 6], 0) })
         {
-            canvas.DrawLine(area.Left, Y(target), area.Right, Y(target), dashed);
+            foreach (var (at, value) in targets)
+            {
+                var (from, to) = at == 0 || !streams.Contains(at) ? (area.Left, area.Right) : (X(at) - 40, X(at) + 40);
+                canvas.DrawLine(from, Y(value), to, Y(value), dashed);
+            }
         }
         foreach (var (server, color) in new[] { ("HtmxChat", Ours), ("SignalR", Theirs), ("bare Kestrel SSE", Bare), ("bare Kestrel SSE, JWT", SignedInBare) })
         {

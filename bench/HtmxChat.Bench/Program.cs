@@ -18,6 +18,16 @@ int[] Numbers(string name, string fallback) => [.. Option(name, fallback).Split(
 var force = args.Contains("--force");
 var output = Option("out", "");
 
+if (command == "chart")
+{
+    // Redraws the chart (and the tables) from JSON lines a run wrote, without measuring again.
+    var saved = File.ReadAllLines(Option("from", Path.Combine(FindRepository(), "bench", "results", "latest.jsonl")))
+        .Where(line => line.Length > 0).Select(Report.FromJsonLine).ToList();
+    Chart.Write(saved, Option("to", Path.Combine(FindRepository(), "bench", "results", "fanout.png")));
+    Console.WriteLine(Report.Markdown(saved));
+    return 0;
+}
+
 if (command is not ("fanout" or "ingest" or "floor" or "stalled" or "reconnect" or "all"))
 {
     Console.WriteLine("commands: fanout --streams 1000,5000 [--messages 50] [--rate 10] [--servers htmxchat,signalr,bare,bare-jwt]");
@@ -27,6 +37,7 @@ if (command is not ("fanout" or "ingest" or "floor" or "stalled" or "reconnect" 
     Console.WriteLine("          reconnect --streams 19000 [--messages 60] [--rate 5]");
     Console.WriteLine("          all   (the standard set: fan-out at 1k, 5k, 10k and 19k streams on both servers, ingest 1, 8, 64 both ways,");
     Console.WriteLine("                 the floor at 1 and 64, stalled readers, a reconnect storm of 19k)");
+    Console.WriteLine("          chart [--from bench/results/latest.jsonl] [--to bench/results/fanout.png]   (redraw from a run's JSON lines)");
     Console.WriteLine("options:  --out results.jsonl (also append the JSON lines there)   --force (measure even on a busy machine)");
     Console.WriteLine("          --server-env Name=value,Name=value (environment for HtmxChat's process only, to try a setting)");
     return 2;

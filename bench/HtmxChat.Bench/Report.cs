@@ -93,6 +93,33 @@ public static class Report
     public static string JsonLine(Result result) => System.Text.Json.JsonSerializer.Serialize(
         new Dictionary<string, object> { ["scenario"] = result.Scenario, ["server"] = result.Server }.Concat(result.Values).ToDictionary());
 
+    /// <summary>A result as <see cref="JsonLine"/> wrote it: whole numbers as <c>int</c> or <c>long</c>, others as <c>double</c>.</summary>
+    public static Result FromJsonLine(string line)
+    {
+        var values = new Dictionary<string, object>();
+        string scenario = "", server = "";
+        foreach (var property in System.Text.Json.JsonDocument.Parse(line).RootElement.EnumerateObject())
+        {
+            var value = property.Value;
+            switch (property.Name)
+            {
+                case "scenario":
+                    scenario = value.GetString()!;
+                    break;
+                case "server":
+                    server = value.GetString()!;
+                    break;
+                default:
+                    values[property.Name] = value.ValueKind != System.Text.Json.JsonValueKind.Number ? value.ToString()
+                        : value.TryGetInt32(out var i) ? (object)i
+                        : value.TryGetInt64(out var l) ? (object)l
+                        : value.GetDouble();
+                    break;
+            }
+        }
+        return new Result(scenario, server, values);
+    }
+
     private static string Ratio(object ours, object theirs) =>
         Convert.ToDouble(theirs) is > 0 and var t ? $"{Convert.ToDouble(ours) / t:0.00}×" : "n/a";
 }
