@@ -2,7 +2,7 @@
 // each on a fresh store on a free loopback port, drives it with raw-socket clients, and prints JSON lines and a
 // Markdown table. See bench/README.md.
 //
-//   dotnet run -c Release --project bench/HtmxChat.Bench -- fanout --streams 1000,10000 [--messages 50] [--rate 10] [--servers htmxchat,signalr,bare,bare-jwt]
+//   dotnet run -c Release --project bench/HtmxChat.Bench -- fanout --streams 1000,10000 [--messages 50] [--rate 10] [--servers htmxchat,signalr,bare,bare-jwt,bare-jwt-endpoint]
 //   dotnet run -c Release --project bench/HtmxChat.Bench -- ingest --senders 1,8,64 [--seconds 10] [--chats separate,shared]
 //   dotnet run -c Release --project bench/HtmxChat.Bench -- all
 using System.Text.Json;
@@ -30,7 +30,7 @@ if (command == "chart")
 
 if (command is not ("fanout" or "ingest" or "floor" or "stalled" or "reconnect" or "all"))
 {
-    Console.WriteLine("commands: fanout --streams 1000,5000 [--messages 50] [--rate 10] [--servers htmxchat,signalr,bare,bare-jwt]");
+    Console.WriteLine("commands: fanout --streams 1000,5000 [--messages 50] [--rate 10] [--servers htmxchat,signalr,bare,bare-jwt,bare-jwt-endpoint]");
     Console.WriteLine("          ingest --senders 1,8,64 [--seconds 10] [--chats separate,shared]");
     Console.WriteLine("          floor --senders 1,64 [--seconds 10]   (GET /api/me: what any API request costs, the ceiling for sends)");
     Console.WriteLine("          stalled --streams 1000 --stalled 1000 [--messages 100] [--rate 10] [--let-go 40]");
@@ -72,11 +72,12 @@ async Task RecordAsync(Task<Result> running)
     }
 }
 
-var servers = Option("servers", "htmxchat,signalr,bare,bare-jwt").Split(',').Select(s => s.Trim().ToLowerInvariant() switch
+var servers = Option("servers", "htmxchat,signalr,bare,bare-jwt,bare-jwt-endpoint").Split(',').Select(s => s.Trim().ToLowerInvariant() switch
 {
     "signalr" => ServerKind.SignalR,
     "bare" => ServerKind.BareStreams,
     "bare-jwt" => ServerKind.SignedInBareStreams,
+    "bare-jwt-endpoint" => ServerKind.EndpointCheckedBareStreams,
     _ => ServerKind.HtmxChat,
 }).ToArray();
 if (command is "fanout" or "all")

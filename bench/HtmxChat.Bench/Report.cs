@@ -28,7 +28,7 @@ public static class Report
                 {
                     text.AppendLine($"\n{streams.Key:N0} streams: HtmxChat's p99 is {Ratio(ours["p99Ms"], signalR["p99Ms"])} SignalR's; memory per idle stream {Ratio(ours["serverKBPerIdleStream"], signalR["serverKBPerIdleStream"])}.");
                 }
-                foreach (var (name, what) in new[] { ("bare Kestrel SSE", "bare Kestrel streams (the same bytes written to each, nothing else)"), ("bare Kestrel SSE, JWT", "the same behind the framework's bearer-token check") })
+                foreach (var (name, what) in new[] { ("bare Kestrel SSE", "bare Kestrel streams (the same bytes written to each, nothing else)"), ("bare Kestrel SSE, JWT", "the same behind the framework's bearer-token check"), ("bare Kestrel SSE, JWT in endpoint", "the same with the token checked by the endpoint, nothing of it kept") })
                 {
                     if (streams.SingleOrDefault(r => r.Server == name)?.Values is { } bare)
                     {

@@ -10,8 +10,11 @@ namespace HtmxChat.Bench;
 /// <summary>One measured run: what the table and the JSON lines show.</summary>
 public sealed record Result(string Scenario, string Server, IReadOnlyDictionary<string, object> Values);
 
-/// <summary>What answers: HtmxChat, or one of bench/SignalRPeer's faces (its SignalR hub, its bare Kestrel event streams, those behind a token).</summary>
-public enum ServerKind { HtmxChat, SignalR, BareStreams, SignedInBareStreams }
+/// <summary>
+/// What answers: HtmxChat, or one of bench/SignalRPeer's faces: its SignalR hub, its bare Kestrel event streams, those
+/// behind ASP.NET Core's bearer-token check, or behind the same check made by the endpoint, keeping nothing of it.
+/// </summary>
+public enum ServerKind { HtmxChat, SignalR, BareStreams, SignedInBareStreams, EndpointCheckedBareStreams }
 
 /// <summary>The servers under test, published once per benchmark run.</summary>
 /// <param name="serverEnvironment">Set for HtmxChat's process only (--server-env): trying a setting without touching the client.</param>
@@ -33,7 +36,10 @@ public sealed class Subjects(string repository, IReadOnlyDictionary<string, stri
                 ["RateLimits__LoginsPerMinutePerAddress"] = "100000",
             }.Concat(serverEnvironment ?? new Dictionary<string, string>()).ToDictionary()),
         _ => ServerProcess.StartAsync(_signalR ??= ServerProcess.Publish(repository, "bench/SignalRPeer/SignalRPeer.csproj", "signalr"),
-            new Dictionary<string, string> { ["Streams__SignedIn"] = kind == ServerKind.SignedInBareStreams ? "true" : "false" }),
+            new Dictionary<string, string>
+            {
+                ["Streams__Auth"] = kind switch { ServerKind.SignedInBareStreams => "framework", ServerKind.EndpointCheckedBareStreams => "endpoint", _ => "none" },
+            }),
     };
 
     public static string Name(ServerKind kind) => kind switch
@@ -41,7 +47,8 @@ public sealed class Subjects(string repository, IReadOnlyDictionary<string, stri
         ServerKind.HtmxChat => "HtmxChat",
         ServerKind.SignalR => "SignalR",
         ServerKind.BareStreams => "bare Kestrel SSE",
-        _ => "bare Kestrel SSE, JWT",
+        ServerKind.SignedInBareStreams => "bare Kestrel SSE, JWT",
+        _ => "bare Kestrel SSE, JWT in endpoint",
     };
 }
 
@@ -97,7 +104,7 @@ public static class Fanout
             request = kind == ServerKind.SignalR ? SignalRConnection.Request("/hub") : EventStreamConnection.Request("/events", token: null);
         }
         using var sending = sender?.Http ?? new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 4 }) { BaseAddress = server.BaseAddress };
-        if (kind == ServerKind.SignedInBareStreams)
+        if (kind is ServerKind.SignedInBareStreams or ServerKind.EndpointCheckedBareStreams)
         {
             var token = await (await sending.PostAsync("/token", null)).EnsureSuccessStatusCode().Content.ReadAsStringAsync();
             request = EventStreamConnection.Request("/events", token);

@@ -1,8 +1,9 @@
 // The peers of bench/HtmxChat.Bench: a SignalR hub every client joins over WebSockets, bare server-sent event streams
-// (GET /events; with Streams:SignedIn=true, behind a bearer token from POST /token), and a send route that hands each
-// message (the same shape as HtmxChat's API Message) to every hub connection and every stream. Nothing is stored:
-// the SignalR hub is the floor a SignalR chat would start from, the bare streams the floor of any chat that streams
-// events from Kestrel (with the framework's token check, the floor of one that knows who reads), not chat servers.
+// (GET /events; with Streams:Auth=framework behind ASP.NET Core's bearer-token check, with Streams:Auth=endpoint behind
+// the same check made by the endpoint itself, keeping nothing of it; tokens from POST /token), and a send route that
+// hands each message (the same shape as HtmxChat's API Message) to every hub connection and every stream. Nothing is
+// stored: the SignalR hub is the floor a SignalR chat would start from, the bare streams the floor of any chat that
+// streams events from Kestrel (behind a token check, of one that knows who reads), not chat servers.
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Security.Claims;
@@ -22,14 +23,15 @@ builder.Services.AddSignalR(o =>
     o.ClientTimeoutInterval = TimeSpan.FromHours(1);
 });
 // Configured, not always on: the framework's authentication middleware would otherwise run for the plain streams too.
-var signedIn = builder.Configuration.GetValue<bool>("Streams:SignedIn");
+var auth = builder.Configuration["Streams:Auth"] ?? "none";
 var signingKey = new SymmetricSecurityKey(RandomNumberGenerator.GetBytes(32));
-if (signedIn)
+var tokenCheck = new TokenValidationParameters { IssuerSigningKey = signingKey, ValidateIssuer = false, ValidateAudience = false };
+if (auth == "framework")
 {
     builder.Services.AddAuthentication().AddJwtBearer(o =>
     {
         o.MapInboundClaims = false;
-        o.TokenValidationParameters = new TokenValidationParameters { IssuerSigningKey = signingKey, ValidateIssuer = false, ValidateAudience = false };
+        o.TokenValidationParameters = tokenCheck;
     });
     builder.Services.AddAuthorization();
 }
@@ -41,8 +43,21 @@ app.MapGet("/health", () => "ok");
 var chatId = Guid.NewGuid().ToString("N")[..24];
 long seq = 0;
 var streams = new BareStreams();
-var events = app.MapGet("/events", streams.FollowAsync);
-if (signedIn)
+var tokens = new JsonWebTokenHandler { MapInboundClaims = false };
+var events = auth == "endpoint"
+    ? app.MapGet("/events", async context =>
+    {
+        // The token checked here, and nothing of the check kept for the life of the stream.
+        if (context.Request.Headers.Authorization.ToString() is not ['B', 'e', 'a', 'r', 'e', 'r', ' ', .. var token]
+            || !(await tokens.ValidateTokenAsync(token, tokenCheck)).IsValid)
+        {
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            return;
+        }
+        await streams.FollowAsync(context);
+    })
+    : app.MapGet("/events", streams.FollowAsync);
+if (auth == "framework")
 {
     events.RequireAuthorization();
 }
