@@ -58,7 +58,7 @@ public sealed class RememberingTokenHandler(TimeProvider clock) : JsonWebTokenHa
     /// Claims of how the token was made, checked by the validation and read by nothing after it: not carried by every
     /// request's principal, nor kept by every open stream. Its expiry stays: streams end with it.
     /// </summary>
-    public static readonly IReadOnlySet<string> TokenMadeClaims = new HashSet<string>(StringComparer.Ordinal)
+    private static readonly HashSet<string> TokenMadeClaims = new(StringComparer.Ordinal)
     {
         JwtRegisteredClaimNames.Iss, JwtRegisteredClaimNames.Aud, JwtRegisteredClaimNames.Nbf, JwtRegisteredClaimNames.Iat, JwtRegisteredClaimNames.Jti,
     };
