@@ -189,5 +189,10 @@ internal static class SqliteSchema
             INSERT INTO messages_fts (rowid, content) VALUES (new.rowid, new.content);
         END;
         """,
+        // 10: no index by time. Search pages by the index's own rowid order since it moved to FTS5, and nothing else
+        // reads messages by time: the index was one more page written by every send.
+        """
+        DROP INDEX IF EXISTS messages_by_time;
+        """,
     ];
 }
