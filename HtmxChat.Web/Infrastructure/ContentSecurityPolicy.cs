@@ -30,19 +30,21 @@ public static class ContentSecurityPolicy
     private const string Rest =
         "img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
-    private const string WithoutNonce = $"default-src 'self'; script-src 'self'; style-src 'self'; {Rest}";
+    private static readonly string WithoutNonce = Policy(script: "'self'", style: "'self'");
 
     // The /docs reference (Scalar) runs one nonced inline script and styles itself inline; every other page allows neither.
-    private const string DocsWithoutNonce = $"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; {Rest}";
+    private static readonly string DocsWithoutNonce = Policy(script: "'self'", style: "'self' 'unsafe-inline'");
 
     /// <summary>The policy of a response to <paramref name="path"/>, allowing what carries <paramref name="nonce"/>.</summary>
     public static string For(PathString path, string? nonce) => (IsDocs(path), nonce) switch
     {
         (false, null) => WithoutNonce,
         (true, null) => DocsWithoutNonce,
-        (false, _) => $"default-src 'self'; script-src 'self'; style-src 'self' 'nonce-{nonce}'; {Rest}",
-        (true, _) => $"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; {Rest}",
+        (false, _) => Policy(script: "'self'", style: $"'self' 'nonce-{nonce}'"),
+        (true, _) => Policy(script: $"'self' 'nonce-{nonce}'", style: "'self' 'unsafe-inline'"),
     };
+
+    private static string Policy(string script, string style) => $"default-src 'self'; script-src {script}; style-src {style}; {Rest}";
 
     private static bool IsDocs(PathString path) => path.StartsWithSegments("/docs");
 
