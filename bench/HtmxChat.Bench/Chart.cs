@@ -78,7 +78,11 @@ public static class Chart
                 canvas.DrawLine(from, Y(value), to, Y(value), dashed);
             }
         }
-        foreach (var (server, color) in new[] { ("HtmxChat", Ours), ("SignalR", Theirs), ("bare Kestrel SSE", Bare), ("bare Kestrel SSE, JWT", SignedInBare), ("bare Kestrel SSE, JWT in endpoint", EndpointCheckedBare) })
+        foreach (var (server, color) in new[]
+            {
+                (Subjects.Name(ServerKind.HtmxChat), Ours), (Subjects.Name(ServerKind.SignalR), Theirs), (Subjects.Name(ServerKind.BareStreams), Bare),
+                (Subjects.Name(ServerKind.SignedInBareStreams), SignedInBare), (Subjects.Name(ServerKind.EndpointCheckedBareStreams), EndpointCheckedBare),
+            })
         {
             var points = results.Where(r => r.Server == server).OrderBy(r => (int)r.Values["streams"])
                 .Select(r => new SKPoint(X((int)r.Values["streams"]), Y(Convert.ToDouble(r.Values[key])))).ToArray();

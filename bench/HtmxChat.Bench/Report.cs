@@ -20,17 +20,22 @@ public static class Report
             }
             foreach (var streams in fanout.GroupBy(r => (int)r.Values["streams"]))
             {
-                if (streams.SingleOrDefault(r => r.Server == "HtmxChat")?.Values is not { } ours)
+                if (streams.SingleOrDefault(r => r.Server == Subjects.Name(ServerKind.HtmxChat))?.Values is not { } ours)
                 {
                     continue;
                 }
-                if (streams.SingleOrDefault(r => r.Server == "SignalR")?.Values is { } signalR)
+                if (streams.SingleOrDefault(r => r.Server == Subjects.Name(ServerKind.SignalR))?.Values is { } signalR)
                 {
                     text.AppendLine($"\n{streams.Key:N0} streams: HtmxChat's p99 is {Ratio(ours["p99Ms"], signalR["p99Ms"])} SignalR's; memory per idle stream {Ratio(ours["serverKBPerIdleStream"], signalR["serverKBPerIdleStream"])}.");
                 }
-                foreach (var (name, what) in new[] { ("bare Kestrel SSE", "bare Kestrel streams (the same bytes written to each, nothing else)"), ("bare Kestrel SSE, JWT", "the same behind the framework's bearer-token check"), ("bare Kestrel SSE, JWT in endpoint", "the same with the token checked by the endpoint, nothing of it kept") })
+                foreach (var (kind, what) in new[]
                 {
-                    if (streams.SingleOrDefault(r => r.Server == name)?.Values is { } bare)
+                    (ServerKind.BareStreams, "bare Kestrel streams (the same bytes written to each, nothing else)"),
+                    (ServerKind.SignedInBareStreams, "the same behind the framework's bearer-token check"),
+                    (ServerKind.EndpointCheckedBareStreams, "the same with the token checked by the endpoint, nothing of it kept"),
+                })
+                {
+                    if (streams.SingleOrDefault(r => r.Server == Subjects.Name(kind))?.Values is { } bare)
                     {
                         text.AppendLine($"\n{streams.Key:N0} streams: HtmxChat's p99 is {Ratio(ours["p99Ms"], bare["p99Ms"])} that of {what}; memory per idle stream {Ratio(ours["serverKBPerIdleStream"], bare["serverKBPerIdleStream"])}.");
                     }

@@ -357,7 +357,6 @@ public static class Floor
                 }
             }
         }
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Array.Sort(took);
         return TimeSpan.FromSeconds(took[took.Length / 2]);
     }
