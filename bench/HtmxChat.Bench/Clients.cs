@@ -99,6 +99,8 @@ public abstract class RawConnection(int index, Deliveries deliveries) : IPolledO
         }
         if (LoopbackSource(server) is { } source)
         {
+            const int ipBindAddressNoPort = 24;
+            socket.SetRawSocketOption((int)SocketOptionLevel.IP, ipBindAddressNoPort, BitConverter.GetBytes(1));
             socket.Bind(new IPEndPoint(source, 0));
         }
         await socket.ConnectAsync(server, ct);
