@@ -134,30 +134,40 @@ public sealed class AuthApiTests(AppFixture app) : IClassFixture<AppFixture>
         Assert.Equal(HttpStatusCode.BadRequest, pageLogin.StatusCode);
     }
 
-    [Fact]
-    public async Task WithoutATokenTheApiAnswers401WithWwwAuthenticateNeverARedirect()
+    // Each check of the bearer token holds on a route behind the authentication middleware and on a chat's event
+    // stream, which makes the check itself (BearerCheck).
+    private const string Me = "/api/me";
+    private const string Events = "/api/chats/{chatId}/events";
+
+    [Theory, InlineData(Me), InlineData(Events)]
+    public async Task WithoutATokenTheApiAnswers401WithWwwAuthenticateNeverARedirect(string route)
     {
+        using var api = await ApiClient.RegisterAsync(app.Factory);
+        var url = await UrlAsync(route, api);
         using var http = Anonymous();
 
-        using var response = await http.GetAsync("/api/me");
+        using var response = await http.GetAsync(url);
 
         await response.AssertProblemAsync(HttpStatusCode.Unauthorized);
         Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
     }
 
-    [Fact]
-    public async Task ABrowserCookieAloneIsNotAcceptedOnTheApi()
+    [Theory, InlineData(Me), InlineData(Events)]
+    public async Task ABrowserCookieAloneIsNotAcceptedOnTheApi(string route)
     {
         using var browser = app.Browser();
-        await browser.RegisterAsync(BrowserClient.UniqueName());
+        var name = BrowserClient.UniqueName();
+        await browser.RegisterAsync(name);
+        using var api = await ApiClient.LogInExistingAsync(app.Factory, name, "correct horse");
+        var url = await UrlAsync(route, api);
 
-        using var response = await browser.Http.GetAsync("/api/me");
+        using var response = await browser.Http.GetAsync(url);
 
         await response.AssertProblemAsync(HttpStatusCode.Unauthorized);
     }
 
-    [Fact]
-    public async Task ATamperedTokenIsRefused()
+    [Theory, InlineData(Me), InlineData(Events)]
+    public async Task ATamperedTokenIsRefused(string route)
     {
         using var api = await ApiClient.RegisterAsync(app.Factory);
         var parts = api.Token.Split('.');
@@ -165,26 +175,40 @@ public sealed class AuthApiTests(AppFixture app) : IClassFixture<AppFixture>
         payload["sub"] = Ids.New();
         var forged = $"{parts[0]}.{Base64UrlEncoder.Encode(JsonSerializer.Serialize(payload))}.{parts[2]}";
 
-        var response = await WithTokenAsync(forged);
+        using var response = await WithTokenAsync(await UrlAsync(route, api), forged);
 
         await response.AssertProblemAsync(HttpStatusCode.Unauthorized);
         Assert.Contains("invalid_token", response.Headers.WwwAuthenticate.ToString());
     }
 
-    [Fact]
-    public async Task AnUnsignedAlgNoneTokenIsRefused()
+    [Theory, InlineData(Me), InlineData(Events)]
+    public async Task AnUnsignedAlgNoneTokenIsRefused(string route)
     {
         using var api = await ApiClient.RegisterAsync(app.Factory);
         var payload = api.Token.Split('.')[1];
         var none = $"{Base64UrlEncoder.Encode("{\"alg\":\"none\",\"typ\":\"JWT\"}")}.{payload}.";
 
-        await (await WithTokenAsync(none)).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        using var response = await WithTokenAsync(await UrlAsync(route, api), none);
+
+        await response.AssertProblemAsync(HttpStatusCode.Unauthorized);
     }
 
-    [Fact]
-    public async Task AnExpiredTokenIsRefusedAndAValidOneWithTheSameKeyIsNot()
+    [Theory, InlineData(Me), InlineData(Events)]
+    public async Task SomethingThatIsNotATokenIsRefused(string route)
     {
         using var api = await ApiClient.RegisterAsync(app.Factory);
+
+        using var response = await WithTokenAsync(await UrlAsync(route, api), "not.a-token");
+
+        await response.AssertProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Contains("invalid_token", response.Headers.WwwAuthenticate.ToString());
+    }
+
+    [Theory, InlineData(Me), InlineData(Events)]
+    public async Task AnExpiredTokenIsRefusedAndAValidOneWithTheSameKeyIsNot(string route)
+    {
+        using var api = await ApiClient.RegisterAsync(app.Factory);
+        var url = await UrlAsync(route, api);
         var tokens = app.Factory.Services.GetRequiredService<TokenService>();
         var user = await app.Factory.Services.GetRequiredService<Web.Storage.IUserRepository>().FindByIdAsync(api.UserId);
 
@@ -199,14 +223,18 @@ public sealed class AuthApiTests(AppFixture app) : IClassFixture<AppFixture>
             SigningCredentials = new SigningCredentials(tokens.SigningKey, SecurityAlgorithms.HmacSha256),
         });
 
-        await (await WithTokenAsync(Token(DateTime.UtcNow.AddMinutes(-2)))).AssertProblemAsync(HttpStatusCode.Unauthorized);
-        Assert.Equal(HttpStatusCode.OK, (await WithTokenAsync(Token(DateTime.UtcNow.AddMinutes(5)))).StatusCode);
+        using var expired = await WithTokenAsync(url, Token(DateTime.UtcNow.AddMinutes(-2)));
+        using var valid = await WithTokenAsync(url, Token(DateTime.UtcNow.AddMinutes(5)));
+
+        await expired.AssertProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Equal(HttpStatusCode.OK, valid.StatusCode);
     }
 
-    [Fact]
-    public async Task APasswordChangeEndsTheOldTokens()
+    [Theory, InlineData(Me), InlineData(Events)]
+    public async Task APasswordChangeEndsTheOldTokens(string route)
     {
         using var api = await ApiClient.RegisterAsync(app.Factory, password: "first password");
+        var url = await UrlAsync(route, api);
         using (var scope = app.Factory.Services.CreateScope())
         {
             var users = scope.ServiceProvider.GetRequiredService<UserManager<ChatUser>>();
@@ -214,21 +242,25 @@ public sealed class AuthApiTests(AppFixture app) : IClassFixture<AppFixture>
             Assert.True((await users.ChangePasswordAsync(user!, "first password", "second password")).Succeeded);
         }
 
-        await (await api.Http.GetAsync("/api/me")).AssertProblemAsync(HttpStatusCode.Unauthorized);
-        var fresh = await ApiClient.LogInAsync(api.Http, api.UserName, "second password");
-        Assert.Equal(HttpStatusCode.OK, (await WithTokenAsync(fresh)).StatusCode);
+        using var http = Anonymous();
+        using var old = await WithTokenAsync(url, api.Token);
+        using var fresh = await WithTokenAsync(url, await ApiClient.LogInAsync(http, api.UserName, "second password"));
+
+        await old.AssertProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Equal(HttpStatusCode.OK, fresh.StatusCode);
     }
 
-    [Fact]
-    public async Task SomeoneElsesFailedLoginsDoNotEndAPersonsTokensButAnAdminLockDoes()
+    [Theory, InlineData(Me), InlineData(Events)]
+    public async Task SomeoneElsesFailedLoginsDoNotEndAPersonsTokensButAnAdminLockDoes(string route)
     {
         using var api = await ApiClient.RegisterAsync(app.Factory);
+        var url = await UrlAsync(route, api);
         using var http = Anonymous();
         for (var i = 0; i < 5; i++)
         {
             (await http.PostAsync("/api/login", new FormUrlEncodedContent([new("username", api.UserName), new("password", "guessing")]))).Dispose();
         }
-        using var afterGuesses = await api.Http.GetAsync("/api/me");
+        using var afterGuesses = await WithTokenAsync(url, api.Token);
 
         using (var scope = app.Factory.Services.CreateScope())
         {
@@ -236,7 +268,7 @@ public sealed class AuthApiTests(AppFixture app) : IClassFixture<AppFixture>
             var accounts = scope.ServiceProvider.GetRequiredService<Web.Accounts.AccountService>();
             Assert.True((await accounts.LockAsync((await users.FindByIdAsync(api.UserId))!, DateTimeOffset.UtcNow.AddDays(1))).Succeeded);
         }
-        using var afterLock = await api.Http.GetAsync("/api/me");
+        using var afterLock = await WithTokenAsync(url, api.Token);
 
         Assert.Equal(HttpStatusCode.OK, afterGuesses.StatusCode);
         await afterLock.AssertProblemAsync(HttpStatusCode.Unauthorized);
@@ -261,13 +293,28 @@ public sealed class AuthApiTests(AppFixture app) : IClassFixture<AppFixture>
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
-    private async Task<HttpResponseMessage> WithTokenAsync(string token)
+    /// <summary>The route's URL for this person: the event stream of a chat they are in.</summary>
+    private async Task<string> UrlAsync(string route, ApiClient api)
+    {
+        if (route != Events)
+        {
+            return route;
+        }
+        using var other = await ApiClient.RegisterAsync(app.Factory);
+        return route.Replace("{chatId}", await api.CreateChatIdAsync(other.UserName));
+    }
+
+    /// <summary>The response's status and headers; a refusal's body is read, an open event stream's is left unread.</summary>
+    private async Task<HttpResponseMessage> WithTokenAsync(string url, string token)
     {
         using var http = Anonymous();
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/me");
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        var response = await http.SendAsync(request);
-        await response.Content.LoadIntoBufferAsync();
+        var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        if (response.Content.Headers.ContentType?.MediaType != "text/event-stream")
+        {
+            await response.Content.LoadIntoBufferAsync();
+        }
         return response;
     }
 }

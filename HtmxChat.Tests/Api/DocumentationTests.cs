@@ -25,6 +25,7 @@ public sealed class DocumentationTests(AppFixture app) : IClassFixture<AppFixtur
         var send = paths.GetProperty("/api/chats/{chatId}/messages").GetProperty("post");
         Assert.False(string.IsNullOrEmpty(send.GetProperty("summary").GetString()));
         Assert.True(send.TryGetProperty("security", out _));
+        Assert.True(paths.GetProperty("/api/chats/{chatId}/events").GetProperty("get").TryGetProperty("security", out _));
         Assert.True(send.GetProperty("responses").TryGetProperty("201", out _));
         Assert.False(paths.GetProperty("/api/login").GetProperty("post").TryGetProperty("security", out _));
     }

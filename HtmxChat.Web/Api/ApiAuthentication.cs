@@ -21,6 +21,7 @@ public static class ApiAuthentication
     {
         services.AddOptions<JwtOptions>().BindConfiguration("Jwt").ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<TokenService>();
+        services.AddSingleton<BearerCheck>();
         // Requests under /api are authenticated by their bearer token only: the browser's cookie is not read there
         // (its handler would run, find nothing and cost every API request and every open API stream).
         services.AddAuthentication(o => o.DefaultAuthenticateScheme = ByPath)
@@ -86,17 +87,26 @@ public static class ApiAuthentication
             ? TimeSpan.FromSeconds(Math.Max(1, (expires - DateTimeOffset.UtcNow).TotalSeconds))
             : Timeout.InfiniteTimeSpan;
 
-    private static async Task WriteUnauthorizedProblemAsync(JwtBearerChallengeContext context)
+    private static Task WriteUnauthorizedProblemAsync(JwtBearerChallengeContext context)
     {
         context.HandleResponse();
-        var response = context.Response;
-        response.StatusCode = StatusCodes.Status401Unauthorized;
-        response.Headers.WWWAuthenticate = context.AuthenticateFailure is null ? "Bearer" : "Bearer error=\"invalid_token\"";
-        await Results.Problem(
-            statusCode: StatusCodes.Status401Unauthorized,
-            title: "Unauthorized",
-            detail: context.AuthenticateFailure is null
-                ? "Send a bearer token from POST /api/login in the Authorization header."
-                : "The bearer token is invalid or has expired; log in again.").ExecuteAsync(context.HttpContext);
+        return Unauthorized(invalidToken: context.AuthenticateFailure is not null).ExecuteAsync(context.HttpContext);
+    }
+
+    /// <summary>The API's 401: problem+json with <c>WWW-Authenticate: Bearer</c>, never a redirect to the login page.</summary>
+    public static IResult Unauthorized(bool invalidToken) => new UnauthorizedProblem(invalidToken);
+
+    private sealed class UnauthorizedProblem(bool invalidToken) : IResult
+    {
+        public Task ExecuteAsync(HttpContext http)
+        {
+            http.Response.Headers.WWWAuthenticate = invalidToken ? "Bearer error=\"invalid_token\"" : "Bearer";
+            return Results.Problem(
+                statusCode: StatusCodes.Status401Unauthorized,
+                title: "Unauthorized",
+                detail: invalidToken
+                    ? "The bearer token is invalid or has expired; log in again."
+                    : "Send a bearer token from POST /api/login in the Authorization header.").ExecuteAsync(http);
+        }
     }
 }

@@ -33,8 +33,9 @@ public static class ApiDocumentation
             });
             o.AddOperationTransformer((operation, context, _) =>
             {
-                var needsToken = context.Description.ActionDescriptor.EndpointMetadata.OfType<Microsoft.AspNetCore.Authorization.IAuthorizeData>().Any()
-                    && !context.Description.ActionDescriptor.EndpointMetadata.OfType<Microsoft.AspNetCore.Authorization.IAllowAnonymous>().Any();
+                var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+                var needsToken = metadata.Contains(BearerCheck.Made)
+                    || (metadata.OfType<Microsoft.AspNetCore.Authorization.IAuthorizeData>().Any() && !metadata.OfType<Microsoft.AspNetCore.Authorization.IAllowAnonymous>().Any());
                 if (needsToken)
                 {
                     operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiAuthentication.Scheme, context.Document)] = [] }];

@@ -65,13 +65,17 @@ public static class ChatsApi
             .WithSummary("Tell the others the caller is typing")
             .WithDescription("Nothing is stored: the others' streams get a `typing` event. Send it at most every 3 seconds while typing; it counts toward the sending limit (429).");
         api.MapPost("/{chatId}/read", ReadAsync).WithName("MarkRead").WithSummary("Mark the chat read up to a seq");
-        api.MapGet("/{chatId}/events", EventsAsync).WithName("ChatEvents")
+        // Outside the group's authorization, run straight from routing: the endpoint checks the token itself (BearerCheck),
+        // so an open stream does not keep the framework's authentication state.
+        app.MapGet("/api/chats/{chatId}/events", EventsAsync).WithTags("Chats").WithName("ChatEvents")
             .WithSummary("The chat's changes as server-sent events")
             .WithDescription("`event: message` (or `message.updated`, `message.deleted`, `chat.updated`), `id: {version}`, `data: {Message or Chat}`. " +
                 "Reconnect with `Last-Event-ID` (or `?after=`) to get every change after that version first, each changed item once in its current state. " +
                 "A `: ping` comment comes at least every 30 s.")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithMetadata(BearerCheck.Made)
+            .ShortCircuit();
         return app;
     }
 
@@ -213,19 +217,25 @@ public static class ChatsApi
         return await s.Chats.MarkReadAsync(s.CallerId, chatId, request.Seq.Value, ct) ? TypedResults.NoContent() : ApiProblems.NotFound();
     }
 
-    private static async Task<IResult> EventsAsync(string chatId, long? after, HttpContext http, [AsParameters] ChatsApiServices s, ChatFeed feed, IOptions<JsonOptions> json)
+    private static async Task<IResult> EventsAsync(
+        string chatId, long? after, HttpContext http, BearerCheck bearer, ChatService chats, ChatFeed feed, IOptions<JsonOptions> json)
     {
-        if (await s.Chats.FindChatAsync(s.CallerId, chatId, http.RequestAborted) is not { } chat)
+        var check = await bearer.CheckAsync(http);
+        if (check is not BearerCheckResult.Passed caller)
+        {
+            return ((BearerCheckResult.Refused)check).Answer;
+        }
+        if (await chats.FindChatAsync(caller.UserId, chatId, http.RequestAborted) is not { } chat)
         {
             return ApiProblems.NotFound();
         }
-        var sink = new EventsSink(EventStream.For(http), chat.Id, s.CallerId, json.Value.SerializerOptions);
-        var end = await feed.RunAsync(new FeedRequest(s.CallerId, Transport.Api)
+        var sink = new EventsSink(EventStream.For(http), chat.Id, caller.UserId, json.Value.SerializerOptions);
+        var end = await feed.RunAsync(new FeedRequest(caller.UserId, Transport.Api)
         {
             Chat = chat,
             ResumeAfter = EventStream.ResumePoint(http.Request, after),
             // The stream ends when the token does; the client logs in again and resumes with Last-Event-ID.
-            EndsAt = ApiAuthentication.TokenExpires(s.Caller),
+            EndsAt = caller.Expires,
         }, sink, http.RequestAborted);
         if (end is FeedEnd.Lagged or FeedEnd.Stalled)
         {
