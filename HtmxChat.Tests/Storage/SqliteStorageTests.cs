@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using HtmxChat.Tests.Infrastructure;
 using HtmxChat.Web.Domain;
 using HtmxChat.Web.Storage.Sqlite;
@@ -63,6 +64,9 @@ public sealed class SqliteStorageTests : StorageSuite
             await chats.DeleteMessageAsync(chat.Id, message.Id);
         }
 
+        // As a search does first.
+        await database.IndexQueuedAsync(TestContext.Current.CancellationToken);
+
         using var connection = database.Open();
         long Count(string sql)
         {
@@ -79,6 +83,36 @@ public sealed class SqliteStorageTests : StorageSuite
         Assert.Equal(Count("SELECT count(*) FROM messages WHERE content = 'okapi instead'"), Count("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'okapi'"));
         Assert.Equal(4, Count("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'line'"));
         Assert.True(Count("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'okapi'") > 0);
+    }
+
+    [Fact]
+    public async Task SentMessagesAreIndexedForSearchAMomentLaterWithoutASearch()
+    {
+        var database = new SqliteDatabase($"Data Source={_folder.File("index-later.db")}");
+        var users = new SqliteUserRepository(database);
+        var chats = new SqliteChatRepository(database);
+        var ada = new ChatUser { UserName = "ada", NormalizedUserName = "ADA", Email = "ada@example.com", NormalizedEmail = "ADA@EXAMPLE.COM" };
+        await users.CreateAsync(ada, TestContext.Current.CancellationToken);
+        var (chat, _) = await chats.CreateAsync(new Chat { CreatorId = ada.Id, Title = "t", Participants = [new() { UserId = ada.Id, UserName = ada.UserName }] });
+        for (var i = 0; i < 20; i++)
+        {
+            await chats.AppendMessageAsync(chat.Id, ada.Id, ada.UserName, $"walrus {i}", DateTimeOffset.UtcNow);
+        }
+
+        using var connection = database.Open();
+        long Count(string sql)
+        {
+            using var command = connection.Command(sql);
+            return (long)command.ExecuteScalar()!;
+        }
+        var waited = Stopwatch.StartNew();
+        while (Count("SELECT count(*) FROM messages_fts_queue") > 0 && waited.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(0, Count("SELECT count(*) FROM messages_fts_queue"));
+        Assert.Equal(20, Count("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'walrus'"));
     }
 
     [Fact]

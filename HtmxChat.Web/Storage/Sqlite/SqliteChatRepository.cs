@@ -447,6 +447,7 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
         {
             return new SearchPage([], null);
         }
+        await database.IndexQueuedAsync(ct);
         await using var connection = await database.OpenAsync(ct);
         await using var command = connection.Command(
             $"SELECT {MessageColumns}, snippet(messages_fts, 0, char(2), char(3), '…', 16), m.rowid " +

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
@@ -12,6 +13,9 @@ public sealed class SqliteDatabase : IDisposable
     private readonly string _connectionString;
     private readonly ConnectionPool _pool;
     private readonly GroupCommit _writes;
+    private readonly Timer _indexLater;
+    private long _indexedAt;
+    private int _indexLaterSet;
 
     public SqliteDatabase(IOptions<StorageOptions> options, IHostEnvironment environment)
         : this(ResolveConnectionString(options.Value.SqliteConnectionString, environment.ContentRootPath), options.Value.SqliteSynchronous)
@@ -23,7 +27,12 @@ public sealed class SqliteDatabase : IDisposable
         _connectionString = connectionString;
         var pragmas = $"PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = {synchronous.ToString().ToUpperInvariant()};";
         _pool = new ConnectionPool(connectionString, connection => Initialize(connection, pragmas));
-        _writes = new GroupCommit(Open, beforeCommit: connection => IndexQueuedMessages(connection));
+        _writes = new GroupCommit(Open, beforeCommit: IndexQueuedMessagesIfDue);
+        _indexLater = new Timer(_ =>
+        {
+            Volatile.Write(ref _indexLaterSet, 0);
+            _ = IndexLaterAsync();
+        });
         var dataSource = new SqliteConnectionStringBuilder(connectionString).DataSource;
         if (Path.GetDirectoryName(dataSource) is { Length: > 0 } folder)
         {
@@ -52,9 +61,64 @@ public sealed class SqliteDatabase : IDisposable
         _writes.WriteAsync(write, ct);
 
     /// <summary>
-    /// Indexes for search the messages stored in this transaction (schema step 9): every transaction that stores
-    /// messages calls this just before it commits, so the queue is empty between transactions.
+    /// How long a stored message may wait to be indexed for search, unless a search comes first. Indexing the messages
+    /// of many commits at once writes one segment of the index for them all: indexing each send's message in its own
+    /// commit wrote about half of that commit's pages.
     /// </summary>
+    public static readonly TimeSpan IndexEvery = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// Indexes for search the messages queued so far (schema step 9), so that a search finds every message stored
+    /// before it. A search calls this first; it writes only when something is queued.
+    /// </summary>
+    public async Task IndexQueuedAsync(CancellationToken ct)
+    {
+        using (var connection = Open())
+        using (var queued = connection.Command("SELECT EXISTS (SELECT 1 FROM messages_fts_queue)"))
+        {
+            if ((long)queued.ExecuteScalar()! == 0)
+            {
+                return;
+            }
+        }
+        await WriteAsync(connection =>
+        {
+            IndexQueuedMessages(connection);
+            _indexedAt = Stopwatch.GetTimestamp();
+            return Task.FromResult(true);
+        }, ct);
+    }
+
+    private async Task IndexLaterAsync()
+    {
+        try
+        {
+            await IndexQueuedAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is SqliteException or ObjectDisposedException)
+        {
+            // What is queued stays queued: the next commit or search indexes it.
+        }
+    }
+
+    /// <summary>
+    /// Runs before each shared commit: indexes the queue when <see cref="IndexEvery"/> has passed since it was last
+    /// indexed, and otherwise makes sure it will be indexed soon even if no other write comes.
+    /// </summary>
+    private void IndexQueuedMessagesIfDue(SqliteConnection connection)
+    {
+        if (Stopwatch.GetElapsedTime(_indexedAt) >= IndexEvery)
+        {
+            IndexQueuedMessages(connection);
+            _indexedAt = Stopwatch.GetTimestamp();
+        }
+        else if (Interlocked.Exchange(ref _indexLaterSet, 1) == 0)
+        {
+            _indexLater.Change(IndexEvery, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>Indexes for search every message queued, in the caller's transaction.</summary>
     public static void IndexQueuedMessages(SqliteConnection connection, SqliteTransaction? transaction = null)
     {
         using (var index = connection.Command(
@@ -67,7 +131,11 @@ public sealed class SqliteDatabase : IDisposable
         clear.ExecuteNonQuery();
     }
 
-    public void Dispose() => _pool.Dispose();
+    public void Dispose()
+    {
+        _indexLater.Dispose();
+        _pool.Dispose();
+    }
 
     private static void Initialize(SqliteConnection connection, string pragmas)
     {
