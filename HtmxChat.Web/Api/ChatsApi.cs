@@ -66,8 +66,12 @@ public static class ChatsApi
             .WithDescription("Nothing is stored: the others' streams get a `typing` event. Send it at most every 3 seconds while typing; it counts toward the sending limit (429).");
         api.MapPost("/{chatId}/read", ReadAsync).WithName("MarkRead").WithSummary("Mark the chat read up to a seq");
         // Outside the group's authorization, run straight from routing: the endpoint checks the token itself (BearerCheck),
-        // so an open stream does not keep the framework's authentication state.
-        app.MapGet("/api/chats/{chatId}/events", EventsAsync).WithTags("Chats").WithName("ChatEvents")
+        // so an open stream does not keep the framework's authentication state. Its services are taken once, here:
+        // resolved for each request they would open a scope of services that every open stream keeps.
+        var events = new EventsEndpoint(
+            app.ServiceProvider.GetRequiredService<BearerCheck>(), app.ServiceProvider.GetRequiredService<ChatService>(),
+            app.ServiceProvider.GetRequiredService<ChatFeed>(), app.ServiceProvider.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions);
+        app.MapGet("/api/chats/{chatId}/events", events.StreamAsync).WithTags("Chats").WithName("ChatEvents")
             .WithSummary("The chat's changes as server-sent events")
             .WithDescription("`event: message` (or `message.updated`, `message.deleted`, `chat.updated`), `id: {version}`, `data: {Message or Chat}`. " +
                 "Reconnect with `Last-Event-ID` (or `?after=`) to get every change after that version first, each changed item once in its current state. " +
@@ -217,31 +221,33 @@ public static class ChatsApi
         return await s.Chats.MarkReadAsync(s.CallerId, chatId, request.Seq.Value, ct) ? TypedResults.NoContent() : ApiProblems.NotFound();
     }
 
-    private static async Task<IResult> EventsAsync(
-        string chatId, long? after, HttpContext http, BearerCheck bearer, ChatService chats, ChatFeed feed, IOptions<JsonOptions> json)
+    private sealed class EventsEndpoint(BearerCheck bearer, ChatService chats, ChatFeed feed, JsonSerializerOptions serializer)
     {
-        var check = await bearer.CheckAsync(http);
-        if (check is not BearerCheckResult.Passed caller)
+        public async Task<IResult> StreamAsync(string chatId, long? after, HttpContext http)
         {
-            return ((BearerCheckResult.Refused)check).Answer;
+            var check = await bearer.CheckAsync(http);
+            if (check is not BearerCheckResult.Passed caller)
+            {
+                return ((BearerCheckResult.Refused)check).Answer;
+            }
+            if (await chats.FindChatAsync(caller.UserId, chatId, http.RequestAborted) is not { } chat)
+            {
+                return ApiProblems.NotFound();
+            }
+            var sink = new EventsSink(EventStream.For(http), chat.Id, caller.UserId, serializer);
+            var end = await feed.RunAsync(new FeedRequest(caller.UserId, Transport.Api)
+            {
+                Chat = chat,
+                ResumeAfter = EventStream.ResumePoint(http.Request, after),
+                // The stream ends when the token does; the client logs in again and resumes with Last-Event-ID.
+                EndsAt = caller.Expires,
+            }, sink, http.RequestAborted);
+            if (end is FeedEnd.Lagged or FeedEnd.Stalled)
+            {
+                http.Abort();
+            }
+            return Results.Empty;
         }
-        if (await chats.FindChatAsync(caller.UserId, chatId, http.RequestAborted) is not { } chat)
-        {
-            return ApiProblems.NotFound();
-        }
-        var sink = new EventsSink(EventStream.For(http), chat.Id, caller.UserId, json.Value.SerializerOptions);
-        var end = await feed.RunAsync(new FeedRequest(caller.UserId, Transport.Api)
-        {
-            Chat = chat,
-            ResumeAfter = EventStream.ResumePoint(http.Request, after),
-            // The stream ends when the token does; the client logs in again and resumes with Last-Event-ID.
-            EndsAt = caller.Expires,
-        }, sink, http.RequestAborted);
-        if (end is FeedEnd.Lagged or FeedEnd.Stalled)
-        {
-            http.Abort();
-        }
-        return Results.Empty;
     }
 
     /// <summary>One chat's changes as <c>event: {kind}</c>, <c>id: {version}</c>, <c>data: {Message or Chat}</c>.</summary>
