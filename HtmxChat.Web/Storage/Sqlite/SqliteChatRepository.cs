@@ -124,7 +124,6 @@ public sealed class SqliteChatRepository(SqliteDatabase database) : IChatReposit
             await read.ExecuteNonQueryAsync(ct);
         }
         var chat = await FindAsync(connection, transaction, "c.id = $value", chatId, ct);
-        SqliteDatabase.IndexQueuedMessages(connection, transaction);
         await transaction.CommitAsync(ct);
         return (message, chat!);
     }

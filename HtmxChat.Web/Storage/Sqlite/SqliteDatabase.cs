@@ -118,16 +118,16 @@ public sealed class SqliteDatabase : IDisposable
         }
     }
 
-    /// <summary>Indexes for search every message queued, in the caller's transaction.</summary>
-    public static void IndexQueuedMessages(SqliteConnection connection, SqliteTransaction? transaction = null)
+    /// <summary>Indexes for search every message queued, in the write under way.</summary>
+    private static void IndexQueuedMessages(SqliteConnection connection)
     {
         using (var index = connection.Command(
             "INSERT INTO messages_fts (rowid, content) " +
-            "SELECT m.rowid, m.content FROM messages_fts_queue q JOIN messages m ON m.rowid = q.message_rowid", transaction))
+            "SELECT m.rowid, m.content FROM messages_fts_queue q JOIN messages m ON m.rowid = q.message_rowid"))
         {
             index.ExecuteNonQuery();
         }
-        using var clear = connection.Command("DELETE FROM messages_fts_queue", transaction);
+        using var clear = connection.Command("DELETE FROM messages_fts_queue");
         clear.ExecuteNonQuery();
     }
 

@@ -167,9 +167,9 @@ internal static class SqliteSchema
         """,
         // 9: search indexed once per write transaction. FTS5 writes out what it holds whenever a statement opens a
         // savepoint, so indexing inside each send wrote a segment per message; a new message now only queues its
-        // rowid, and the transaction that stored it indexes the queue just before it commits
-        // (SqliteDatabase.IndexQueuedMessages). An edit or deletion of a message still queued leaves the index alone:
-        // the queue indexes the text as it stands then.
+        // rowid, and the transaction that stored it indexes the queue just before it commits (now a commit up to
+        // SqliteDatabase.IndexEvery later does, or a search first). An edit or deletion of a message still queued leaves
+        // the index alone: the queue indexes the text as it stands then.
         """
         CREATE TABLE messages_fts_queue (message_rowid INTEGER PRIMARY KEY);
         DROP TRIGGER messages_fts_insert;
