@@ -1,3 +1,4 @@
+using HtmxChat.Web.Infrastructure;
 using HtmxChat.Web.Domain;
 using Htmx;
 using Microsoft.AspNetCore.Authentication;
@@ -62,6 +63,7 @@ public static class AccountsExtensions
         services.AddOptions<RateLimitOptions>().BindConfiguration("RateLimits").ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<LoginRateLimiter>();
         services.AddSingleton<AccountCache>();
+        services.AddSingleton<StreamAuthentication>();
         services.AddOptions<AdminOptions>()
             .Bind(builder.Configuration)
             .Validate(o => !o.IsConfigured || !string.IsNullOrEmpty(o.Pass), "ADMIN_USER is set but ADMIN_PASS is not: set ADMIN_PASS to the admin's password.")

@@ -43,13 +43,11 @@ public static class SessionCheck
     /// The principal as the stored account has it now (current roles and time zone; the same instance when nothing
     /// differs), or null when the account is gone or the principal's stamp is not current.
     /// </summary>
-    public static Task<ClaimsPrincipal?> CurrentAsync(HttpContext http, ClaimsPrincipal? principal, string stampClaim, bool keptSessionCounts) =>
-        CurrentAsync(http.RequestServices.GetRequiredService<AccountCache>(), principal, stampClaim, keptSessionCounts, http.RequestAborted);
-
-    public static async Task<ClaimsPrincipal?> CurrentAsync(
-        AccountCache accounts, ClaimsPrincipal? principal, string stampClaim, bool keptSessionCounts, CancellationToken ct)
+    public static async Task<ClaimsPrincipal?> CurrentAsync(HttpContext http, ClaimsPrincipal? principal, string stampClaim, bool keptSessionCounts)
     {
-        var user = principal?.FindFirstValue(ClaimTypes.NameIdentifier) is { } id ? await accounts.FindAsync(id, ct) : null;
+        var user = principal?.FindFirstValue(ClaimTypes.NameIdentifier) is { } id
+            ? await http.RequestServices.GetRequiredService<AccountCache>().FindAsync(id, http.RequestAborted)
+            : null;
         return user is not null && IsCurrent(principal!, user, stampClaim, keptSessionCounts) ? WithCurrentClaims(principal!, user) : null;
     }
 

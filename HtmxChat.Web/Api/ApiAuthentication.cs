@@ -14,6 +14,14 @@ public static class ApiAuthentication
     public const string Scheme = JwtBearerDefaults.AuthenticationScheme;
     public const string Policy = "api";
 
+    /// <summary>
+    /// Endpoint metadata of a route that authenticates the bearer token itself (an event stream:
+    /// <see cref="Infrastructure.StreamAuthentication"/>), so the API document lists the scheme for it.
+    /// </summary>
+    public static readonly object AuthenticatedByEndpoint = new AuthenticatedByEndpointRoute();
+
+    private sealed record AuthenticatedByEndpointRoute;
+
     /// <summary>The scheme that authenticates a request: the bearer token under /api, the browser's cookie elsewhere.</summary>
     private const string ByPath = "bearer-or-cookie";
 
@@ -21,7 +29,6 @@ public static class ApiAuthentication
     {
         services.AddOptions<JwtOptions>().BindConfiguration("Jwt").ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<TokenService>();
-        services.AddSingleton<BearerCheck>();
         // Requests under /api are authenticated by their bearer token only: the browser's cookie is not read there
         // (its handler would run, find nothing and cost every API request and every open API stream).
         services.AddAuthentication(o => o.DefaultAuthenticateScheme = ByPath)
@@ -94,7 +101,7 @@ public static class ApiAuthentication
     }
 
     /// <summary>The API's 401: problem+json with <c>WWW-Authenticate: Bearer</c>, never a redirect to the login page.</summary>
-    public static IResult Unauthorized(bool invalidToken) => new UnauthorizedProblem(invalidToken);
+    private static IResult Unauthorized(bool invalidToken) => new UnauthorizedProblem(invalidToken);
 
     private sealed class UnauthorizedProblem(bool invalidToken) : IResult
     {

@@ -34,7 +34,7 @@ public static class ApiDocumentation
             o.AddOperationTransformer((operation, context, _) =>
             {
                 var metadata = context.Description.ActionDescriptor.EndpointMetadata;
-                var needsToken = metadata.Contains(BearerCheck.Made)
+                var needsToken = metadata.Contains(ApiAuthentication.AuthenticatedByEndpoint)
                     || (metadata.OfType<Microsoft.AspNetCore.Authorization.IAuthorizeData>().Any() && !metadata.OfType<Microsoft.AspNetCore.Authorization.IAllowAnonymous>().Any());
                 if (needsToken)
                 {

@@ -65,11 +65,11 @@ public static class ChatsApi
             .WithSummary("Tell the others the caller is typing")
             .WithDescription("Nothing is stored: the others' streams get a `typing` event. Send it at most every 3 seconds while typing; it counts toward the sending limit (429).");
         api.MapPost("/{chatId}/read", ReadAsync).WithName("MarkRead").WithSummary("Mark the chat read up to a seq");
-        // Outside the group's authorization, run straight from routing: the endpoint checks the token itself (BearerCheck),
-        // so an open stream does not keep the framework's authentication state. Its services are taken once, here:
-        // resolved for each request they would open a scope of services that every open stream keeps.
+        // Outside the group's authorization, run straight from routing: the stream authenticates itself
+        // (StreamAuthentication). Its services are taken once, here: resolved for each request they would open a scope of
+        // services that every open stream keeps.
         var events = new EventsEndpoint(
-            app.ServiceProvider.GetRequiredService<BearerCheck>(), app.ServiceProvider.GetRequiredService<ChatService>(),
+            app.ServiceProvider.GetRequiredService<StreamAuthentication>(), app.ServiceProvider.GetRequiredService<ChatService>(),
             app.ServiceProvider.GetRequiredService<ChatFeed>(), app.ServiceProvider.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions);
         app.MapGet("/api/chats/{chatId}/events", events.StreamAsync).WithTags("Chats").WithName("ChatEvents")
             .WithSummary("The chat's changes as server-sent events")
@@ -78,7 +78,7 @@ public static class ChatsApi
                 "A `: ping` comment comes at least every 30 s.")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .WithMetadata(BearerCheck.Made)
+            .WithMetadata(ApiAuthentication.AuthenticatedByEndpoint)
             .ShortCircuit();
         return app;
     }
@@ -221,32 +221,37 @@ public static class ChatsApi
         return await s.Chats.MarkReadAsync(s.CallerId, chatId, request.Seq.Value, ct) ? TypedResults.NoContent() : ApiProblems.NotFound();
     }
 
-    private sealed class EventsEndpoint(BearerCheck bearer, ChatService chats, ChatFeed feed, JsonSerializerOptions serializer)
+    private sealed class EventsEndpoint(StreamAuthentication authentication, ChatService chats, ChatFeed feed, JsonSerializerOptions serializer)
     {
         public async Task<IResult> StreamAsync(string chatId, long? after, HttpContext http)
         {
-            var check = await bearer.CheckAsync(http);
-            if (check is not BearerCheckResult.Passed caller)
+            if (await authentication.AuthenticateAsync(http, ApiAuthentication.Scheme, Caller.Of) is not var (callerId, endsAt))
             {
-                return ((BearerCheckResult.Refused)check).Answer;
+                return Results.Empty;
             }
-            if (await chats.FindChatAsync(caller.UserId, chatId, http.RequestAborted) is not { } chat)
+            if (await chats.FindChatAsync(callerId, chatId, http.RequestAborted) is not { } chat)
             {
                 return ApiProblems.NotFound();
             }
-            var sink = new EventsSink(EventStream.For(http), chat.Id, caller.UserId, serializer);
-            var end = await feed.RunAsync(new FeedRequest(caller.UserId, Transport.Api)
+            var sink = new EventsSink(EventStream.For(http), chat.Id, callerId, serializer);
+            var end = await feed.RunAsync(new FeedRequest(callerId, Transport.Api)
             {
                 Chat = chat,
                 ResumeAfter = EventStream.ResumePoint(http.Request, after),
                 // The stream ends when the token does; the client logs in again and resumes with Last-Event-ID.
-                EndsAt = caller.Expires,
+                EndsAt = endsAt,
             }, sink, http.RequestAborted);
             if (end is FeedEnd.Lagged or FeedEnd.Stalled)
             {
                 http.Abort();
             }
             return Results.Empty;
+        }
+
+        /// <summary>What a stream keeps of whoever opened it: who, and when their token expires.</summary>
+        private sealed record Caller(string Id, DateTimeOffset? EndsAt)
+        {
+            public static Caller Of(ClaimsPrincipal principal) => new(principal.UserId(), ApiAuthentication.TokenExpires(principal));
         }
     }
 

@@ -1,9 +1,11 @@
+using System.Security.Claims;
 using HtmxChat.Web.Accounts;
 using HtmxChat.Web.Chats;
 using HtmxChat.Web.Chats.Feed;
 using HtmxChat.Web.Domain;
 using HtmxChat.Web.Infrastructure;
 using HtmxChat.Web.Models;
+using Microsoft.AspNetCore.Identity;
 
 namespace HtmxChat.Web.Ui;
 
@@ -44,57 +46,73 @@ public static class BrowserStream
 
     public static IEndpointRouteBuilder MapBrowserStream(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/chats/events", StreamAsync).RequireAuthorization().ExcludeFromDescription();
+        // Run straight from routing: the stream authenticates itself (StreamAuthentication). Its services are taken once,
+        // here: resolved for each request they would open a scope of services that every open stream keeps.
+        var services = app.ServiceProvider;
+        var streams = new Endpoint(
+            services.GetRequiredService<StreamAuthentication>(), services.GetRequiredService<ChatService>(), services.GetRequiredService<ChatFeed>(),
+            services.GetRequiredService<FragmentRenderer>(), services.GetRequiredService<ReadMarkerWriter>());
+        app.MapGet("/chats/events", streams.StreamAsync).ShortCircuit().ExcludeFromDescription();
         return app;
     }
 
-    /// <param name="open">The one chat a tab shows: its changes come with <c>id: {version}</c>.</param>
-    /// <param name="follow">
-    /// The stream a browser's tabs share (site.js): <c>chatId:after,chatId:after,…</c>, each chat followed exactly from its
-    /// own version, with <c>id: {chatId}:{version}</c> so each tab takes its own chat's events. Chats the person is no
-    /// longer in are left out rather than refused: the tab that showed one was told already.
-    /// </param>
-    private static async Task<IResult> StreamAsync(
-        HttpContext context, string? open, long? after, string? follow, ChatService chats, ChatFeed feed, FragmentRenderer renderer, ReadMarkerWriter readMarkers)
+    private sealed class Endpoint(StreamAuthentication authentication, ChatService chats, ChatFeed feed, FragmentRenderer renderer, ReadMarkerWriter readMarkers)
     {
-        var user = context.User;
-        var userId = user.UserId();
-        List<FollowedChat> followed = [];
-        if (follow is not null)
+        /// <param name="open">The one chat a tab shows: its changes come with <c>id: {version}</c>.</param>
+        /// <param name="follow">
+        /// The stream a browser's tabs share (site.js): <c>chatId:after,chatId:after,…</c>, each chat followed exactly from its
+        /// own version, with <c>id: {chatId}:{version}</c> so each tab takes its own chat's events. Chats the person is no
+        /// longer in are left out rather than refused: the tab that showed one was told already.
+        /// </param>
+        public async Task<IResult> StreamAsync(HttpContext context, string? open, long? after, string? follow)
         {
-            if (ParseFollow(follow) is not { } wanted)
+            if (await authentication.AuthenticateAsync(context, IdentityConstants.ApplicationScheme, Reader.Of) is not var (userId, sessionId, timeZone))
             {
-                return Results.BadRequest();
+                return Results.Empty;
             }
-            foreach (var (chatId, resumeAfter) in wanted)
+            List<FollowedChat> followed = [];
+            if (follow is not null)
             {
-                if (await chats.FindChatAsync(userId, chatId, context.RequestAborted) is { } chat)
+                if (ParseFollow(follow) is not { } wanted)
                 {
-                    followed.Add(new FollowedChat(chat, resumeAfter));
+                    return Results.BadRequest();
+                }
+                foreach (var (chatId, resumeAfter) in wanted)
+                {
+                    if (await chats.FindChatAsync(userId, chatId, context.RequestAborted) is { } chat)
+                    {
+                        followed.Add(new FollowedChat(chat, resumeAfter));
+                    }
                 }
             }
-        }
-        else if (open is not null)
-        {
-            if (await chats.FindChatAsync(userId, open, context.RequestAborted) is not { } openChat)
+            else if (open is not null)
             {
-                return Results.NotFound();
+                if (await chats.FindChatAsync(userId, open, context.RequestAborted) is not { } openChat)
+                {
+                    return Results.NotFound();
+                }
+                followed.Add(new FollowedChat(openChat, EventStream.ResumePoint(context.Request, after)));
             }
-            followed.Add(new FollowedChat(openChat, EventStream.ResumePoint(context.Request, after)));
+
+            var sink = new Sink(EventStream.For(context), renderer, readMarkers, userId, followed.Select(f => f.ChatId).ToHashSet(StringComparer.Ordinal), Shared: follow is not null, timeZone)
+            {
+                // The shared stream changes hands when its tab navigates or closes; badges that changed meanwhile are put right.
+                ListNow = follow is null ? null : ct => chats.ListChatsAsync(userId, ct),
+            };
+            var end = await feed.RunAsync(new FeedRequest(userId, Transport.Browser) { SessionId = sessionId, Follow = followed, OutlivesRemoval = follow is not null }, sink, context.RequestAborted);
+            if (end is FeedEnd.Lagged or FeedEnd.Stalled)
+            {
+                // The client is not reading: drop the connection rather than wait on it. EventSource reconnects and resumes.
+                context.Abort();
+            }
+            return Results.Empty;
         }
 
-        var sink = new Sink(EventStream.For(context), renderer, readMarkers, userId, followed.Select(f => f.ChatId).ToHashSet(StringComparer.Ordinal), Shared: follow is not null, user.TimeZone())
+        /// <summary>What a stream keeps of whoever opened it: who, from which signed-in browser, in which time zone.</summary>
+        private sealed record Reader(string Id, string? SessionId, TimeZoneInfo TimeZone)
         {
-            // The shared stream changes hands when its tab navigates or closes; badges that changed meanwhile are put right.
-            ListNow = follow is null ? null : ct => chats.ListChatsAsync(userId, ct),
-        };
-        var end = await feed.RunAsync(new FeedRequest(userId, Transport.Browser) { SessionId = user.SessionId(), Follow = followed, OutlivesRemoval = follow is not null }, sink, context.RequestAborted);
-        if (end is FeedEnd.Lagged or FeedEnd.Stalled)
-        {
-            // The client is not reading: drop the connection rather than wait on it. EventSource reconnects and resumes.
-            context.Abort();
+            public static Reader Of(ClaimsPrincipal principal) => new(principal.UserId(), principal.SessionId(), principal.TimeZone());
         }
-        return Results.Empty;
     }
 
     public const int MaxFollowed = 50;
