@@ -134,12 +134,13 @@ public sealed class AuthApiTests(AppFixture app) : IClassFixture<AppFixture>
         Assert.Equal(HttpStatusCode.BadRequest, pageLogin.StatusCode);
     }
 
-    // Each check of the bearer token holds on a route behind the authentication middleware and on a chat's event
-    // stream, which makes the check itself (BearerCheck).
+    // Each check of the bearer token holds on a route behind the authentication middleware, and on a chat's event stream
+    // and the WebSocket, which authenticate themselves (StreamAuthentication).
     private const string Me = "/api/me";
     private const string Events = "/api/chats/{chatId}/events";
+    private const string Socket = "/api/ws/chat";
 
-    [Theory, InlineData(Me), InlineData(Events)]
+    [Theory, InlineData(Me), InlineData(Events), InlineData(Socket)]
     public async Task WithoutATokenTheApiAnswers401WithWwwAuthenticateNeverARedirect(string route)
     {
         using var api = await ApiClient.RegisterAsync(app.Factory);
@@ -152,7 +153,7 @@ public sealed class AuthApiTests(AppFixture app) : IClassFixture<AppFixture>
         Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
     }
 
-    [Theory, InlineData(Me), InlineData(Events)]
+    [Theory, InlineData(Me), InlineData(Events), InlineData(Socket)]
     public async Task ABrowserCookieAloneIsNotAcceptedOnTheApi(string route)
     {
         using var browser = app.Browser();
@@ -166,7 +167,7 @@ public sealed class AuthApiTests(AppFixture app) : IClassFixture<AppFixture>
         await response.AssertProblemAsync(HttpStatusCode.Unauthorized);
     }
 
-    [Theory, InlineData(Me), InlineData(Events)]
+    [Theory, InlineData(Me), InlineData(Events), InlineData(Socket)]
     public async Task ATamperedTokenIsRefused(string route)
     {
         using var api = await ApiClient.RegisterAsync(app.Factory);
@@ -181,7 +182,7 @@ public sealed class AuthApiTests(AppFixture app) : IClassFixture<AppFixture>
         Assert.Contains("invalid_token", response.Headers.WwwAuthenticate.ToString());
     }
 
-    [Theory, InlineData(Me), InlineData(Events)]
+    [Theory, InlineData(Me), InlineData(Events), InlineData(Socket)]
     public async Task AnUnsignedAlgNoneTokenIsRefused(string route)
     {
         using var api = await ApiClient.RegisterAsync(app.Factory);
@@ -193,7 +194,7 @@ public sealed class AuthApiTests(AppFixture app) : IClassFixture<AppFixture>
         await response.AssertProblemAsync(HttpStatusCode.Unauthorized);
     }
 
-    [Theory, InlineData(Me), InlineData(Events)]
+    [Theory, InlineData(Me), InlineData(Events), InlineData(Socket)]
     public async Task SomethingThatIsNotATokenIsRefused(string route)
     {
         using var api = await ApiClient.RegisterAsync(app.Factory);

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using System.Text;
+using System.Security.Claims;
 using System.Text.Json;
 using HtmxChat.Web.Accounts;
 using HtmxChat.Web.Chats;
@@ -32,8 +33,15 @@ public static class ChatSocketApi
 
     public static IEndpointRouteBuilder MapChatSocketApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/ws/chat", ConnectAsync)
-            .RequireAuthorization(ApiAuthentication.Policy)
+        // Run straight from routing: the socket authenticates itself (StreamAuthentication). Its services are taken once,
+        // here: resolved for each request they would open a scope of services that every open socket keeps.
+        var services = app.ServiceProvider;
+        var sockets = new Endpoint(
+            services.GetRequiredService<StreamAuthentication>(), services.GetRequiredService<ChatService>(), services.GetRequiredService<ChatFeed>(),
+            services.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions, services.GetRequiredService<ILoggerFactory>());
+        app.MapGet("/api/ws/chat", (Delegate)sockets.ConnectAsync)
+            .WithMetadata(ApiAuthentication.AuthenticatedByEndpoint)
+            .ShortCircuit()
             .WithTags("Chats")
             .WithName("ChatWebSocket")
             .WithSummary("WebSocket: send, edit, delete and react, and receive every change, in all of the caller's chats")
@@ -44,129 +52,140 @@ public static class ChatSocketApi
         return app;
     }
 
-    private static async Task<IResult> ConnectAsync(HttpContext http, ChatService chats, ChatFeed feed, IOptions<JsonOptions> json, ILoggerFactory logs)
+    /// <summary>What a socket keeps of whoever opened it.</summary>
+    private sealed record Caller(string Id, string Name, bool IsAdmin, TimeSpan TokenTimeLeft)
     {
-        if (!http.WebSockets.IsWebSocketRequest)
-        {
-            return ApiProblems.Validation("upgrade", "This endpoint only takes WebSocket connections.");
-        }
-        using var socket = await http.WebSockets.AcceptWebSocketAsync();
-        var serializer = json.Value.SerializerOptions;
-        var userId = http.User.UserId();
-        var userName = http.User.UserName();
-        using var done = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
-        using var expiry = new CancellationTokenSource(ApiAuthentication.TokenTimeLeft(http.User));
-        using var onExpiry = expiry.Token.Register(done.Cancel);
-        var sink = new SocketSink(socket, userId, serializer);
+        public static Caller Of(ClaimsPrincipal principal) =>
+            new(principal.UserId(), principal.UserName(), principal.IsInRole(Roles.Admin), ApiAuthentication.TokenTimeLeft(principal));
+    }
 
-        var pushing = Task.Run(async () =>
+    private sealed class Endpoint(StreamAuthentication authentication, ChatService chats, ChatFeed feed, JsonSerializerOptions serializer, ILoggerFactory logs)
+    {
+        public async Task<IResult> ConnectAsync(HttpContext http)
         {
-            try
+            if (await authentication.AuthenticateAsync(http, ApiAuthentication.Scheme, Caller.Of) is not var (userId, userName, isAdmin, tokenTimeLeft))
             {
-                var end = await feed.RunAsync(new FeedRequest(userId, Transport.WebSocket) { AllChats = true }, sink, done.Token);
-                if (end == FeedEnd.Stalled)
+                return Results.Empty;
+            }
+            if (!http.WebSockets.IsWebSocketRequest)
+            {
+                return ApiProblems.Validation("upgrade", "This endpoint only takes WebSocket connections.");
+            }
+            using var socket = await http.WebSockets.AcceptWebSocketAsync();
+            using var done = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+            using var expiry = new CancellationTokenSource(tokenTimeLeft);
+            using var onExpiry = expiry.Token.Register(done.Cancel);
+            var sink = new SocketSink(socket, userId, serializer);
+
+            var pushing = Task.Run(async () =>
+            {
+                try
                 {
-                    socket.Abort();
-                    return;
+                    var end = await feed.RunAsync(new FeedRequest(userId, Transport.WebSocket) { AllChats = true }, sink, done.Token);
+                    if (end == FeedEnd.Stalled)
+                    {
+                        socket.Abort();
+                        return;
+                    }
+                    if (end is FeedEnd.Lagged or FeedEnd.Ended)
+                    {
+                        // Said now, not at the client's next frame: a client that only listens would otherwise wait forever. A
+                        // client that stopped reading gets a few seconds to take the close frame, then the socket is aborted.
+                        done.CancelAfter(CloseTimeout);
+                        await (end == FeedEnd.Lagged
+                            ? sink.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, LaggedReason, done.Token)
+                            : sink.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, EndedReason, done.Token));
+                    }
                 }
-                if (end is FeedEnd.Lagged or FeedEnd.Ended)
+                catch (Exception e) when (e is not OperationCanceledException and not WebSocketException)
                 {
-                    // Said now, not at the client's next frame: a client that only listens would otherwise wait forever. A
-                    // client that stopped reading gets a few seconds to take the close frame, then the socket is aborted.
+                    // No silent socket: a client that only listens must learn that nothing more will come.
+                    logs.CreateLogger(typeof(ChatSocketApi)).LogError(e, "The feed of a WebSocket failed; closing it");
                     done.CancelAfter(CloseTimeout);
-                    await (end == FeedEnd.Lagged
-                        ? sink.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, LaggedReason, done.Token)
-                        : sink.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, EndedReason, done.Token));
+                    await sink.CloseOutputAsync(WebSocketCloseStatus.InternalServerError, "Something went wrong on our side; reconnect.", done.Token);
                 }
-            }
-            catch (Exception e) when (e is not OperationCanceledException and not WebSocketException)
-            {
-                // No silent socket: a client that only listens must learn that nothing more will come.
-                logs.CreateLogger(typeof(ChatSocketApi)).LogError(e, "The feed of a WebSocket failed; closing it");
-                done.CancelAfter(CloseTimeout);
-                await sink.CloseOutputAsync(WebSocketCloseStatus.InternalServerError, "Something went wrong on our side; reconnect.", done.Token);
-            }
-        });
+            });
 
-        // A frame the client sends at once is acted on only after the feed is subscribed, so the client gets its own change.
-        await Task.WhenAny(sink.Subscribed, pushing);
+            // A frame the client sends at once is acted on only after the feed is subscribed, so the client gets its own change.
+            await Task.WhenAny(sink.Subscribed, pushing);
 
-        var closeStatus = WebSocketCloseStatus.NormalClosure;
-        var closeReason = "Bye.";
-        var buffer = ArrayPool<byte>.Shared.Rent(MaxFrameBytes);
-        try
-        {
-            while (socket.State == WebSocketState.Open && !pushing.IsCompleted)
-            {
-                var (type, length) = await ReceiveAsync(socket, buffer, done.Token);
-                if (type == WebSocketMessageType.Close)
-                {
-                    break;
-                }
-                if (length < 0)
-                {
-                    (closeStatus, closeReason) = (WebSocketCloseStatus.MessageTooBig, $"Frames can be at most {MaxFrameBytes} bytes.");
-                    break;
-                }
-                if (type != WebSocketMessageType.Text)
-                {
-                    await sink.SendErrorAsync(400, "Send text frames of JSON.", done.Token);
-                    continue;
-                }
-                var result = Parse(buffer.AsSpan(0, length), serializer) switch
-                {
-                    { Type: "send", ChatId: { Length: > 0 } chatId } frame =>
-                        await chats.SendAsync(userId, userName, chatId, frame.Content, frame.ReplyTo, frame.Attachments, done.Token),
-                    { Type: "edit", ChatId: { Length: > 0 } chatId, MessageId: { Length: > 0 } messageId } frame =>
-                        await chats.EditAsync(userId, chatId, messageId, frame.Content, done.Token),
-                    { Type: "delete", ChatId: { Length: > 0 } chatId, MessageId: { Length: > 0 } messageId } =>
-                        await chats.DeleteAsync(userId, http.User.IsInRole(Roles.Admin), chatId, messageId, done.Token),
-                    { Type: "react", ChatId: { Length: > 0 } chatId, MessageId: { Length: > 0 } messageId, On: { } on } frame =>
-                        await chats.ReactAsync(userId, userName, chatId, messageId, frame.Reaction, on, done.Token),
-                    { Type: "typing", ChatId: { Length: > 0 } chatId } => await chats.TypingAsync(userId, userName, chatId, done.Token),
-                    _ => new ChatResult.Invalid(ExpectedFrames),
-                };
-                if (result is ChatResult.Refused refused)
-                {
-                    await sink.SendErrorAsync(refused.Status, refused.Detail, done.Token);
-                }
-            }
-        }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
-        {
-            // The client went away.
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-
-        if (expiry.IsCancellationRequested)
-        {
-            (closeStatus, closeReason) = (WebSocketCloseStatus.PolicyViolation, "The token has expired; log in again and reconnect.");
-        }
-        await done.CancelAsync();
-        if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-        {
-            using var closing = new CancellationTokenSource(CloseTimeout);
+            var closeStatus = WebSocketCloseStatus.NormalClosure;
+            var closeReason = "Bye.";
+            var buffer = ArrayPool<byte>.Shared.Rent(MaxFrameBytes);
             try
             {
-                await socket.CloseAsync(closeStatus, closeReason, closing.Token);
+                while (socket.State == WebSocketState.Open && !pushing.IsCompleted)
+                {
+                    var (type, length) = await ReceiveAsync(socket, buffer, done.Token);
+                    if (type == WebSocketMessageType.Close)
+                    {
+                        break;
+                    }
+                    if (length < 0)
+                    {
+                        (closeStatus, closeReason) = (WebSocketCloseStatus.MessageTooBig, $"Frames can be at most {MaxFrameBytes} bytes.");
+                        break;
+                    }
+                    if (type != WebSocketMessageType.Text)
+                    {
+                        await sink.SendErrorAsync(400, "Send text frames of JSON.", done.Token);
+                        continue;
+                    }
+                    var result = Parse(buffer.AsSpan(0, length), serializer) switch
+                    {
+                        { Type: "send", ChatId: { Length: > 0 } chatId } frame =>
+                            await chats.SendAsync(userId, userName, chatId, frame.Content, frame.ReplyTo, frame.Attachments, done.Token),
+                        { Type: "edit", ChatId: { Length: > 0 } chatId, MessageId: { Length: > 0 } messageId } frame =>
+                            await chats.EditAsync(userId, chatId, messageId, frame.Content, done.Token),
+                        { Type: "delete", ChatId: { Length: > 0 } chatId, MessageId: { Length: > 0 } messageId } =>
+                            await chats.DeleteAsync(userId, isAdmin, chatId, messageId, done.Token),
+                        { Type: "react", ChatId: { Length: > 0 } chatId, MessageId: { Length: > 0 } messageId, On: { } on } frame =>
+                            await chats.ReactAsync(userId, userName, chatId, messageId, frame.Reaction, on, done.Token),
+                        { Type: "typing", ChatId: { Length: > 0 } chatId } => await chats.TypingAsync(userId, userName, chatId, done.Token),
+                        _ => new ChatResult.Invalid(ExpectedFrames),
+                    };
+                    if (result is ChatResult.Refused refused)
+                    {
+                        await sink.SendErrorAsync(refused.Status, refused.Detail, done.Token);
+                    }
+                }
             }
-            catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+            catch (Exception e) when (e is OperationCanceledException or WebSocketException)
             {
-                // Gone, or not answering the close: either way this side is done.
+                // The client went away.
             }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            if (expiry.IsCancellationRequested)
+            {
+                (closeStatus, closeReason) = (WebSocketCloseStatus.PolicyViolation, "The token has expired; log in again and reconnect.");
+            }
+            await done.CancelAsync();
+            if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                using var closing = new CancellationTokenSource(CloseTimeout);
+                try
+                {
+                    await socket.CloseAsync(closeStatus, closeReason, closing.Token);
+                }
+                catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+                {
+                    // Gone, or not answering the close: either way this side is done.
+                }
+            }
+            try
+            {
+                await pushing;
+            }
+            catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+            {
+                // Ended with the socket.
+            }
+            return Results.Empty;
         }
-        try
-        {
-            await pushing;
-        }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
-        {
-            // Ended with the socket.
-        }
-        return Results.Empty;
     }
 
     /// <summary>The feed as JSON frames, one send at a time (feed frames and error frames share the socket).</summary>
