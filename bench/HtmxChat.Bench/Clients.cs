@@ -319,8 +319,10 @@ public sealed class EventStreamConnection(int index, Deliveries deliveries) : Ra
     /// <summary>The id of the last event with one: what a reconnecting EventSource sends as <c>Last-Event-ID</c>.</summary>
     public long LastEventId { get; private set; }
 
-    public static string Request(string path, string? token, long? lastEventId = null) =>
-        $"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n" + (token is null ? "" : $"Authorization: Bearer {token}\r\n") + "Accept: text/event-stream\r\n" +
+    /// <param name="cookie">A browser's sign-in cookie (<c>name=value</c>), for HtmxChat's browser stream.</param>
+    public static string Request(string path, string? token, long? lastEventId = null, string? cookie = null) =>
+        $"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n" + (token is null ? "" : $"Authorization: Bearer {token}\r\n") +
+        (cookie is null ? "" : $"Cookie: {cookie}\r\n") + "Accept: text/event-stream\r\n" +
         (lastEventId is { } id ? $"Last-Event-ID: {id}\r\n" : "") + "\r\n";
 
     protected override void Reset()

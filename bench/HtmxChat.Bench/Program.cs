@@ -3,6 +3,7 @@
 // Markdown table. See bench/README.md.
 //
 //   dotnet run -c Release --project bench/HtmxChat.Bench -- fanout --streams 1000,10000 [--messages 50] [--rate 10] [--servers htmxchat,signalr,bare,bare-jwt,bare-jwt-endpoint]
+//   dotnet run -c Release --project bench/HtmxChat.Bench -- idle [--streams 10000]
 //   dotnet run -c Release --project bench/HtmxChat.Bench -- ingest --senders 1,8,64 [--seconds 10] [--chats separate,shared]
 //   dotnet run -c Release --project bench/HtmxChat.Bench -- all
 using System.Text.Json;
@@ -28,15 +29,16 @@ if (command == "chart")
     return 0;
 }
 
-if (command is not ("fanout" or "ingest" or "floor" or "stalled" or "reconnect" or "all"))
+if (command is not ("fanout" or "idle" or "ingest" or "floor" or "stalled" or "reconnect" or "all"))
 {
     Console.WriteLine("commands: fanout --streams 1000,5000 [--messages 50] [--rate 10] [--servers htmxchat,signalr,bare,bare-jwt,bare-jwt-endpoint]");
+    Console.WriteLine("          idle [--streams 10000]   (server memory per idle API stream, browser stream and WebSocket)");
     Console.WriteLine("          ingest --senders 1,8,64 [--seconds 10] [--chats separate,shared]");
     Console.WriteLine("          floor --senders 1,64 [--seconds 10]   (GET /api/me: what any API request costs, the ceiling for sends)");
     Console.WriteLine("          stalled --streams 1000 --stalled 1000 [--messages 100] [--rate 10] [--let-go 40]");
     Console.WriteLine("          reconnect --streams 19000 [--messages 60] [--rate 5]");
-    Console.WriteLine("          all   (the standard set: fan-out at 1k, 5k, 10k and 19k streams on both servers, ingest 1, 8, 64 both ways,");
-    Console.WriteLine("                 the floor at 1 and 64, stalled readers, a reconnect storm of 19k)");
+    Console.WriteLine("          all   (the standard set: fan-out at 1k, 5k, 10k and 19k streams on every server, HtmxChat's idle connections at 10k,");
+    Console.WriteLine("                 ingest 1, 8, 64 both ways, the floor at 1 and 64, stalled readers, a reconnect storm of 19k)");
     Console.WriteLine("          chart [--from bench/results/latest.jsonl] [--to bench/results/fanout.png]   (redraw from a run's JSON lines)");
     Console.WriteLine("options:  --out results.jsonl (also append the JSON lines there)   --force (measure even on a busy machine)");
     Console.WriteLine("          --server-env Name=value,Name=value (environment for HtmxChat's process only, to try a setting)");
@@ -89,6 +91,13 @@ if (command is "fanout" or "all")
         {
             await RecordAsync(Fanout.RunAsync(subjects, kind, n, int.Parse(Option("messages", "50")), double.Parse(Option("rate", "10"), System.Globalization.CultureInfo.InvariantCulture)));
         }
+    }
+}
+if (command is "idle" or "all")
+{
+    foreach (var transport in Idle.Transports)
+    {
+        await RecordAsync(Idle.RunAsync(subjects, transport, int.Parse(Option("streams", "10000"))));
     }
 }
 if (command is "ingest" or "all")

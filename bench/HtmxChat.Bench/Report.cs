@@ -43,6 +43,17 @@ public static class Report
             }
             text.AppendLine();
         }
+        var idle = results.Where(r => r.Scenario == "idle").ToList();
+        if (idle.Count > 0)
+        {
+            text.AppendLine("| HtmxChat, idle | connections | KB per idle connection |");
+            text.AppendLine("|---|---:|---:|");
+            foreach (var v in idle.Select(r => r.Values))
+            {
+                text.AppendLine($"| {v["transport"]} | {v["streams"]:N0} | {v["serverKBPerIdleStream"]} |");
+            }
+            text.AppendLine();
+        }
         var ingest = results.Where(r => r.Scenario.StartsWith("ingest", StringComparison.Ordinal)).ToList();
         if (ingest.Count > 0)
         {

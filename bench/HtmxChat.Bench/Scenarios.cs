@@ -198,6 +198,82 @@ public static class Fanout
     }
 }
 
+/// <summary>
+/// What each kind of HtmxChat connection costs the server while nothing happens: a chat's API event stream (the one
+/// fan-out measures), a browser's stream of the same chat (signed in with the cookie, HTML fragments), and the
+/// WebSocket. Each on a fresh server: <paramref name="streams"/> opened, three seconds idle, the server's RSS grown.
+/// </summary>
+public static class Idle
+{
+    public static readonly string[] Transports = ["API stream", "browser stream", "WebSocket"];
+
+    public static async Task<Result> RunAsync(Subjects subjects, string transport, int streams)
+    {
+        await using var server = await subjects.StartAsync(ServerKind.HtmxChat);
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var sender = await ApiUser.RegisterAsync(server.BaseAddress, $"send{run}");
+        var reader = await ApiUser.RegisterAsync(server.BaseAddress, $"read{run}");
+        var chatId = await sender.StartChatAsync($"read{run}");
+        var (request, expected) = transport switch
+        {
+            "API stream" => (EventStreamConnection.Request($"/api/chats/{chatId}/events", reader.Token), "HTTP/1.1 200"),
+            "browser stream" => (EventStreamConnection.Request($"/chats/events?open={chatId}", token: null,
+                cookie: await BrowserSignIn.CookieAsync(server.BaseAddress, $"read{run}")), "HTTP/1.1 200"),
+            _ => (SignalRConnection.Request($"/api/ws/chat?access_token={reader.Token}"), "HTTP/1.1 101"),
+        };
+
+        await Task.Delay(1000);
+        var rssBefore = server.Rss;
+        var deliveries = new Deliveries(streams, 1);
+        var connections = new RawConnection[streams];
+        using var stop = new CancellationTokenSource();
+        await Load.OpenAllAsync(streams, new IPEndPoint(IPAddress.Loopback, server.Port), request, expected, stop.Token,
+            i => connections[i] = transport == "WebSocket" ? new SignalRConnection(i, deliveries) : new EventStreamConnection(i, deliveries),
+            (index, connection) =>
+            {
+                _ = Task.Run(() => connection.ReadAsync(stop.Token));
+                return Task.CompletedTask;
+            });
+        await Task.Delay(3000);
+        var rssIdle = server.Rss;
+        stop.Cancel();
+        foreach (var connection in connections)
+        {
+            connection?.Close();
+        }
+        return new Result("idle", "HtmxChat", new Dictionary<string, object>
+        {
+            ["transport"] = transport,
+            ["streams"] = streams,
+            ["serverKBPerIdleStream"] = Math.Round((rssIdle - rssBefore) / 1024.0 / streams, 1),
+        });
+    }
+}
+
+/// <summary>A browser's sign-in: the login form, its antiforgery token and cookie, and the sign-in cookie it answers with.</summary>
+public static class BrowserSignIn
+{
+    public static async Task<string> CookieAsync(Uri server, string name)
+    {
+        // Cookies by hand: the sign-in cookie is Secure, and this is plain HTTP on loopback.
+        using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = server };
+        using var page = await http.GetAsync("/account/login");
+        var html = await page.Content.ReadAsStringAsync();
+        var token = System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        using var form = new HttpRequestMessage(HttpMethod.Post, "/account/login")
+        {
+            Content = new FormUrlEncodedContent([new("Username", name), new("Password", "bench password"), new("__RequestVerificationToken", token)]),
+        };
+        form.Headers.Add("Cookie", string.Join("; ", Cookies(page)));
+        using var signedIn = await http.SendAsync(form);
+        return Cookies(signedIn).SingleOrDefault(c => c.StartsWith("htmxchat.auth=", StringComparison.Ordinal))
+            ?? throw new InvalidOperationException($"signing in as {name} answered {signedIn.StatusCode} without a sign-in cookie");
+    }
+
+    private static IEnumerable<string> Cookies(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("Set-Cookie", out var set) ? set.Select(c => c.Split(';')[0]) : [];
+}
+
 public static class Ingest
 {
     /// <summary>
