@@ -111,17 +111,21 @@ public static class ChatSocketApi
 
             var closeStatus = WebSocketCloseStatus.NormalClosure;
             var closeReason = "Bye.";
-            var buffer = ArrayPool<byte>.Shared.Rent(MaxFrameBytes);
             try
             {
                 while (socket.State == WebSocketState.Open && !pushing.IsCompleted)
                 {
-                    var (type, length) = await ReceiveAsync(socket, buffer, done.Token);
+                    // The next frame is waited for without a buffer: a socket holds one only while a frame is read.
+                    if ((await socket.ReceiveAsync(Memory<byte>.Empty, done.Token)).MessageType == WebSocketMessageType.Close)
+                    {
+                        break;
+                    }
+                    var (type, received) = await ReceiveFrameAsync(socket, serializer, done.Token);
                     if (type == WebSocketMessageType.Close)
                     {
                         break;
                     }
-                    if (length < 0)
+                    if (type is null)
                     {
                         (closeStatus, closeReason) = (WebSocketCloseStatus.MessageTooBig, $"Frames can be at most {MaxFrameBytes} bytes.");
                         break;
@@ -131,7 +135,7 @@ public static class ChatSocketApi
                         await sink.SendErrorAsync(400, "Send text frames of JSON.", done.Token);
                         continue;
                     }
-                    var result = Parse(buffer.AsSpan(0, length), serializer) switch
+                    var result = received switch
                     {
                         { Type: "send", ChatId: { Length: > 0 } chatId } frame =>
                             await chats.SendAsync(userId, userName, chatId, frame.Content, frame.ReplyTo, frame.Attachments, done.Token),
@@ -153,10 +157,6 @@ public static class ChatSocketApi
             catch (Exception e) when (e is OperationCanceledException or WebSocketException)
             {
                 // The client went away.
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
             }
 
             if (expiry.IsCancellationRequested)
@@ -276,22 +276,33 @@ public static class ChatSocketApi
         }
     }
 
-    /// <summary>Reads one whole message into <paramref name="buffer"/>; a length of -1 means it did not fit.</summary>
-    private static async Task<(WebSocketMessageType Type, int Length)> ReceiveAsync(WebSocket socket, byte[] buffer, CancellationToken ct)
+    /// <summary>
+    /// Reads one whole message, in a buffer rented for the time it takes, and parses a text message as a client frame;
+    /// a null type means it was longer than <see cref="MaxFrameBytes"/>.
+    /// </summary>
+    private static async Task<(WebSocketMessageType? Type, ClientFrame? Frame)> ReceiveFrameAsync(WebSocket socket, JsonSerializerOptions serializer, CancellationToken ct)
     {
-        var length = 0;
-        while (true)
+        var buffer = ArrayPool<byte>.Shared.Rent(MaxFrameBytes);
+        try
         {
-            if (length == MaxFrameBytes)
+            var length = 0;
+            while (true)
             {
-                return (WebSocketMessageType.Text, -1);
+                if (length == MaxFrameBytes)
+                {
+                    return (null, null);
+                }
+                var result = await socket.ReceiveAsync(buffer.AsMemory(length, MaxFrameBytes - length), ct);
+                length += result.Count;
+                if (result.MessageType == WebSocketMessageType.Close || result.EndOfMessage)
+                {
+                    return (result.MessageType, result.MessageType == WebSocketMessageType.Text ? Parse(buffer.AsSpan(0, length), serializer) : null);
+                }
             }
-            var result = await socket.ReceiveAsync(buffer.AsMemory(length, MaxFrameBytes - length), ct);
-            length += result.Count;
-            if (result.MessageType == WebSocketMessageType.Close || result.EndOfMessage)
-            {
-                return (result.MessageType, length);
-            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
