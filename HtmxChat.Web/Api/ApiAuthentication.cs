@@ -15,7 +15,7 @@ public static class ApiAuthentication
     public const string Policy = "api";
 
     /// <summary>
-    /// Endpoint metadata of a route that authenticates the bearer token itself (an event stream:
+    /// Endpoint metadata of a route that authenticates the bearer token itself (an event stream or the WebSocket:
     /// <see cref="Infrastructure.StreamAuthentication"/>), so the API document lists the scheme for it.
     /// </summary>
     public static readonly object AuthenticatedByEndpoint = new AuthenticatedByEndpointRoute();
@@ -94,26 +94,17 @@ public static class ApiAuthentication
             ? TimeSpan.FromSeconds(Math.Max(1, (expires - DateTimeOffset.UtcNow).TotalSeconds))
             : Timeout.InfiniteTimeSpan;
 
-    private static Task WriteUnauthorizedProblemAsync(JwtBearerChallengeContext context)
+    private static async Task WriteUnauthorizedProblemAsync(JwtBearerChallengeContext context)
     {
         context.HandleResponse();
-        return Unauthorized(invalidToken: context.AuthenticateFailure is not null).ExecuteAsync(context.HttpContext);
-    }
-
-    /// <summary>The API's 401: problem+json with <c>WWW-Authenticate: Bearer</c>, never a redirect to the login page.</summary>
-    private static IResult Unauthorized(bool invalidToken) => new UnauthorizedProblem(invalidToken);
-
-    private sealed class UnauthorizedProblem(bool invalidToken) : IResult
-    {
-        public Task ExecuteAsync(HttpContext http)
-        {
-            http.Response.Headers.WWWAuthenticate = invalidToken ? "Bearer error=\"invalid_token\"" : "Bearer";
-            return Results.Problem(
-                statusCode: StatusCodes.Status401Unauthorized,
-                title: "Unauthorized",
-                detail: invalidToken
-                    ? "The bearer token is invalid or has expired; log in again."
-                    : "Send a bearer token from POST /api/login in the Authorization header.").ExecuteAsync(http);
-        }
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status401Unauthorized;
+        response.Headers.WWWAuthenticate = context.AuthenticateFailure is null ? "Bearer" : "Bearer error=\"invalid_token\"";
+        await Results.Problem(
+            statusCode: StatusCodes.Status401Unauthorized,
+            title: "Unauthorized",
+            detail: context.AuthenticateFailure is null
+                ? "Send a bearer token from POST /api/login in the Authorization header."
+                : "The bearer token is invalid or has expired; log in again.").ExecuteAsync(context.HttpContext);
     }
 }
