@@ -33,8 +33,7 @@ public static class ChatSocketApi
 
     public static IEndpointRouteBuilder MapChatSocketApi(this IEndpointRouteBuilder app)
     {
-        // Run straight from routing: the socket authenticates itself (StreamAuthentication). Its services are taken once,
-        // here: resolved for each request they would open a scope of services that every open socket keeps.
+        // Straight from routing, with its services taken once (StreamAuthentication).
         var services = app.ServiceProvider;
         var sockets = new Endpoint(
             services.GetRequiredService<StreamAuthentication>(), services.GetRequiredService<ChatService>(), services.GetRequiredService<ChatFeed>(),

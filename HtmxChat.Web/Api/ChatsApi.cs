@@ -65,9 +65,7 @@ public static class ChatsApi
             .WithSummary("Tell the others the caller is typing")
             .WithDescription("Nothing is stored: the others' streams get a `typing` event. Send it at most every 3 seconds while typing; it counts toward the sending limit (429).");
         api.MapPost("/{chatId}/read", ReadAsync).WithName("MarkRead").WithSummary("Mark the chat read up to a seq");
-        // Outside the group's authorization, run straight from routing: the stream authenticates itself
-        // (StreamAuthentication). Its services are taken once, here: resolved for each request they would open a scope of
-        // services that every open stream keeps.
+        // Outside the group's authorization, straight from routing, with its services taken once (StreamAuthentication).
         var events = new EventsEndpoint(
             app.ServiceProvider.GetRequiredService<StreamAuthentication>(), app.ServiceProvider.GetRequiredService<ChatService>(),
             app.ServiceProvider.GetRequiredService<ChatFeed>(), app.ServiceProvider.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions);

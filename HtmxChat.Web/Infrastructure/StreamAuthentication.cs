@@ -10,7 +10,9 @@ namespace HtmxChat.Web.Infrastructure;
 /// scope of services), their tickets, the principal and the features that hold them, a few KB per open stream. So a
 /// stream's route short-circuits the middleware, and the stream authenticates itself here, with the same scheme and
 /// handler as any other request (its events, checks, cookie renewal and challenge), in a scope of services of its own
-/// that ends once the caller is known. The stream keeps only what it takes from the principal.
+/// that ends once the caller is known. The stream keeps only what it takes from the principal. For the same reason a
+/// stream's services are taken once, when its route is mapped: resolved for each request, they would open a scope of
+/// services that every open stream keeps. The WebSocket, as long-lived, does the same.
 /// </summary>
 public sealed class StreamAuthentication(IServiceScopeFactory scopes)
 {

@@ -46,8 +46,7 @@ public static class BrowserStream
 
     public static IEndpointRouteBuilder MapBrowserStream(this IEndpointRouteBuilder app)
     {
-        // Run straight from routing: the stream authenticates itself (StreamAuthentication). Its services are taken once,
-        // here: resolved for each request they would open a scope of services that every open stream keeps.
+        // Straight from routing, with its services taken once (StreamAuthentication).
         var services = app.ServiceProvider;
         var streams = new Endpoint(
             services.GetRequiredService<StreamAuthentication>(), services.GetRequiredService<ChatService>(), services.GetRequiredService<ChatFeed>(),
