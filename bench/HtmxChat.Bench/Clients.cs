@@ -75,6 +75,7 @@ public abstract class RawConnection(int index, Deliveries deliveries) : IPolledO
     private PolledSocket? _polled;
     private Socket? _socket;
     private long _lastSeq;
+    private long? _fragmentSeq;
 
     protected int Index => index;
 
@@ -285,21 +286,47 @@ public abstract class RawConnection(int index, Deliveries deliveries) : IPolledO
     /// must be above the one before: messages sent at once may be stored in either order, but every connection must
     /// see them in the same one.
     /// </summary>
+    private static ReadOnlySpan<byte> FragmentStart => "<article class=\"message\" id=\"m-"u8;
+    private static ReadOnlySpan<byte> FragmentText => "<p class=\"message-text mb-0\">m"u8;
+
+    /// <remarks>
+    /// A browser's stream carries the message as an HTML fragment over several <c>data:</c> lines: its seq on the
+    /// article's line, its text on a later one.
+    /// </remarks>
     protected void Arrived(ReadOnlySpan<byte> record)
     {
+        var articleAt = record.IndexOf(FragmentStart);
+        if (articleAt >= 0 && Utf8Parser.TryParse(record[(articleAt + FragmentStart.Length)..], out long fragmentSeq, out _))
+        {
+            _fragmentSeq = fragmentSeq;
+            return;
+        }
+        long? seq = null;
+        int message;
         var at = record.IndexOf("\"content\":\"m"u8);
-        if (at < 0 || !Utf8Parser.TryParse(record[(at + 12)..], out int message, out _))
+        if (at >= 0 && Utf8Parser.TryParse(record[(at + 12)..], out message, out _))
+        {
+            var seqAt = record.IndexOf("\"seq\":"u8);
+            if (seqAt >= 0 && Utf8Parser.TryParse(record[(seqAt + 6)..], out long jsonSeq, out _))
+            {
+                seq = jsonSeq;
+            }
+        }
+        else if ((at = record.IndexOf(FragmentText)) >= 0 && Utf8Parser.TryParse(record[(at + FragmentText.Length)..], out message, out _))
+        {
+            seq = _fragmentSeq;
+        }
+        else
         {
             return;
         }
-        var seqAt = record.IndexOf("\"seq\":"u8);
-        if (seqAt >= 0 && Utf8Parser.TryParse(record[(seqAt + 6)..], out long seq, out _))
+        if (seq is { } order)
         {
-            if (seq <= _lastSeq)
+            if (order <= _lastSeq)
             {
                 deliveries.OutOfOrderSeen();
             }
-            _lastSeq = seq;
+            _lastSeq = order;
         }
         deliveries.Record(index, message, Stopwatch.GetTimestamp());
     }

@@ -31,7 +31,7 @@ if (command == "chart")
 
 if (command is not ("fanout" or "idle" or "ingest" or "floor" or "stalled" or "reconnect" or "all"))
 {
-    Console.WriteLine("commands: fanout --streams 1000,5000 [--messages 50] [--rate 10] [--servers htmxchat,signalr,bare,bare-jwt,bare-jwt-endpoint]");
+    Console.WriteLine("commands: fanout --streams 1000,5000 [--messages 50] [--rate 10] [--servers htmxchat,signalr,bare,bare-jwt,bare-jwt-endpoint,htmxchat-browser]");
     Console.WriteLine("          idle [--streams 10000]   (server memory per idle API stream, browser stream and WebSocket)");
     Console.WriteLine("          ingest --senders 1,8,64 [--seconds 10] [--chats separate,shared]");
     Console.WriteLine("          floor --senders 1,64 [--seconds 10]   (GET /api/me: what any API request costs, the ceiling for sends)");
@@ -80,6 +80,7 @@ var servers = Option("servers", "htmxchat,signalr,bare,bare-jwt,bare-jwt-endpoin
     "bare" => ServerKind.BareStreams,
     "bare-jwt" => ServerKind.SignedInBareStreams,
     "bare-jwt-endpoint" => ServerKind.EndpointCheckedBareStreams,
+    "htmxchat-browser" => ServerKind.HtmxChatBrowser,
     _ => ServerKind.HtmxChat,
 }).ToArray();
 if (command is "fanout" or "all")

@@ -13,8 +13,10 @@ public sealed record Result(string Scenario, string Server, IReadOnlyDictionary<
 /// <summary>
 /// What answers: HtmxChat, or one of bench/SignalRPeer's faces: its SignalR hub, its bare Kestrel event streams, those
 /// behind ASP.NET Core's bearer-token check, or behind the same check made by the endpoint, keeping nothing of it.
+/// <see cref="ServerKind.HtmxChatBrowser"/> is HtmxChat read by browsers' streams (signed in with the cookie, HTML
+/// fragments) instead of the API's.
 /// </summary>
-public enum ServerKind { HtmxChat, SignalR, BareStreams, SignedInBareStreams, EndpointCheckedBareStreams }
+public enum ServerKind { HtmxChat, SignalR, BareStreams, SignedInBareStreams, EndpointCheckedBareStreams, HtmxChatBrowser }
 
 /// <summary>The servers under test, published once per benchmark run.</summary>
 /// <param name="serverEnvironment">Set for HtmxChat's process only (--server-env): trying a setting without touching the client.</param>
@@ -27,7 +29,7 @@ public sealed class Subjects(string repository, IReadOnlyDictionary<string, stri
 
     public Task<ServerProcess> StartAsync(ServerKind kind) => kind switch
     {
-        ServerKind.HtmxChat => ServerProcess.StartAsync(_htmxChat ??= ServerProcess.Publish(repository, "HtmxChat.Web/HtmxChat.Web.csproj", "htmxchat"),
+        ServerKind.HtmxChat or ServerKind.HtmxChatBrowser => ServerProcess.StartAsync(_htmxChat ??= ServerProcess.Publish(repository, "HtmxChat.Web/HtmxChat.Web.csproj", "htmxchat"),
             new Dictionary<string, string>
             {
                 // The send limit is per person, and the benchmark sends as one: out of the way.
@@ -45,6 +47,7 @@ public sealed class Subjects(string repository, IReadOnlyDictionary<string, stri
     public static string Name(ServerKind kind) => kind switch
     {
         ServerKind.HtmxChat => "HtmxChat",
+        ServerKind.HtmxChatBrowser => "HtmxChat, browser streams",
         ServerKind.SignalR => "SignalR",
         ServerKind.BareStreams => "bare Kestrel SSE",
         ServerKind.SignedInBareStreams => "bare Kestrel SSE, JWT",
@@ -90,13 +93,15 @@ public static class Fanout
         var run = Guid.NewGuid().ToString("N")[..8];
         ApiUser? sender = null;
         string path, request;
-        if (kind == ServerKind.HtmxChat)
+        if (kind is ServerKind.HtmxChat or ServerKind.HtmxChatBrowser)
         {
             sender = await ApiUser.RegisterAsync(server.BaseAddress, $"send{run}");
             var reader = await ApiUser.RegisterAsync(server.BaseAddress, $"read{run}");
             var chatId = await sender.StartChatAsync($"read{run}");
             path = $"/api/chats/{chatId}/messages";
-            request = EventStreamConnection.Request($"/api/chats/{chatId}/events", reader.Token);
+            request = kind == ServerKind.HtmxChat
+                ? EventStreamConnection.Request($"/api/chats/{chatId}/events", reader.Token)
+                : EventStreamConnection.Request($"/chats/events?open={chatId}", token: null, cookie: await BrowserSignIn.CookieAsync(server.BaseAddress, $"read{run}"));
         }
         else
         {
