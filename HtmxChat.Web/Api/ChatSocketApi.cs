@@ -34,10 +34,7 @@ public static class ChatSocketApi
     public static IEndpointRouteBuilder MapChatSocketApi(this IEndpointRouteBuilder app)
     {
         // Straight from routing, with its services taken once (StreamAuthentication).
-        var services = app.ServiceProvider;
-        var sockets = new Endpoint(
-            services.GetRequiredService<StreamAuthentication>(), services.GetRequiredService<ChatService>(), services.GetRequiredService<ChatFeed>(),
-            services.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions, services.GetRequiredService<ILoggerFactory>());
+        var sockets = ActivatorUtilities.CreateInstance<Endpoint>(app.ServiceProvider);
         app.MapGet("/api/ws/chat", (Delegate)sockets.ConnectAsync)
             .WithMetadata(ApiAuthentication.AuthenticatedByEndpoint)
             .ShortCircuit()
@@ -58,8 +55,10 @@ public static class ChatSocketApi
             new(principal.UserId(), principal.UserName(), principal.IsInRole(Roles.Admin), ApiAuthentication.TokenTimeLeft(principal));
     }
 
-    private sealed class Endpoint(StreamAuthentication authentication, ChatService chats, ChatFeed feed, JsonSerializerOptions serializer, ILoggerFactory logs)
+    private sealed class Endpoint(StreamAuthentication authentication, ChatService chats, ChatFeed feed, IOptions<JsonOptions> json, ILoggerFactory logs)
     {
+        private readonly JsonSerializerOptions serializer = json.Value.SerializerOptions;
+
         public async Task<IResult> ConnectAsync(HttpContext http)
         {
             if (await authentication.AuthenticateAsync(http, ApiAuthentication.Scheme, Caller.Of) is not var (userId, userName, isAdmin, tokenTimeLeft))

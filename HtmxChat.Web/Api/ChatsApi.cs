@@ -66,9 +66,7 @@ public static class ChatsApi
             .WithDescription("Nothing is stored: the others' streams get a `typing` event. Send it at most every 3 seconds while typing; it counts toward the sending limit (429).");
         api.MapPost("/{chatId}/read", ReadAsync).WithName("MarkRead").WithSummary("Mark the chat read up to a seq");
         // Outside the group's authorization, straight from routing, with its services taken once (StreamAuthentication).
-        var events = new EventsEndpoint(
-            app.ServiceProvider.GetRequiredService<StreamAuthentication>(), app.ServiceProvider.GetRequiredService<ChatService>(),
-            app.ServiceProvider.GetRequiredService<ChatFeed>(), app.ServiceProvider.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions);
+        var events = ActivatorUtilities.CreateInstance<EventsEndpoint>(app.ServiceProvider);
         app.MapGet("/api/chats/{chatId}/events", events.StreamAsync).WithTags("Chats").WithName("ChatEvents")
             .WithSummary("The chat's changes as server-sent events")
             .WithDescription("`event: message` (or `message.updated`, `message.deleted`, `chat.updated`), `id: {version}`, `data: {Message or Chat}`. " +
@@ -219,8 +217,10 @@ public static class ChatsApi
         return await s.Chats.MarkReadAsync(s.CallerId, chatId, request.Seq.Value, ct) ? TypedResults.NoContent() : ApiProblems.NotFound();
     }
 
-    private sealed class EventsEndpoint(StreamAuthentication authentication, ChatService chats, ChatFeed feed, JsonSerializerOptions serializer)
+    private sealed class EventsEndpoint(StreamAuthentication authentication, ChatService chats, ChatFeed feed, IOptions<JsonOptions> json)
     {
+        private readonly JsonSerializerOptions serializer = json.Value.SerializerOptions;
+
         public async Task<IResult> StreamAsync(string chatId, long? after, HttpContext http)
         {
             if (await authentication.AuthenticateAsync(http, ApiAuthentication.Scheme, Caller.Of) is not var (callerId, endsAt))

@@ -47,10 +47,7 @@ public static class BrowserStream
     public static IEndpointRouteBuilder MapBrowserStream(this IEndpointRouteBuilder app)
     {
         // Straight from routing, with its services taken once (StreamAuthentication).
-        var services = app.ServiceProvider;
-        var streams = new Endpoint(
-            services.GetRequiredService<StreamAuthentication>(), services.GetRequiredService<ChatService>(), services.GetRequiredService<ChatFeed>(),
-            services.GetRequiredService<FragmentRenderer>(), services.GetRequiredService<ReadMarkerWriter>());
+        var streams = ActivatorUtilities.CreateInstance<Endpoint>(app.ServiceProvider);
         app.MapGet("/chats/events", streams.StreamAsync).ShortCircuit().ExcludeFromDescription();
         return app;
     }
