@@ -84,7 +84,6 @@ public sealed class SqliteDatabase : IDisposable
         await WriteAsync(connection =>
         {
             IndexQueuedMessages(connection);
-            _indexedAt = Stopwatch.GetTimestamp();
             return Task.FromResult(true);
         }, ct);
     }
@@ -110,7 +109,6 @@ public sealed class SqliteDatabase : IDisposable
         if (Stopwatch.GetElapsedTime(_indexedAt) >= IndexEvery)
         {
             IndexQueuedMessages(connection);
-            _indexedAt = Stopwatch.GetTimestamp();
         }
         else if (Interlocked.Exchange(ref _indexLaterSet, 1) == 0)
         {
@@ -119,8 +117,9 @@ public sealed class SqliteDatabase : IDisposable
     }
 
     /// <summary>Indexes for search every message queued, in the write under way.</summary>
-    private static void IndexQueuedMessages(SqliteConnection connection)
+    private void IndexQueuedMessages(SqliteConnection connection)
     {
+        _indexedAt = Stopwatch.GetTimestamp();
         using (var index = connection.Command(
             "INSERT INTO messages_fts (rowid, content) " +
             "SELECT m.rowid, m.content FROM messages_fts_queue q JOIN messages m ON m.rowid = q.message_rowid"))
