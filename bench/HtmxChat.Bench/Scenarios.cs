@@ -101,7 +101,7 @@ public static class Fanout
             path = $"/api/chats/{chatId}/messages";
             request = kind == ServerKind.HtmxChat
                 ? EventStreamConnection.Request($"/api/chats/{chatId}/events", reader.Token)
-                : EventStreamConnection.Request($"/chats/events?open={chatId}", token: null, cookie: await BrowserSignIn.CookieAsync(server.BaseAddress, $"read{run}"));
+                : await BrowserSignIn.StreamRequestAsync(server.BaseAddress, $"read{run}", chatId);
         }
         else
         {
@@ -222,8 +222,7 @@ public static class Idle
         var (request, expected) = transport switch
         {
             "API stream" => (EventStreamConnection.Request($"/api/chats/{chatId}/events", reader.Token), "HTTP/1.1 200"),
-            "browser stream" => (EventStreamConnection.Request($"/chats/events?open={chatId}", token: null,
-                cookie: await BrowserSignIn.CookieAsync(server.BaseAddress, $"read{run}")), "HTTP/1.1 200"),
+            "browser stream" => (await BrowserSignIn.StreamRequestAsync(server.BaseAddress, $"read{run}", chatId), "HTTP/1.1 200"),
             _ => (SignalRConnection.Request($"/api/ws/chat?access_token={reader.Token}"), "HTTP/1.1 101"),
         };
 
@@ -258,7 +257,11 @@ public static class Idle
 /// <summary>A browser's sign-in: the login form, its antiforgery token and cookie, and the sign-in cookie it answers with.</summary>
 public static class BrowserSignIn
 {
-    public static async Task<string> CookieAsync(Uri server, string name)
+    /// <summary>A browser's request for the stream of the chat it shows, signed in as <paramref name="name"/>.</summary>
+    public static async Task<string> StreamRequestAsync(Uri server, string name, string chatId) =>
+        EventStreamConnection.Request($"/chats/events?open={chatId}", token: null, cookie: await CookieAsync(server, name));
+
+    private static async Task<string> CookieAsync(Uri server, string name)
     {
         // Cookies by hand: the sign-in cookie is Secure, and this is plain HTTP on loopback.
         using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = server };
