@@ -59,6 +59,8 @@ public sealed class ServerProcess : IAsyncDisposable
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["ConnectionStrings__Sqlite"] = $"Data Source={Path.Combine(data, "htmxchat.db")}";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        // Every server runs as HtmxChat's Docker image does: the framework's hot code compiled with the process's own profile.
+        start.Environment["DOTNET_ReadyToRun"] = "0";
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;
