@@ -21,7 +21,7 @@ public sealed class ChatHubTests
     private static List<long> Drain(Subscription subscription)
     {
         var seqs = new List<long>();
-        while (subscription.Events.TryRead(out var e))
+        while (subscription.TryRead(out var e))
         {
             seqs.Add(((ChatChange)e).Version);
         }
@@ -80,7 +80,76 @@ public sealed class ChatHubTests
         Assert.False(reader.Lagged);
         Assert.True(stalled.Lagged);
         Assert.Equal(Enumerable.Range(1, 16).Select(i => (long)i), Drain(stalled));
-        Assert.True(stalled.Events.Completion.IsCompleted);
+        Assert.True(stalled.Ended);
+    }
+
+    [Fact]
+    public async Task AWaitingReaderIsWokenByTheNextEventAndThenByTheEnd()
+    {
+        var hub = Hub();
+        var tab = hub.Subscribe("a");
+
+        var waiting = tab.WaitToReadAsync();
+        Assert.False(waiting.IsCompleted);
+        hub.Publish(Posted(ChatOf("a"), 1));
+        Assert.True(await waiting.AsTask().WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+        Assert.Equal([1L], Drain(tab));
+
+        var ending = tab.WaitToReadAsync();
+        tab.Dispose();
+        Assert.False(await ending);
+        Assert.True(tab.Ended);
+        Assert.False(tab.Lagged);
+    }
+
+    [Fact]
+    public async Task EventsKeepTheirOrderWhileTheQueueFillsAndEmptiesOverAndOver()
+    {
+        var hub = Hub(capacity: 8);
+        var chat = ChatOf("a");
+        using var tab = hub.Subscribe("a");
+        var received = new List<long>();
+
+        var seq = 0;
+        for (var round = 1; round <= 20; round++)
+        {
+            foreach (var _ in Enumerable.Range(0, 3))
+            {
+                hub.Publish(Posted(chat, ++seq));
+            }
+            await hub.DeliveredAsync();
+            // Two read, then four: the queue wraps around its ring as it fills and empties.
+            foreach (var _ in Enumerable.Range(0, round % 2 == 1 ? 2 : 4))
+            {
+                Assert.True(tab.TryRead(out var next));
+                received.Add(((ChatChange)next).Version);
+            }
+        }
+        await hub.DeliveredAsync();
+        received.AddRange(Drain(tab));
+
+        Assert.Equal(Enumerable.Range(1, 60).Select(i => (long)i), received);
+        Assert.False(tab.Lagged);
+    }
+
+    [Fact]
+    public async Task AHeartbeatAskIsDroppedByAFullQueueWithoutEndingIt()
+    {
+        var hub = Hub(capacity: 2);
+        var chat = ChatOf("a");
+        using var tab = hub.Subscribe("a");
+        hub.Publish(Posted(chat, 1));
+        hub.Publish(Posted(chat, 2));
+        await hub.DeliveredAsync();
+
+        tab.AskForHeartbeat();
+
+        Assert.False(tab.Lagged);
+        Assert.Equal([1L, 2], Drain(tab));
+        Assert.False(tab.Ended);
+        tab.AskForHeartbeat();
+        Assert.True(tab.TryRead(out var heartbeat));
+        Assert.IsType<HeartbeatDue>(heartbeat);
     }
 
     [Fact]
@@ -114,9 +183,9 @@ public sealed class ChatHubTests
 
         hub.EndSession("a", "laptop");
 
-        Assert.True(laptopTab1.Events.Completion.IsCompleted);
-        Assert.True(laptopTab2.Events.Completion.IsCompleted);
-        Assert.False(phone.Events.Completion.IsCompleted);
+        Assert.True(laptopTab1.Ended);
+        Assert.True(laptopTab2.Ended);
+        Assert.False(phone.Ended);
         Assert.False(laptopTab1.Lagged);
     }
 
@@ -145,9 +214,9 @@ public sealed class ChatHubTests
 
         hub.EndUser("a");
 
-        Assert.True(laptop.Events.Completion.IsCompleted);
-        Assert.True(socket.Events.Completion.IsCompleted);
-        Assert.False(other.Events.Completion.IsCompleted);
+        Assert.True(laptop.Ended);
+        Assert.True(socket.Ended);
+        Assert.False(other.Ended);
     }
 
     [Fact]
@@ -198,7 +267,7 @@ public sealed class ChatHubTests
         await hub.DeliveredAsync();
 
         var delivered = new List<ChatEvent>();
-        while (tab.Events.TryRead(out var e))
+        while (tab.TryRead(out var e))
         {
             delivered.Add(e);
         }

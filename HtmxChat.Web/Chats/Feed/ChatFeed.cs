@@ -224,17 +224,16 @@ public sealed class ChatFeed(
 
     private async Task<FeedEnd> PumpAsync(Connection connection, Subscription subscription)
     {
-        var events = subscription.Events;
         while (true)
         {
-            if (!await events.WaitToReadAsync())
+            if (!await subscription.WaitToReadAsync())
             {
                 connection.Token.ThrowIfCancellationRequested();
                 return subscription.Lagged ? FeedEnd.Lagged : FeedEnd.Ended;
             }
             var written = 0;
             var heartbeatDue = false;
-            while (events.TryRead(out var chatEvent))
+            while (subscription.TryRead(out var chatEvent))
             {
                 if (chatEvent is HeartbeatDue)
                 {

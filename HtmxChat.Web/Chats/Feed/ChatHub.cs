@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
+using System.Diagnostics.CodeAnalysis;
+using System.Threading.Tasks.Sources;
 using HtmxChat.Web.Infrastructure;
 using Microsoft.Extensions.Options;
 
@@ -266,26 +267,32 @@ public sealed class ChatHub
     }
 }
 
-public sealed class Subscription : IDisposable
+/// <summary>
+/// One open stream's queue: events offered by its lane (and heartbeat asks) in order, read by the stream alone. It holds
+/// at most the configured capacity; an offer beyond that ends it as <see cref="Lagged"/>. A stream lives for hours and
+/// there may be tens of thousands, so it is one small object: the ring is made on the first event and grows as needed, and
+/// the reader's wait is this object itself, reset for each wait.
+/// </summary>
+public sealed class Subscription : IDisposable, IValueTaskSource<bool>
 {
     private readonly ChatHub _hub;
-    private readonly Channel<ChatEvent> _queue;
-    private volatile bool _closed;
+    private readonly int _capacity;
+    private readonly Lock _gate = new();
+    private ChatEvent[] _ring = [];
+    private int _head;
+    private int _count;
+    private bool _ended;
+    private bool _readerWaiting;
+    // The reader waiting for news runs on the thread that offers it (a delivery lane), instead of a pool thread each.
+    private ManualResetValueTaskSourceCore<bool> _wake = new() { RunContinuationsAsynchronously = false };
 
     internal Subscription(ChatHub hub, string userId, string? sessionId, int capacity, int lane)
     {
         _hub = hub;
         UserId = userId;
         SessionId = sessionId;
+        _capacity = capacity;
         Lane = lane;
-        _queue = Channel.CreateBounded<ChatEvent>(new BoundedChannelOptions(capacity)
-        {
-            SingleReader = true,
-            SingleWriter = false,
-            FullMode = BoundedChannelFullMode.Wait,
-            // The reader waiting for news runs on the thread that offers it (a delivery lane), instead of a pool thread each.
-            AllowSynchronousContinuations = true,
-        });
     }
 
     public string UserId { get; }
@@ -297,32 +304,74 @@ public sealed class Subscription : IDisposable
     /// <summary>Where the hub keeps it among its person's subscriptions in its lane.</summary>
     internal int Slot { get; set; } = -1;
 
-    /// <summary>
-    /// The events, in publish order. Ends when the stream is ended or has fallen too far behind (<see cref="Lagged"/>).
-    /// Waiting on it runs the continuation on the offering thread: keep what follows a wait short and non-blocking.
-    /// </summary>
-    public ChannelReader<ChatEvent> Events => _queue.Reader;
-
+    /// <summary>It fell a whole queue behind and was ended; what it holds is still read first.</summary>
     public bool Lagged { get; private set; }
 
-    internal void Offer(ChatEvent chatEvent)
+    /// <summary>Ended (closed or lagged), and everything in it has been read.</summary>
+    public bool Ended
     {
-        // Lagged is set before the queue completes, so a reader that sees the end also sees why.
-        if (!_queue.Writer.TryWrite(chatEvent) && !_closed)
+        get
         {
-            Lagged = true;
-            _queue.Writer.TryComplete();
+            lock (_gate)
+            {
+                return _ended && _count == 0;
+            }
         }
     }
 
+    /// <summary>
+    /// True once there is an event to read; false when the queue has ended and everything in it was read. Only one wait at
+    /// a time. Waiting runs the continuation on the offering thread: keep what follows a wait short and non-blocking.
+    /// </summary>
+    public ValueTask<bool> WaitToReadAsync()
+    {
+        lock (_gate)
+        {
+            if (_count > 0 || _ended)
+            {
+                return new ValueTask<bool>(_count > 0);
+            }
+            _wake.Reset();
+            _readerWaiting = true;
+            return new ValueTask<bool>(this, _wake.Version);
+        }
+    }
+
+    public bool TryRead([MaybeNullWhen(false)] out ChatEvent chatEvent)
+    {
+        lock (_gate)
+        {
+            if (_count == 0)
+            {
+                chatEvent = null;
+                return false;
+            }
+            chatEvent = _ring[_head];
+            _ring[_head] = null!;
+            _head = (_head + 1) % _ring.Length;
+            _count--;
+            return true;
+        }
+    }
+
+    internal void Offer(ChatEvent chatEvent) => Add(chatEvent, endWhenFull: true);
+
     /// <summary>Wakes the reader to send a heartbeat (<see cref="FeedWatch"/>); a full queue has writing to do already.</summary>
-    public void AskForHeartbeat() => _queue.Writer.TryWrite(HeartbeatDue.Instance);
+    public void AskForHeartbeat() => Add(HeartbeatDue.Instance, endWhenFull: false);
 
     /// <summary>Ends the queue: the reader sees the end once it has read what is in it.</summary>
     public void Close()
     {
-        _closed = true;
-        _queue.Writer.TryComplete();
+        bool wake;
+        lock (_gate)
+        {
+            _ended = true;
+            wake = TakeWaitingReader();
+        }
+        if (wake)
+        {
+            _wake.SetResult(false);
+        }
     }
 
     public void Dispose()
@@ -330,6 +379,71 @@ public sealed class Subscription : IDisposable
         Close();
         _hub.Remove(this);
     }
+
+    private void Add(ChatEvent chatEvent, bool endWhenFull)
+    {
+        bool wake;
+        bool hasEvents;
+        lock (_gate)
+        {
+            if (_ended)
+            {
+                return;
+            }
+            if (_count == _capacity)
+            {
+                if (!endWhenFull)
+                {
+                    return;
+                }
+                // Lagged is set before the queue ends, so a reader that sees the end also sees why.
+                Lagged = true;
+                _ended = true;
+            }
+            else
+            {
+                if (_count == _ring.Length)
+                {
+                    Grow();
+                }
+                _ring[(_head + _count) % _ring.Length] = chatEvent;
+                _count++;
+            }
+            wake = TakeWaitingReader();
+            hasEvents = _count > 0;
+        }
+        if (wake)
+        {
+            // Outside the lock: the reader's continuation runs here.
+            _wake.SetResult(hasEvents);
+        }
+    }
+
+    private void Grow()
+    {
+        var ring = new ChatEvent[Math.Min(_capacity, Math.Max(4, _ring.Length * 2))];
+        for (var i = 0; i < _count; i++)
+        {
+            ring[i] = _ring[(_head + i) % _ring.Length];
+        }
+        _ring = ring;
+        _head = 0;
+    }
+
+    /// <summary>Whether the reader is waiting, in which case the caller completes its wait (after leaving the lock).</summary>
+    private bool TakeWaitingReader()
+    {
+        var waiting = _readerWaiting;
+        _readerWaiting = false;
+        return waiting;
+    }
+
+    bool IValueTaskSource<bool>.GetResult(short token) => _wake.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _wake.GetStatus(token);
+
+    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _wake.OnCompleted(continuation, state, token, flags);
 }
 
 /// <summary>Not an event of any chat: the connection has been quiet for the heartbeat time (<see cref="FeedWatch"/>).</summary>
