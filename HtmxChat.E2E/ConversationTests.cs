@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using System.Text.RegularExpressions;
 using HtmxChat.E2E.Infrastructure;
+using Microsoft.Playwright;
 using HtmxChat.E2E.Pages;
 using static Microsoft.Playwright.Assertions;
 
@@ -49,6 +50,35 @@ public sealed class ConversationTests(BrowserFixture browser) : E2ETest(browser)
 
         await Expect(ada.Messages.First.Locator(".message-text")).ToHaveTextAsync("keep me");
         await Expect(adaPage.GetByLabel("Edit message")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task ThePaletteOfReactionsOpensBesideOneMessageAtATimeAndEscapeClosesIt()
+    {
+        var (ada, _, adaPage, _) = await ChattingAsync();
+        await ada.SendAsync("first");
+        await ada.SendAsync("second");
+        await Expect(ada.Messages).ToHaveCountAsync(2);
+        var (first, second) = (ada.Message("first"), ada.Message("second"));
+
+        await ada.Action(first, "React").ClickAsync();
+        await Expect(first.Locator(".react-palette").GetByRole(AriaRole.Button, new() { Name = "👍", Exact = true })).ToBeFocusedAsync();
+        await Expect(ada.Action(first, "React")).ToHaveAttributeAsync("aria-expanded", "true");
+
+        await ada.Action(second, "React").ClickAsync();
+        await Expect(adaPage.Locator(".react-palette")).ToHaveCountAsync(1);
+        await Expect(second.Locator(".react-palette")).ToBeVisibleAsync();
+        await Expect(ada.Action(first, "React")).ToHaveAttributeAsync("aria-expanded", "false");
+
+        await adaPage.Keyboard.PressAsync("Escape");
+        await Expect(adaPage.Locator(".react-palette")).ToHaveCountAsync(0);
+        await Expect(ada.Action(second, "React")).ToBeFocusedAsync();
+        await Expect(ada.Action(second, "React")).ToHaveAttributeAsync("aria-expanded", "false");
+
+        await ada.ReactAsync(second, "🎉");
+        await Expect(ada.Reaction(second, "🎉")).ToHaveTextAsync("🎉 1");
+        await Expect(adaPage.Locator(".react-palette")).ToHaveCountAsync(0);
+        await Expect(ada.Reaction(first, "🎉")).ToHaveCountAsync(0);
     }
 
     [Fact]

@@ -138,16 +138,24 @@ document.addEventListener("htmx:oobAfterSwap", (event) => {
   row?.parentElement?.prepend(row);
 });
 
-// React opens the palette of reactions beside it; Escape or a choice closes it.
+// React opens a copy of the page's palette of reactions beside it, pointed at its message; React again, Escape or a
+// choice closes it. One is open at a time.
 document.addEventListener("click", (event) => {
   const toggle = event.target.closest(".react-toggle");
-  if (toggle) {
-    const palette = document.getElementById(toggle.getAttribute("aria-controls"));
-    const open = palette.hidden;
-    palette.hidden = !open;
-    toggle.setAttribute("aria-expanded", String(open));
-    if (open) palette.querySelector("button")?.focus();
-  }
+  if (!toggle) return;
+  const open = document.getElementById("react-palette-open");
+  const wasOpenHere = open && toggle.getAttribute("aria-controls") === open.id;
+  if (open) closePalette(open);
+  if (wasOpenHere) return;
+  const palette = document.getElementById("react-palette").content.firstElementChild.cloneNode(true);
+  palette.id = "react-palette-open";
+  palette.setAttribute("action", toggle.dataset.reactions);
+  palette.setAttribute("hx-post", toggle.dataset.reactions);
+  toggle.after(palette);
+  htmx.process(palette);
+  toggle.setAttribute("aria-expanded", "true");
+  toggle.setAttribute("aria-controls", palette.id);
+  palette.querySelector("button")?.focus();
 });
 
 // A reaction chosen from the palette closes it once it is sent (closing it on the click would cancel the send).
@@ -157,9 +165,10 @@ document.addEventListener("htmx:afterRequest", (event) => {
 });
 
 function closePalette(palette) {
-  palette.hidden = true;
   const toggle = document.querySelector(`[aria-controls="${palette.id}"]`);
   toggle?.setAttribute("aria-expanded", "false");
+  toggle?.removeAttribute("aria-controls");
+  palette.remove();
   return toggle;
 }
 
