@@ -61,7 +61,7 @@ public sealed partial class StalledReaderTests : IDisposable
         healthyClient.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adaToken);
         await using var healthy = await EventStreamReader.OpenAsync(healthyClient, $"/api/chats/{chatId}/events");
         await using var stalled = await OpenStalledAsync(kind, chatId, bobCredential);
-        await WaitUntilAsync(() => hub.SubscriptionCount == 2, TimeSpan.FromSeconds(10), "both readers are connected");
+        await Eventually.TrueAsync(() => hub.SubscriptionCount == 2, "both readers are connected", TimeSpan.FromSeconds(10));
 
         var reading = Task.Run(async () =>
         {
@@ -78,7 +78,7 @@ public sealed partial class StalledReaderTests : IDisposable
         }
 
         await reading.WaitAsync(TimeSpan.FromSeconds(60));
-        await WaitUntilAsync(() => hub.SubscriptionCount == 1, TimeSpan.FromSeconds(30), "the stalled reader is let go");
+        await Eventually.TrueAsync(() => hub.SubscriptionCount == 1, "the stalled reader is let go", TimeSpan.FromSeconds(30));
     }
 
     [Fact]
@@ -95,7 +95,7 @@ public sealed partial class StalledReaderTests : IDisposable
         using var client = _app.Client();
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/chats/{chatId}/events") { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", bobToken) } };
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-        await WaitUntilAsync(() => hub.SubscriptionCount == 1, TimeSpan.FromSeconds(10), "the reader is connected");
+        await Eventually.TrueAsync(() => hub.SubscriptionCount == 1, "the reader is connected", TimeSpan.FromSeconds(10));
 
         // Far less than the megabytes a kernel would buffer for a socket left to itself.
         var chats = _app.Factory.Services.GetRequiredService<ChatService>();
@@ -105,7 +105,7 @@ public sealed partial class StalledReaderTests : IDisposable
             Assert.IsType<ChatResult.Done>(await chats.SendAsync(adaId, adaName, chatId, content));
         }
 
-        await WaitUntilAsync(() => hub.SubscriptionCount == 0, TimeSpan.FromSeconds(30), "the stalled reader is let go");
+        await Eventually.TrueAsync(() => hub.SubscriptionCount == 0, "the stalled reader is let go", TimeSpan.FromSeconds(30));
     }
 
     private async Task<IAsyncDisposable> OpenStalledAsync(Kind kind, string chatId, string credential)
@@ -172,16 +172,6 @@ public sealed partial class StalledReaderTests : IDisposable
 
     private static string CookiesOf(HttpResponseMessage response) =>
         string.Join("; ", response.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]));
-
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting until {what}.");
-            await Task.Delay(50);
-        }
-    }
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
     private static partial Regex TokenPattern();

@@ -48,16 +48,6 @@ public sealed class TwoInstanceTests
 
     private static string Content(ServerSentEvent e) => JsonDocument.Parse(e.Data).RootElement.GetProperty("content").GetString()!;
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting until {what}.");
-            await Task.Delay(20);
-        }
-    }
-
     [Fact]
     public async Task AMessageSentOnOneInstanceReachesTheOthersEventStreamBrowserStreamAndSocket()
     {
@@ -74,7 +64,7 @@ public sealed class TwoInstanceTests
         var socketClient = cluster.B.Server.CreateWebSocketClient();
         socketClient.ConfigureRequest = r => r.Headers.Authorization = $"Bearer {ada.Token}";
         using var socket = await socketClient.ConnectAsync(new Uri("ws://localhost/api/ws/chat"), CancellationToken.None);
-        await WaitUntilAsync(() => cluster.B.Services.GetRequiredService<ChatHub>().SubscriptionCount == 3, "B has the three connections");
+        await Eventually.TrueAsync(() => cluster.B.Services.GetRequiredService<ChatHub>().SubscriptionCount == 3, "B has the three connections");
 
         using var sent = await ada.SendAsync(chatId, "from instance A");
 
@@ -99,7 +89,7 @@ public sealed class TwoInstanceTests
         using var bobOnB = await OnOtherInstanceAsync(cluster.B, bob);
         await using var onA = await EventStreamReader.OpenAsync(ada.Http, $"/api/chats/{chatId}/events");
         await using var onB = await EventStreamReader.OpenAsync(bobOnB.Http, $"/api/chats/{chatId}/events");
-        await WaitUntilAsync(() => cluster.A.Services.GetRequiredService<ChatHub>().SubscriptionCount == 1
+        await Eventually.TrueAsync(() => cluster.A.Services.GetRequiredService<ChatHub>().SubscriptionCount == 1
             && cluster.B.Services.GetRequiredService<ChatHub>().SubscriptionCount == 1, "both streams are open");
 
         var sends = Enumerable.Range(0, 30).SelectMany(i => new[]
@@ -160,7 +150,7 @@ public sealed class TwoInstanceTests
         using var browser = new BrowserClient(onA);
         await browser.RegisterAsync(BrowserClient.UniqueName("leaver"));
         await using var stream = await EventStreamReader.OpenAsync(onB, "/chats/events");
-        await WaitUntilAsync(() => cluster.B.Services.GetRequiredService<ChatHub>().SubscriptionCount == 1, "the stream is open on B");
+        await Eventually.TrueAsync(() => cluster.B.Services.GetRequiredService<ChatHub>().SubscriptionCount == 1, "the stream is open on B");
 
         using var loggedOut = await browser.LogOutAsync();
 
@@ -176,7 +166,7 @@ public sealed class TwoInstanceTests
         using var bob = await ApiClient.RegisterAsync(cluster.A);
         var chatId = await ada.CreateChatIdAsync(bob.UserName);
         await using var stream = await EventStreamReader.OpenAsync(ada.Http, $"/api/chats/{chatId}/events");
-        await WaitUntilAsync(() => cluster.A.Services.GetRequiredService<ChatHub>().SubscriptionCount == 1, "the stream is open on A");
+        await Eventually.TrueAsync(() => cluster.A.Services.GetRequiredService<ChatHub>().SubscriptionCount == 1, "the stream is open on A");
 
         using (var scope = cluster.B.Services.CreateScope())
         {

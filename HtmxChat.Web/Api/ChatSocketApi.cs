@@ -70,6 +70,7 @@ public static class ChatSocketApi
                 return ApiProblems.Validation("upgrade", "This endpoint only takes WebSocket connections.");
             }
             using var socket = await http.WebSockets.AcceptWebSocketAsync();
+            StreamAuthentication.ForgetCredentials(http);
             using var done = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
             using var expiry = new CancellationTokenSource(tokenTimeLeft);
             using var onExpiry = expiry.Token.Register(done.Cancel);

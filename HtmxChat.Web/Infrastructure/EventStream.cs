@@ -57,20 +57,7 @@ public sealed class EventStream
         _writer = response.BodyWriter;
         _writer.Write(Retry);
         await FlushAsync(ct);
-        ForgetCredentials(response.HttpContext);
-    }
-
-    /// <summary>
-    /// The request's token or cookie, checked by now: an open stream would otherwise hold them (and the cookies parsed
-    /// from the header) as long as it lasts, a few KB for a sign-in cookie. Done once the headers are sent, which is
-    /// when a renewed sign-in cookie is written.
-    /// </summary>
-    private static void ForgetCredentials(HttpContext context)
-    {
-        var headers = context.Request.Headers;
-        headers.Authorization = default;
-        headers.Cookie = default;
-        context.Features.Set<IRequestCookiesFeature>(null);
+        StreamAuthentication.ForgetCredentials(response.HttpContext);
     }
 
     /// <summary>

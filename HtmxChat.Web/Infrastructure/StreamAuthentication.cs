@@ -40,4 +40,24 @@ public sealed class StreamAuthentication(IServiceScopeFactory scopes)
             features.Set(requestServices);
         }
     }
+
+    /// <summary>
+    /// Lets go of the request's credentials once the connection is open: its token (header or <c>?access_token=</c>) and
+    /// cookie, checked by now, which an open connection would otherwise hold (with the cookies and query parsed from
+    /// them) as long as it lasts, a few KB for a sign-in cookie. Call it once the response has started, which is when a
+    /// renewed sign-in cookie is written.
+    /// </summary>
+    public static void ForgetCredentials(HttpContext context)
+    {
+        var request = context.Request;
+        request.Headers.Authorization = default;
+        request.Headers.Cookie = default;
+        context.Features.Set<IRequestCookiesFeature>(null);
+        if (request.QueryString.HasValue)
+        {
+            request.QueryString = QueryString.Empty;
+            request.Query = QueryCollection.Empty;
+            context.Features.Get<IHttpRequestFeature>()!.RawTarget = request.Path.Value ?? "/";
+        }
+    }
 }
