@@ -143,11 +143,69 @@ public sealed class ChatFeed(
     /// </param>
     private readonly record struct Position(long Version, bool Strict);
 
+    /// <summary>
+    /// Where each followed chat stands on a connection. Most connections follow one chat for hours, so the first is kept
+    /// in place and a dictionary is made only for more.
+    /// </summary>
+    private sealed class Positions
+    {
+        private string? _firstChat;
+        private Position _first;
+        private Dictionary<string, Position>? _others;
+
+        public Position this[string chatId]
+        {
+            set
+            {
+                if (_firstChat == chatId || (_firstChat is null && _others?.ContainsKey(chatId) != true))
+                {
+                    (_firstChat, _first) = (chatId, value);
+                }
+                else
+                {
+                    (_others ??= new(StringComparer.Ordinal))[chatId] = value;
+                }
+            }
+        }
+
+        public bool TryGetValue(string chatId, out Position position)
+        {
+            if (_firstChat == chatId)
+            {
+                position = _first;
+                return true;
+            }
+            position = default;
+            return _others?.TryGetValue(chatId, out position) == true;
+        }
+
+        public bool TryAdd(string chatId, Position position)
+        {
+            if (TryGetValue(chatId, out _))
+            {
+                return false;
+            }
+            this[chatId] = position;
+            return true;
+        }
+
+        public bool Remove(string chatId, out Position position)
+        {
+            if (_firstChat == chatId)
+            {
+                (position, _firstChat, _first) = (_first, null, default);
+                return true;
+            }
+            position = default;
+            return _others?.Remove(chatId, out position) == true;
+        }
+    }
+
     /// <summary>A connection's writes, each watched for progress by the <see cref="FeedWatch"/>.</summary>
     private sealed class Connection(FeedRequest request, IFeedSink sink, FeedWatch.Watched watched)
     {
         public FeedRequest Request { get; } = request;
-        public Dictionary<string, Position> Positions { get; } = new(StringComparer.Ordinal);
+        public Positions Positions { get; } = new();
 
         /// <summary>Ends when the client leaves or a write stalls.</summary>
         public CancellationToken Token => watched.Token;
