@@ -158,16 +158,20 @@ document.addEventListener("click", (event) => {
   palette.querySelector("button")?.focus();
 });
 
-// A reaction chosen from the palette closes it once it is sent (closing it on the click would cancel the send).
+// A reaction chosen from the palette closes it once it is sent (closing it on the click would cancel the send), and
+// focus goes back to React.
 document.addEventListener("htmx:afterRequest", (event) => {
   const palette = event.detail.elt?.closest?.(".react-palette");
-  if (palette) closePalette(palette);
+  if (palette) closePalette(palette)?.focus();
 });
 
+// Closes a palette that is still on the page (a live update of its message may have replaced it already) and returns
+// its React button.
 function closePalette(palette) {
-  const toggle = document.querySelector(`[aria-controls="${palette.id}"]`);
-  toggle?.setAttribute("aria-expanded", "false");
-  toggle?.removeAttribute("aria-controls");
+  if (!palette.isConnected) return null;
+  const toggle = palette.previousElementSibling;
+  toggle.setAttribute("aria-expanded", "false");
+  toggle.removeAttribute("aria-controls");
   palette.remove();
   return toggle;
 }
