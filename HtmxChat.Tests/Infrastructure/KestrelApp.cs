@@ -18,9 +18,9 @@ public sealed class KestrelApp : IDisposable
     public AppFactory Factory { get; }
     public Uri Address { get; }
 
-    public static KestrelApp Start(string dataFolder, IDictionary<string, string?> settings)
+    public static KestrelApp Start(string dataFolder, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
-        var factory = new AppFactory(dataFolder, settings);
+        var factory = new AppFactory(dataFolder, settings, services);
         factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         factory.StartServer();
         var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -44,8 +44,9 @@ public sealed class StreamAuthentication(IServiceScopeFactory scopes)
     /// <summary>
     /// Lets go of the request's credentials once the connection is open: its token (header or <c>?access_token=</c>) and
     /// cookie, checked by now, which an open connection would otherwise hold (with the cookies and query parsed from
-    /// them) as long as it lasts, a few KB for a sign-in cookie. Call it once the response has started, which is when a
-    /// renewed sign-in cookie is written.
+    /// them) as long as it lasts, a few KB for a sign-in cookie. The whole query goes, whatever else it held: a
+    /// connection's parameters were bound when it opened. Call it once the response has started, which is when a renewed
+    /// sign-in cookie is written.
     /// </summary>
     public static void ForgetCredentials(HttpContext context)
     {
@@ -57,7 +58,11 @@ public sealed class StreamAuthentication(IServiceScopeFactory scopes)
         {
             request.QueryString = QueryString.Empty;
             request.Query = QueryCollection.Empty;
-            context.Features.Get<IHttpRequestFeature>()!.RawTarget = request.Path.Value ?? "/";
+            var target = context.Features.Get<IHttpRequestFeature>()!;
+            if (target.RawTarget.IndexOf('?') is >= 0 and var query)
+            {
+                target.RawTarget = target.RawTarget[..query];
+            }
         }
     }
 }
