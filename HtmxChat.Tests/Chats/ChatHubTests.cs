@@ -133,6 +133,30 @@ public sealed class ChatHubTests
     }
 
     [Fact]
+    public async Task AQueueThatGrowsWhileWrappedAroundKeepsItsOrder()
+    {
+        var hub = Hub(capacity: 16);
+        var chat = ChatOf("a");
+        using var tab = hub.Subscribe("a");
+        foreach (var seq in Enumerable.Range(1, 3))
+        {
+            hub.Publish(Posted(chat, seq));
+        }
+        await hub.DeliveredAsync();
+        tab.TryRead(out _);
+        tab.TryRead(out _);
+
+        // The next events wrap around the ring's end, then fill it, and it grows twice from there.
+        foreach (var seq in Enumerable.Range(4, 10))
+        {
+            hub.Publish(Posted(chat, seq));
+        }
+        await hub.DeliveredAsync();
+
+        Assert.Equal(Enumerable.Range(3, 11).Select(i => (long)i), Drain(tab));
+    }
+
+    [Fact]
     public async Task AHeartbeatAskIsDroppedByAFullQueueWithoutEndingIt()
     {
         var hub = Hub(capacity: 2);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Threading.Tasks.Sources;
 using HtmxChat.Web.Infrastructure;
@@ -110,8 +111,8 @@ public sealed class ChatHub
 
     /// <summary>
     /// Offers one lane's events to that lane's streams, one event after another, on a pool thread while it has work. A
-    /// stream waiting for news runs its write inline here (its queue allows synchronous continuations); one still busy
-    /// with an earlier write finds the event in its queue when that write is done.
+    /// stream waiting for news runs its write inline here (its subscription wakes it on the offering thread); one still
+    /// busy with an earlier write finds the event in its queue when that write is done.
     /// </summary>
     private sealed class DeliveryLane(ChatHub hub, int lane) : IThreadPoolWorkItem
     {
@@ -170,11 +171,17 @@ public sealed class ChatHub
                 }
                 // Copied out first: a stream that ends while being written to leaves the set, here on this thread.
                 var count = subscribers.CopyLane(lane, ref _streams);
-                for (var i = 0; i < count; i++)
+                try
                 {
-                    _streams[i].Offer(chatEvent);
+                    for (var i = 0; i < count; i++)
+                    {
+                        _streams[i].Offer(chatEvent);
+                    }
                 }
-                Array.Clear(_streams, 0, count);
+                finally
+                {
+                    Array.Clear(_streams, 0, count);
+                }
             }
         }
     }
@@ -331,6 +338,7 @@ public sealed class Subscription : IDisposable, IValueTaskSource<bool>
             {
                 return new ValueTask<bool>(_count > 0);
             }
+            Debug.Assert(!_readerWaiting, "One reader, one wait at a time.");
             _wake.Reset();
             _readerWaiting = true;
             return new ValueTask<bool>(this, _wake.Version);
