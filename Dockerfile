@@ -21,7 +21,7 @@ COPY --from=build /app .
 RUN mkdir -p /app/data && chown app:app /app/data
 # DOTNET_ReadyToRun=0: the framework's hot code is compiled by the JIT with this process's own profile instead of
 # starting from its precompiled copy, whose tier-up sees less (bench/README.md, the fifth sitting: a fifth less CPU
-# per send with 64 senders). Start-up takes about a second longer.
+# per send with 64 senders). Start-up takes about a second longer, more under a crowd reconnecting after a restart.
 ENV ASPNETCORE_HTTP_PORTS=8080 \
     ConnectionStrings__Sqlite="Data Source=/app/data/htmxchat.db" \
     DOTNET_ReadyToRun=0
